@@ -1,0 +1,47 @@
+//! SQL values and types, and PostgreSQL's text and binary formats for each,
+//! all in one place.
+//!
+//! Every layer passes [`Value`]s: the executor computes with them, storage
+//! keeps them (msgpack), the wire layer encodes them with [`Value::to_text`] /
+//! [`Value::to_binary`]. Integers stay integers through arithmetic, NUMERIC is
+//! an exact decimal ([`Decimal`]), never an f64.
+
+pub mod binary;
+pub mod cast;
+pub mod datatype;
+pub mod datetime;
+pub mod numeric;
+pub mod ops;
+pub mod text;
+pub mod timezone;
+pub mod value;
+
+pub use datatype::DataType;
+pub use numeric::Decimal;
+pub use timezone::TimeZone;
+pub use value::Value;
+
+/// A row of values, in column order.
+pub type Row = Vec<Value>;
+
+/// Session settings that change how values are read and printed:
+/// PostgreSQL's `TimeZone`, `extra_float_digits` and `DateStyle` (only the
+/// `ISO, MDY` style is supported, as every driver asks for it).
+#[derive(Debug, Clone)]
+pub struct TypeContext {
+    /// The session time zone: timestamptz values print in it, and zone-less
+    /// text read as timestamptz is taken in it.
+    pub timezone: TimeZone,
+    /// PostgreSQL's `extra_float_digits` (-15..=3). Values > 0 (the default, 1)
+    /// print floats in the shortest form that reads back exactly.
+    pub extra_float_digits: i32,
+}
+
+impl Default for TypeContext {
+    fn default() -> Self {
+        TypeContext {
+            timezone: TimeZone::Utc,
+            extra_float_digits: 1,
+        }
+    }
+}
