@@ -62,6 +62,8 @@ impl SqlState {
     pub const CHARACTER_NOT_IN_REPERTOIRE: SqlState = SqlState("22021");
     /// 22004
     pub const NULL_VALUE_NOT_ALLOWED: SqlState = SqlState("22004");
+    /// 22P04
+    pub const BAD_COPY_FILE_FORMAT: SqlState = SqlState("22P04");
     /// 23502
     pub const NOT_NULL_VIOLATION: SqlState = SqlState("23502");
     /// 23505
@@ -138,6 +140,8 @@ impl SqlState {
     pub const PROGRAM_LIMIT_EXCEEDED: SqlState = SqlState("54000");
     /// 55000
     pub const OBJECT_NOT_IN_PREREQUISITE_STATE: SqlState = SqlState("55000");
+    /// 55P02
+    pub const CANT_CHANGE_RUNTIME_PARAM: SqlState = SqlState("55P02");
     /// 57014
     pub const QUERY_CANCELED: SqlState = SqlState("57014");
     /// 57P01

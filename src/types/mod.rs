@@ -35,6 +35,8 @@ pub struct TypeContext {
     /// PostgreSQL's `extra_float_digits` (-15..=3). Values > 0 (the default, 1)
     /// print floats in the shortest form that reads back exactly.
     pub extra_float_digits: i32,
+    /// Statement start time (Unix microseconds), for `'now'`/`'today'` input.
+    pub now_unix_micros: i64,
 }
 
 impl Default for TypeContext {
@@ -42,6 +44,7 @@ impl Default for TypeContext {
         TypeContext {
             timezone: TimeZone::Utc,
             extra_float_digits: 1,
+            now_unix_micros: 0,
         }
     }
 }

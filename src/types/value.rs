@@ -68,3 +68,16 @@ impl Value {
         }
     }
 }
+
+// STUB (types work): equality and hashing consistent with ops::sort_cmp.
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        super::ops::sort_cmp(self, other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Value {}
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {
+        todo!()
+    }
+}

@@ -2,10 +2,22 @@
 //! (transaction, settings, prepared statements, portals) and runs statements
 //! for the wire layer and the embedded CLI.
 //!
-//! STUB: this file fixes the contract between the wire layer and the SQL
-//! layer. The wire layer implements [`ResultSink`] and calls [`Session`].
+//! This file holds the contract between the wire layer and the SQL layer:
+//! the wire layer implements [`ResultSink`] and calls [`Session`].
 
-use crate::cancel::CancelFlag;
+mod catalog_view;
+mod copy;
+mod database;
+mod exec;
+mod extended;
+#[allow(clippy::module_inception)]
+mod session;
+pub mod settings;
+mod txn;
+
+pub use database::{Database, DatabaseOptions};
+pub use session::Session;
+
 use crate::error::{Result, SqlState};
 use crate::types::{DataType, TypeContext, Value};
 
@@ -153,105 +165,4 @@ pub struct StartupParams {
     /// Every other parameter (application_name, client_encoding, DateStyle,
     /// TimeZone, extra_float_digits, options...), as sent.
     pub options: Vec<(String, String)>,
-}
-
-/// The shared database: storage plus catalog, opened once per process.
-#[derive(Debug, Clone)]
-pub struct Database {}
-
-/// One connection's session. See the module docs.
-#[derive(Debug)]
-pub struct Session {}
-
-impl Session {
-    /// A new session for an authenticated user. Fails (e.g. 3D000 for an
-    /// unknown database, 22023 for a bad startup setting) before any query.
-    pub fn new(_db: &Database, _startup: &StartupParams) -> Result<Session> {
-        todo!()
-    }
-
-    /// The ParameterStatus values to send after authentication.
-    pub fn parameter_statuses(&self) -> Vec<(String, String)> {
-        todo!()
-    }
-
-    /// The flag a CancelRequest for this session sets.
-    pub fn cancel_flag(&self) -> CancelFlag {
-        todo!()
-    }
-
-    /// Runs a simple-protocol query string (one or more statements, run as
-    /// one implicit transaction unless they control transactions). Results
-    /// of each statement go to `sink`; the first error stops the rest and is
-    /// returned (the wire layer sends ErrorResponse, then ReadyForQuery).
-    pub fn simple_query(&mut self, _sql: &str, _sink: &mut dyn ResultSink) -> Result<()> {
-        todo!()
-    }
-
-    /// Parse: prepares `sql` (at most one statement) as `name` ("" = unnamed),
-    /// with client-given parameter type OIDs (0 = infer).
-    pub fn parse(&mut self, _name: &str, _sql: &str, _param_oids: &[u32]) -> Result<()> {
-        todo!()
-    }
-
-    /// Bind: creates portal `portal` from prepared statement `statement`.
-    pub fn bind(
-        &mut self,
-        _portal: &str,
-        _statement: &str,
-        _param_formats: &[i16],
-        _params: &[Option<Vec<u8>>],
-        _result_formats: &[i16],
-    ) -> Result<()> {
-        todo!()
-    }
-
-    /// Describe (statement).
-    pub fn describe_statement(&mut self, _name: &str) -> Result<StatementDescription> {
-        todo!()
-    }
-
-    /// Describe (portal): the row shape and formats, or `None` for NoData.
-    pub fn describe_portal(
-        &mut self,
-        _name: &str,
-    ) -> Result<Option<(Vec<ColumnDesc>, Vec<Format>)>> {
-        todo!()
-    }
-
-    /// Execute: runs the portal, sending at most `max_rows` rows (0 = all).
-    pub fn execute(
-        &mut self,
-        _portal: &str,
-        _max_rows: u64,
-        _sink: &mut dyn ResultSink,
-    ) -> Result<ExecuteOutcome> {
-        todo!()
-    }
-
-    /// Close (statement).
-    pub fn close_statement(&mut self, _name: &str) {
-        todo!()
-    }
-
-    /// Close (portal).
-    pub fn close_portal(&mut self, _name: &str) {
-        todo!()
-    }
-
-    /// Sync: ends the extended protocol's implicit transaction (commits it,
-    /// or rolls it back after an error) unless in an explicit block.
-    pub fn sync(&mut self) -> Result<()> {
-        todo!()
-    }
-
-    /// Transaction status for ReadyForQuery.
-    pub fn txn_status(&self) -> TxnStatus {
-        todo!()
-    }
-
-    /// The connection is closing: roll back any open transaction.
-    pub fn terminate(&mut self) {
-        todo!()
-    }
 }

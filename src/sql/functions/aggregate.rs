@@ -1,0 +1,250 @@
+//! Aggregate functions: typing ([`AggFunc::resolve`]) and running state
+//! ([`Accumulator`]).
+//!
+//! Result types follow PostgreSQL: `count` is bigint, `sum` of int2/int4 is
+//! bigint and of int8 or numeric is numeric, `avg` of integers or numeric is
+//! numeric and of floats is double precision, `min`/`max` keep their type.
+
+use std::collections::HashSet;
+
+use crate::error::{Error, Result, SqlState};
+use crate::sql_err;
+use crate::types::ops::{self, ArithOp};
+use crate::types::{DataType, TypeContext, Value};
+
+/// Which aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AggFunc {
+    /// count(*)
+    CountStar,
+    /// count(x)
+    Count,
+    /// sum(x)
+    Sum,
+    /// avg(x)
+    Avg,
+    /// min(x)
+    Min,
+    /// max(x)
+    Max,
+    /// bool_and(x) / every(x)
+    BoolAnd,
+    /// bool_or(x)
+    BoolOr,
+    /// string_agg(x, delimiter)
+    StringAgg,
+}
+
+const NUMERIC: DataType = DataType::Numeric {
+    precision: None,
+    scale: None,
+};
+
+impl AggFunc {
+    /// The aggregate called `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<AggFunc> {
+        Some(match name {
+            "count" => AggFunc::Count,
+            "sum" => AggFunc::Sum,
+            "avg" => AggFunc::Avg,
+            "min" => AggFunc::Min,
+            "max" => AggFunc::Max,
+            "bool_and" | "every" => AggFunc::BoolAnd,
+            "bool_or" => AggFunc::BoolOr,
+            "string_agg" => AggFunc::StringAgg,
+            _ => return None,
+        })
+    }
+
+    /// The SQL name (for messages and column names).
+    pub fn name(&self) -> &'static str {
+        match self {
+            AggFunc::CountStar | AggFunc::Count => "count",
+            AggFunc::Sum => "sum",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::BoolAnd => "bool_and",
+            AggFunc::BoolOr => "bool_or",
+            AggFunc::StringAgg => "string_agg",
+        }
+    }
+
+    /// The argument types to coerce to and the result type, given the
+    /// argument types; 42883 when the aggregate does not take them.
+    pub fn resolve(&self, args: &[DataType]) -> Result<(Vec<DataType>, DataType)> {
+        let arg = args.first().copied().unwrap_or(DataType::Unknown);
+        let ok = match (self, args.len()) {
+            (AggFunc::CountStar, 0) => Some((vec![], DataType::Int8)),
+            (AggFunc::Count, 1) => Some((vec![arg], DataType::Int8)),
+            (AggFunc::Sum, 1) => match arg {
+                DataType::Int2 | DataType::Int4 => Some((vec![arg], DataType::Int8)),
+                DataType::Int8 | DataType::Numeric { .. } | DataType::Unknown => {
+                    Some((vec![NUMERIC], NUMERIC))
+                }
+                DataType::Float4 | DataType::Float8 => Some((vec![arg], arg)),
+                _ => None,
+            },
+            (AggFunc::Avg, 1) => match arg {
+                DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric { .. } => {
+                    Some((vec![NUMERIC], NUMERIC))
+                }
+                DataType::Unknown => Some((vec![NUMERIC], NUMERIC)),
+                DataType::Float4 | DataType::Float8 => {
+                    Some((vec![DataType::Float8], DataType::Float8))
+                }
+                _ => None,
+            },
+            (AggFunc::Min | AggFunc::Max, 1) => match arg {
+                DataType::Unknown => Some((vec![DataType::Text], DataType::Text)),
+                DataType::Json => None,
+                t => Some((vec![t], t)),
+            },
+            (AggFunc::BoolAnd | AggFunc::BoolOr, 1)
+                if matches!(arg, DataType::Bool | DataType::Unknown) =>
+            {
+                Some((vec![DataType::Bool], DataType::Bool))
+            }
+            (AggFunc::StringAgg, 2) if arg.is_string() && args[1].is_string() => {
+                Some((vec![DataType::Text, DataType::Text], DataType::Text))
+            }
+            _ => None,
+        };
+        ok.ok_or_else(|| {
+            let list: Vec<String> = args.iter().map(|t| t.format_type()).collect();
+            sql_err!(
+                SqlState::UNDEFINED_FUNCTION,
+                "function {}({}) does not exist",
+                self.name(),
+                list.join(", ")
+            )
+        })
+    }
+}
+
+/// The running state of one aggregate over one group.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    func: AggFunc,
+    result_ty: DataType,
+    /// count, or the number of non-NULL inputs (for avg)
+    count: i64,
+    /// sum / min / max / bool / string so far (NULL until the first input)
+    acc: Value,
+    /// Values seen, for DISTINCT aggregates.
+    seen: Option<HashSet<Vec<Value>>>,
+}
+
+impl Accumulator {
+    /// A fresh accumulator.
+    pub fn new(func: AggFunc, result_ty: DataType, distinct: bool) -> Accumulator {
+        Accumulator {
+            func,
+            result_ty,
+            count: 0,
+            acc: Value::Null,
+            seen: distinct.then(HashSet::new),
+        }
+    }
+
+    /// Feeds one input row's arguments.
+    pub fn update(&mut self, args: &[Value]) -> Result<()> {
+        if self.func == AggFunc::CountStar {
+            self.count += 1;
+            return Ok(());
+        }
+        let Some(v) = args.first() else {
+            return Err(Error::Internal("aggregate without argument".into()));
+        };
+        if v.is_null() {
+            return Ok(());
+        }
+        if let Some(seen) = &mut self.seen {
+            if !seen.insert(args.to_vec()) {
+                return Ok(());
+            }
+        }
+        self.count += 1;
+        self.acc = match self.func {
+            AggFunc::CountStar | AggFunc::Count => Value::Null,
+            AggFunc::Sum | AggFunc::Avg => self.add(v)?,
+            AggFunc::Min => self.pick(v, std::cmp::Ordering::Less)?,
+            AggFunc::Max => self.pick(v, std::cmp::Ordering::Greater)?,
+            AggFunc::BoolAnd => bool_fold(&self.acc, v, |a, b| a && b),
+            AggFunc::BoolOr => bool_fold(&self.acc, v, |a, b| a || b),
+            AggFunc::StringAgg => self.append(v, args.get(1)),
+        };
+        Ok(())
+    }
+
+    fn add(&self, v: &Value) -> Result<Value> {
+        // Sum in the result type (int8 for int2/int4, numeric for int8) so
+        // the running total cannot overflow the input type.
+        let v = match (&self.result_ty, self.func) {
+            (DataType::Int8, _) => Value::Int8(match v {
+                Value::Int2(i) => *i as i64,
+                Value::Int4(i) => *i as i64,
+                Value::Int8(i) => *i,
+                other => return Err(Error::Internal(format!("sum of {other:?}"))),
+            }),
+            _ => v.clone(),
+        };
+        if self.acc.is_null() {
+            return Ok(v);
+        }
+        ops::arith(ArithOp::Add, &self.acc, &v).map_err(|e| match e.sqlstate() {
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE => {
+                sql_err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "bigint out of range")
+            }
+            _ => e,
+        })
+    }
+
+    fn pick(&self, v: &Value, want: std::cmp::Ordering) -> Result<Value> {
+        if self.acc.is_null() || ops::sort_cmp(v, &self.acc) == want {
+            Ok(v.clone())
+        } else {
+            Ok(self.acc.clone())
+        }
+    }
+
+    fn append(&self, v: &Value, delim: Option<&Value>) -> Value {
+        let s = match v {
+            Value::Text(s) => s.as_str(),
+            _ => "",
+        };
+        match &self.acc {
+            Value::Text(prev) => {
+                let d = match delim {
+                    Some(Value::Text(d)) => d.as_str(),
+                    _ => "",
+                };
+                Value::Text(format!("{prev}{d}{s}"))
+            }
+            _ => Value::Text(s.to_string()),
+        }
+    }
+
+    /// The aggregate's value for the group.
+    pub fn finish(&self, ctx: &TypeContext) -> Result<Value> {
+        match self.func {
+            AggFunc::CountStar | AggFunc::Count => Ok(Value::Int8(self.count)),
+            AggFunc::Avg => {
+                if self.count == 0 {
+                    return Ok(Value::Null);
+                }
+                let n = crate::types::cast::cast(Value::Int8(self.count), &self.result_ty, ctx)?;
+                ops::arith(ArithOp::Div, &self.acc, &n)
+            }
+            _ => Ok(self.acc.clone()),
+        }
+    }
+}
+
+fn bool_fold(acc: &Value, v: &Value, f: fn(bool, bool) -> bool) -> Value {
+    match (acc, v) {
+        (Value::Bool(a), Value::Bool(b)) => Value::Bool(f(*a, *b)),
+        (_, Value::Bool(b)) => Value::Bool(*b),
+        _ => acc.clone(),
+    }
+}

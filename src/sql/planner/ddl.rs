@@ -1,0 +1,256 @@
+//! Planning CREATE TABLE, DROP TABLE and TRUNCATE.
+
+use crate::catalog::{ColumnSchema, TableSchema};
+use crate::error::Result;
+use crate::error::SqlState;
+use crate::sql::parser::ast;
+use crate::sql::planner::Planner;
+use crate::sql::planner::bind::BindCtx;
+use crate::sql::planner::coerce::CoercionKind;
+use crate::sql::planner::plan::Plan;
+use crate::sql::planner::scope::{Scope, ScopeChain};
+use crate::sql::planner::unparse::expr_to_sql;
+use crate::sql_err;
+use crate::types::DataType;
+
+impl Planner<'_> {
+    pub(crate) fn plan_create_table(&self, c: &ast::CreateTable) -> Result<Plan> {
+        let base = c.name.base();
+        if c.name.0.len() > 2 || (c.name.0.len() == 2 && c.name.0[0].name != "public") {
+            return Err(sql_err!(
+                SqlState::INVALID_CATALOG_NAME,
+                "schema \"{}\" does not exist",
+                c.name.0[c.name.0.len() - 2].name
+            ));
+        }
+        if c.as_query.is_some() {
+            return Err(sql_err!(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "CREATE TABLE ... AS is not supported yet"
+            ));
+        }
+        let mut columns: Vec<ColumnSchema> = Vec::with_capacity(c.columns.len());
+        let mut primary_key: Option<(Vec<usize>, Option<String>)> = None;
+        for (i, def) in c.columns.iter().enumerate() {
+            if columns.iter().any(|x| x.name == def.name.name) {
+                return Err(sql_err!(
+                    SqlState::DUPLICATE_COLUMN,
+                    "column \"{}\" specified more than once",
+                    def.name.name
+                ));
+            }
+            let ty = self.column_type(&def.ty)?;
+            let mut col = ColumnSchema {
+                id: i as u32,
+                name: def.name.name.clone(),
+                ty,
+                nullable: true,
+                default: None,
+            };
+            for cons in &def.constraints {
+                match cons {
+                    ast::ColumnConstraint::NotNull => col.nullable = false,
+                    ast::ColumnConstraint::Null => {}
+                    ast::ColumnConstraint::Default(e) => {
+                        col.default = Some(self.check_default(e, ty)?)
+                    }
+                    ast::ColumnConstraint::PrimaryKey(name) => {
+                        set_primary_key(&mut primary_key, vec![i], name.as_ref(), &base.name)?;
+                    }
+                    other => return Err(unsupported_constraint(other)),
+                }
+            }
+            columns.push(col);
+        }
+        for cons in &c.constraints {
+            match cons {
+                ast::TableConstraint::PrimaryKey {
+                    name,
+                    columns: cols,
+                } => {
+                    let mut idx = Vec::with_capacity(cols.len());
+                    for col in cols {
+                        let i =
+                            columns
+                                .iter()
+                                .position(|x| x.name == col.name)
+                                .ok_or_else(|| {
+                                    sql_err!(
+                                        SqlState::UNDEFINED_COLUMN,
+                                        "column \"{}\" named in key does not exist",
+                                        col.name
+                                    )
+                                    .with_position(col.pos)
+                                })?;
+                        if idx.contains(&i) {
+                            return Err(sql_err!(
+                                SqlState::DUPLICATE_COLUMN,
+                                "column \"{}\" appears twice in primary key constraint",
+                                col.name
+                            ));
+                        }
+                        idx.push(i);
+                    }
+                    set_primary_key(&mut primary_key, idx, name.as_ref(), &base.name)?;
+                }
+                ast::TableConstraint::Unique { .. } => {
+                    return Err(sql_err!(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        "UNIQUE constraints are not supported yet"
+                    ));
+                }
+                ast::TableConstraint::Check { .. } => {
+                    return Err(sql_err!(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        "CHECK constraints are not supported yet"
+                    ));
+                }
+                ast::TableConstraint::ForeignKey { .. } => {
+                    return Err(sql_err!(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        "FOREIGN KEY constraints are not supported yet"
+                    ));
+                }
+            }
+        }
+        let (pk, pkey_name) = primary_key.unwrap_or_default();
+        for &i in &pk {
+            columns[i].nullable = false;
+        }
+        let next_column_id = columns.len() as u32;
+        Ok(Plan::CreateTable {
+            schema: TableSchema {
+                name: base.name.clone(),
+                columns,
+                primary_key: pk,
+                pkey_name,
+                next_column_id,
+            },
+            if_not_exists: c.if_not_exists,
+        })
+    }
+
+    fn column_type(&self, t: &ast::TypeName) -> Result<DataType> {
+        if t.array {
+            return Err(sql_err!(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "array types are not supported yet"
+            ));
+        }
+        if matches!(
+            t.name.as_str(),
+            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+        ) {
+            return Err(sql_err!(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "type \"{}\" is not supported yet (sequences come later)",
+                t.name
+            ));
+        }
+        match DataType::from_name(&t.name, &t.modifiers)? {
+            DataType::Unknown => Err(sql_err!(
+                SqlState::INVALID_TABLE_DEFINITION,
+                "column cannot be of type unknown"
+            )),
+            ty => Ok(ty),
+        }
+    }
+
+    /// Validates a DEFAULT against the column type; returns its SQL text.
+    fn check_default(&self, e: &ast::Expr, ty: DataType) -> Result<String> {
+        let empty = Scope::default();
+        let chain = ScopeChain::root(&empty);
+        let bound = self.bind_expr(e, BindCtx::plain(&chain, "DEFAULT expressions"))?;
+        if !bound.is_row_independent()
+            || bound.any(&|x| matches!(x, crate::sql::planner::Expr::Subquery(..)))
+        {
+            return Err(sql_err!(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "cannot use column references or subqueries in default expression"
+            ));
+        }
+        let from = bound.ty();
+        self.try_coerce(bound, ty, CoercionKind::Assignment)?
+            .map_err(|_| {
+                sql_err!(
+                    SqlState::DATATYPE_MISMATCH,
+                    "column is of type {} but default expression is of type {}",
+                    ty.format_type(),
+                    from.format_type()
+                )
+            })?;
+        Ok(expr_to_sql(e))
+    }
+
+    pub(crate) fn plan_drop_table(
+        &self,
+        names: &[ast::ObjectName],
+        if_exists: bool,
+    ) -> Result<Plan> {
+        let mut tables = Vec::new();
+        let mut missing = Vec::new();
+        for n in names {
+            match self.lookup_table(n) {
+                Ok(t) => {
+                    if !tables.iter().any(|x: &crate::catalog::Table| x.id == t.id) {
+                        tables.push(t);
+                    }
+                }
+                Err(e) if e.sqlstate() == SqlState::UNDEFINED_TABLE => {
+                    if if_exists {
+                        missing.push(n.base().name.clone());
+                    } else {
+                        return Err(sql_err!(
+                            SqlState::UNDEFINED_TABLE,
+                            "table \"{}\" does not exist",
+                            n.base().name
+                        ));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Plan::DropTable { tables, missing })
+    }
+
+    pub(crate) fn plan_truncate(&self, names: &[ast::ObjectName]) -> Result<Plan> {
+        let tables = names
+            .iter()
+            .map(|n| self.lookup_table(n))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Plan::Truncate(tables))
+    }
+}
+
+fn set_primary_key(
+    pk: &mut Option<(Vec<usize>, Option<String>)>,
+    cols: Vec<usize>,
+    name: Option<&ast::Ident>,
+    table: &str,
+) -> Result<()> {
+    if pk.is_some() {
+        return Err(sql_err!(
+            SqlState::INVALID_TABLE_DEFINITION,
+            "multiple primary keys for table \"{}\" are not allowed",
+            table
+        ));
+    }
+    let name = name.map_or_else(|| format!("{table}_pkey"), |n| n.name.clone());
+    *pk = Some((cols, Some(name)));
+    Ok(())
+}
+
+fn unsupported_constraint(c: &ast::ColumnConstraint) -> crate::error::Error {
+    let what = match c {
+        ast::ColumnConstraint::Unique(_) => "UNIQUE constraints",
+        ast::ColumnConstraint::Check(..) => "CHECK constraints",
+        ast::ColumnConstraint::References { .. } => "FOREIGN KEY constraints",
+        ast::ColumnConstraint::Identity { .. } => "identity columns",
+        _ => "this constraint",
+    };
+    sql_err!(
+        SqlState::FEATURE_NOT_SUPPORTED,
+        "{} are not supported yet",
+        what
+    )
+}

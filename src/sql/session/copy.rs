@@ -1,0 +1,588 @@
+//! COPY … FROM STDIN and COPY … TO STDOUT, in PostgreSQL's text and CSV
+//! formats.
+//!
+//! COPY FROM streams: CopyData chunks are cut into lines as they arrive and
+//! each row is inserted through the same path as INSERT (assignment casts,
+//! NOT NULL, unique keys), so a large load never sits in memory whole
+//! (except CSV, whose quoted fields may span lines).
+
+use crate::catalog::Table;
+use crate::error::{Error, Result, SqlState};
+use crate::sql::executor::eval::eval;
+use crate::sql::executor::write::{WriteEnv, insert_plain};
+use crate::sql::executor::{ExecContext, Source};
+use crate::sql::parser::ast;
+use crate::sql::planner::Planner;
+use crate::sql::planner::expr::Expr;
+use crate::sql::session::ResultSink;
+use crate::sql::session::session::Session;
+use crate::sql_err;
+use crate::types::{Row, TypeContext, Value};
+
+/// COPY options.
+struct CopyFormat {
+    csv: bool,
+    delimiter: char,
+    null: String,
+    header: bool,
+    quote: char,
+}
+
+impl CopyFormat {
+    fn from_options(options: &[(String, Option<String>)]) -> Result<CopyFormat> {
+        let mut f = CopyFormat {
+            csv: false,
+            delimiter: '\t',
+            null: "\\N".into(),
+            header: false,
+            quote: '"',
+        };
+        let mut delimiter = None;
+        let mut null = None;
+        for (k, v) in options {
+            let v = v.clone().unwrap_or_default();
+            match k.as_str() {
+                "format" => match v.to_ascii_lowercase().as_str() {
+                    "csv" => f.csv = true,
+                    "text" => f.csv = false,
+                    other => {
+                        return Err(sql_err!(
+                            SqlState::FEATURE_NOT_SUPPORTED,
+                            "COPY format \"{}\" not recognized",
+                            other
+                        ));
+                    }
+                },
+                "csv" => f.csv = true,
+                "delimiter" => delimiter = Some(single_char(&v, "delimiter")?),
+                "null" => null = Some(v),
+                "header" => {
+                    f.header = !matches!(v.to_ascii_lowercase().as_str(), "false" | "off" | "0")
+                }
+                "quote" => f.quote = single_char(&v, "quote")?,
+                "freeze" | "encoding" | "escape" => {}
+                other => {
+                    return Err(sql_err!(
+                        SqlState::SYNTAX_ERROR,
+                        "option \"{}\" not recognized",
+                        other
+                    ));
+                }
+            }
+        }
+        if f.csv {
+            f.delimiter = ',';
+            f.null = String::new();
+        }
+        if let Some(d) = delimiter {
+            f.delimiter = d;
+        }
+        if let Some(n) = null {
+            f.null = n;
+        }
+        Ok(f)
+    }
+}
+
+fn single_char(v: &str, what: &str) -> Result<char> {
+    let mut chars = v.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Ok(c),
+        _ => Err(sql_err!(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "COPY {} must be a single one-byte character",
+            what
+        )),
+    }
+}
+
+impl Session {
+    /// Runs COPY (the transaction is already open).
+    pub(super) fn copy(
+        &mut self,
+        c: &ast::Copy,
+        sink: &mut dyn ResultSink,
+        _portal: Option<&mut Vec<Row>>,
+    ) -> Result<()> {
+        let format = CopyFormat::from_options(&c.options)?;
+        let view = self.catalog_view();
+        let ctx = self.settings.type_context().clone();
+        let planner = Planner::new(&view, &ctx, vec![]);
+        let table = planner.lookup_table(&c.table)?;
+        let columns: Vec<usize> = if c.columns.is_empty() {
+            (0..table.schema.columns.len()).collect()
+        } else {
+            c.columns
+                .iter()
+                .map(|i| {
+                    table.schema.column_index(&i.name).ok_or_else(|| {
+                        sql_err!(
+                            SqlState::UNDEFINED_COLUMN,
+                            "column \"{}\" of relation \"{}\" does not exist",
+                            i.name,
+                            table.name()
+                        )
+                    })
+                })
+                .collect::<Result<_>>()?
+        };
+        if c.from {
+            let defaults = (0..table.schema.columns.len())
+                .map(|i| {
+                    if columns.contains(&i) {
+                        Ok(None)
+                    } else {
+                        planner.default_for(&table, i).map(Some)
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            drop(view);
+            self.copy_from(&table, &columns, &defaults, &format, sink)
+        } else {
+            drop(view);
+            self.copy_to(&table, &columns, &format, sink)
+        }
+    }
+
+    fn copy_from(
+        &mut self,
+        table: &Table,
+        columns: &[usize],
+        defaults: &[Option<Expr>],
+        format: &CopyFormat,
+        sink: &mut dyn ResultSink,
+    ) -> Result<()> {
+        let fns = self.fn_context();
+        let storage = self.db.storage().clone();
+        let cancel = self.cancel.clone();
+        self.writer("COPY")?;
+        let txn = self
+            .txn
+            .as_mut()
+            .and_then(|t| t.write.as_mut())
+            .ok_or_else(|| Error::Internal("COPY without transaction".into()))?;
+        sink.copy_in_start(columns.len())?;
+        // Defaults are row-independent; evaluate them once.
+        let default_values: Vec<Option<Value>> = {
+            let cx = ExecContext::new(
+                Source::Txn {
+                    storage: &storage,
+                    txn,
+                },
+                &[],
+                &fns,
+                &cancel,
+            );
+            defaults
+                .iter()
+                .map(|d| d.as_ref().map(|e| eval(e, &[], &cx)).transpose())
+                .collect::<Result<_>>()?
+        };
+        let env = WriteEnv {
+            storage: &storage,
+            params: &[],
+            fns: &fns,
+            cancel: &cancel,
+        };
+        let mut pending: Vec<u8> = Vec::new();
+        let mut count: u64 = 0;
+        let mut line_no: u64 = 0;
+        let mut done = false;
+        let mut csv_all = Vec::new();
+        while let Some(chunk) = sink.copy_in_next()? {
+            if done {
+                continue;
+            }
+            if format.csv {
+                csv_all.extend_from_slice(&chunk);
+                continue;
+            }
+            pending.extend_from_slice(&chunk);
+            let mut start = 0;
+            while let Some(nl) = pending[start..].iter().position(|&b| b == b'\n') {
+                let line = &pending[start..start + nl];
+                start += nl + 1;
+                line_no += 1;
+                let line = std::str::from_utf8(line).map_err(|_| bad_utf8())?;
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if line == "\\." {
+                    done = true;
+                    break;
+                }
+                if format.header && line_no == 1 {
+                    continue;
+                }
+                let fields = split_text(line, format)?;
+                let row = build_row(
+                    table,
+                    columns,
+                    &default_values,
+                    fields,
+                    &env.fns.types,
+                    line_no,
+                )?;
+                insert_plain(table, row, txn, &env.fns.types)?;
+                count += 1;
+                if count % 4096 == 0 {
+                    cancel.check()?;
+                }
+            }
+            pending.drain(..start);
+        }
+        if format.csv {
+            let text = String::from_utf8(csv_all).map_err(|_| bad_utf8())?;
+            for (i, fields) in parse_csv(&text, format)?.into_iter().enumerate() {
+                if format.header && i == 0 {
+                    continue;
+                }
+                if fields.len() == 1 && fields[0].as_deref() == Some("\\.") {
+                    break;
+                }
+                let row = build_row(
+                    table,
+                    columns,
+                    &default_values,
+                    fields,
+                    &env.fns.types,
+                    i as u64 + 1,
+                )?;
+                insert_plain(table, row, txn, &env.fns.types)?;
+                count += 1;
+            }
+        } else if !done && !pending.is_empty() {
+            let line = std::str::from_utf8(&pending)
+                .map_err(|_| bad_utf8())?
+                .to_string();
+            if line != "\\." {
+                let fields = split_text(&line, format)?;
+                let row = build_row(
+                    table,
+                    columns,
+                    &default_values,
+                    fields,
+                    &env.fns.types,
+                    line_no + 1,
+                )?;
+                insert_plain(table, row, txn, &env.fns.types)?;
+                count += 1;
+            }
+        }
+        sink.command_complete(&format!("COPY {count}"))
+    }
+
+    fn copy_to(
+        &mut self,
+        table: &Table,
+        columns: &[usize],
+        format: &CopyFormat,
+        sink: &mut dyn ResultSink,
+    ) -> Result<()> {
+        let fns = self.fn_context();
+        let storage = self.db.storage().clone();
+        let source = match self.txn.as_ref().and_then(|t| t.write.as_ref()) {
+            Some(w) => Source::Txn {
+                storage: &storage,
+                txn: w,
+            },
+            None => Source::Snapshot {
+                storage: &storage,
+                seq: storage.visible_seq(),
+            },
+        };
+        let rows: Vec<Row> = match &source {
+            Source::Txn { txn, .. } => txn
+                .scan(
+                    table.id,
+                    std::ops::Bound::Unbounded,
+                    std::ops::Bound::Unbounded,
+                )?
+                .map(|r| r.map(|(_, row)| row))
+                .collect::<Result<_>>()?,
+            Source::Snapshot { storage, seq } => storage
+                .reader(table.id)?
+                .scan(*seq, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
+                .map(|r| r.map(|(_, row)| row))
+                .collect::<Result<_>>()?,
+        };
+        sink.copy_out_start(columns.len())?;
+        if format.header {
+            let names: Vec<&str> = columns
+                .iter()
+                .map(|&i| table.schema.columns[i].name.as_str())
+                .collect();
+            sink.copy_out_data(
+                format!("{}\n", names.join(&format.delimiter.to_string())).as_bytes(),
+            )?;
+        }
+        let mut count: u64 = 0;
+        for row in rows {
+            let mut line = String::new();
+            for (n, &i) in columns.iter().enumerate() {
+                if n > 0 {
+                    line.push(format.delimiter);
+                }
+                let v = row.get(i).cloned().unwrap_or(Value::Null);
+                if v.is_null() {
+                    line.push_str(&format.null);
+                } else if format.csv {
+                    line.push_str(&csv_quote(&v.to_text(&fns.types), format));
+                } else {
+                    escape_text(&v.to_text(&fns.types), format.delimiter, &mut line);
+                }
+            }
+            line.push('\n');
+            sink.copy_out_data(line.as_bytes())?;
+            count += 1;
+        }
+        sink.copy_out_done()?;
+        sink.command_complete(&format!("COPY {count}"))
+    }
+}
+
+fn bad_utf8() -> Error {
+    sql_err!(
+        SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+        "invalid byte sequence for encoding \"UTF8\""
+    )
+}
+
+/// A table row from COPY fields for `columns`, defaults elsewhere.
+fn build_row(
+    table: &Table,
+    columns: &[usize],
+    defaults: &[Option<Value>],
+    fields: Vec<Option<String>>,
+    ctx: &TypeContext,
+    line: u64,
+) -> Result<Row> {
+    let context = |e: Error| match e {
+        Error::Sql(mut s) => {
+            s.detail = Some(format!("COPY {}, line {}", table.name(), line));
+            Error::Sql(s)
+        }
+        other => other,
+    };
+    if fields.len() != columns.len() {
+        let msg = if fields.len() < columns.len() {
+            "missing data for column"
+        } else {
+            "extra data after last expected column"
+        };
+        return Err(
+            sql_err!(SqlState::BAD_COPY_FILE_FORMAT, "{}", msg).with_detail(format!(
+                "COPY {}, line {}",
+                table.name(),
+                line
+            )),
+        );
+    }
+    let mut row: Row = defaults
+        .iter()
+        .map(|d| d.clone().unwrap_or(Value::Null))
+        .collect();
+    for (field, &col) in fields.into_iter().zip(columns) {
+        row[col] = match field {
+            None => Value::Null,
+            Some(text) => {
+                Value::from_text(&text, &table.schema.columns[col].ty, ctx).map_err(context)?
+            }
+        };
+    }
+    Ok(row)
+}
+
+/// Splits a text-format line into fields, undoing backslash escapes;
+/// the NULL marker gives `None`.
+fn split_text(line: &str, f: &CopyFormat) -> Result<Vec<Option<String>>> {
+    let mut out = Vec::new();
+    for raw in line.split(f.delimiter) {
+        if raw == f.null {
+            out.push(None);
+            continue;
+        }
+        out.push(Some(unescape(raw)?));
+    }
+    Ok(out)
+}
+
+fn unescape(raw: &str) -> Result<String> {
+    if !raw.contains('\\') {
+        return Ok(raw.to_string());
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0u8; 4];
+            bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        let Some(e) = chars.next() else { break };
+        match e {
+            'b' => bytes.push(8),
+            'f' => bytes.push(12),
+            'n' => bytes.push(b'\n'),
+            'r' => bytes.push(b'\r'),
+            't' => bytes.push(b'\t'),
+            'v' => bytes.push(11),
+            'x' => {
+                let mut v = 0u32;
+                let mut n = 0;
+                while n < 2 && chars.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+                    v = v * 16 + chars.next().and_then(|c| c.to_digit(16)).unwrap_or(0);
+                    n += 1;
+                }
+                bytes.push(v as u8);
+            }
+            '0'..='7' => {
+                let mut v = e.to_digit(8).unwrap_or(0);
+                let mut n = 1;
+                while n < 3 && chars.peek().is_some_and(|c| ('0'..='7').contains(c)) {
+                    v = v * 8 + chars.next().and_then(|c| c.to_digit(8)).unwrap_or(0);
+                    n += 1;
+                }
+                bytes.push((v & 0xff) as u8);
+            }
+            other => {
+                let mut buf = [0u8; 4];
+                bytes.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push_str(&String::from_utf8(bytes).map_err(|_| bad_utf8())?);
+    Ok(out)
+}
+
+fn escape_text(s: &str, delimiter: char, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == delimiter => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+fn csv_quote(s: &str, f: &CopyFormat) -> String {
+    let needs = s.is_empty()
+        || s.contains(f.delimiter)
+        || s.contains(f.quote)
+        || s.contains('\n')
+        || s.contains('\r')
+        || s == "\\.";
+    if !needs {
+        return s.to_string();
+    }
+    let q = f.quote.to_string();
+    format!("{q}{}{q}", s.replace(f.quote, &format!("{q}{q}")))
+}
+
+/// Parses CSV records; an unquoted field equal to the NULL string is `None`.
+fn parse_csv(text: &str, f: &CopyFormat) -> Result<Vec<Vec<Option<String>>>> {
+    let mut records = Vec::new();
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut in_quotes = false;
+    let mut chars = text.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        any = true;
+        if in_quotes {
+            if c == f.quote {
+                if chars.peek() == Some(&f.quote) {
+                    chars.next();
+                    field.push(c);
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                field.push(c);
+            }
+            continue;
+        }
+        match c {
+            c if c == f.quote => {
+                in_quotes = true;
+                quoted = true;
+            }
+            c if c == f.delimiter => {
+                fields.push(csv_field(std::mem::take(&mut field), quoted, f));
+                quoted = false;
+            }
+            '\n' => {
+                fields.push(csv_field(std::mem::take(&mut field), quoted, f));
+                quoted = false;
+                records.push(std::mem::take(&mut fields));
+                any = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            c => field.push(c),
+        }
+    }
+    if in_quotes {
+        return Err(sql_err!(
+            SqlState::BAD_COPY_FILE_FORMAT,
+            "unterminated CSV quoted field"
+        ));
+    }
+    if any {
+        fields.push(csv_field(field, quoted, f));
+        records.push(fields);
+    }
+    Ok(records)
+}
+
+fn csv_field(s: String, quoted: bool, f: &CopyFormat) -> Option<String> {
+    if !quoted && s == f.null {
+        None
+    } else {
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_format() -> CopyFormat {
+        CopyFormat::from_options(&[]).unwrap()
+    }
+
+    #[test]
+    fn text_fields_unescape() {
+        let f = text_format();
+        let fields = split_text("1\ta\\tb\t\\N\t\\101", &f).unwrap();
+        assert_eq!(
+            fields,
+            vec![
+                Some("1".into()),
+                Some("a\tb".into()),
+                None,
+                Some("A".into())
+            ]
+        );
+        let mut out = String::new();
+        escape_text("a\tb\\", '\t', &mut out);
+        assert_eq!(out, "a\\tb\\\\");
+    }
+
+    #[test]
+    fn csv_records_with_quotes() {
+        let f = CopyFormat::from_options(&[("format".into(), Some("csv".into()))]).unwrap();
+        let r = parse_csv("1,\"a,b\",\n2,\"x\"\"y\",\"\"\n", &f).unwrap();
+        assert_eq!(r[0], vec![Some("1".into()), Some("a,b".into()), None]);
+        assert_eq!(
+            r[1],
+            vec![Some("2".into()), Some("x\"y".into()), Some(String::new())]
+        );
+        assert_eq!(csv_quote("a,b", &f), "\"a,b\"");
+    }
+}
