@@ -7,10 +7,13 @@
 //! an exact decimal ([`Decimal`]), never an f64.
 
 pub mod binary;
+mod bignum;
 pub mod cast;
 pub mod datatype;
 pub mod datetime;
+pub mod float;
 pub mod numeric;
+mod numeric_ops;
 pub mod ops;
 pub mod text;
 pub mod timezone;
