@@ -238,6 +238,18 @@ impl Decimal {
 
     /// The nearest double (PostgreSQL's `numeric_float8`: print, then read).
     pub fn to_f64(&self) -> f64 {
+        // Clinger's fast path: both operands exact in f64, so one IEEE
+        // division rounds correctly.
+        const EXACT: u128 = 1 << 53;
+        const P10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
+            1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
+        if self.mantissa.unsigned_abs() < EXACT {
+            if let Some(p) = P10.get(self.scale as usize) {
+                return self.mantissa as f64 / p;
+            }
+        }
         self.to_string().parse().unwrap_or(0.0)
     }
 
