@@ -55,7 +55,7 @@ fn cannot_cast(v: &Value, to: &DataType) -> Error {
         SqlState::CANNOT_COERCE,
         "cannot cast type {} to {}",
         v.data_type().format_type(),
-        to.format_type()
+        base(to).format_type()
     )
 }
 
@@ -207,8 +207,10 @@ fn date_to_timestamp(d: i32) -> Result<i64> {
         DATE_NEG_INF => Ok(TS_NEG_INF),
         DATE_POS_INF => Ok(TS_POS_INF),
         _ => {
-            let ts = d as i64 * USECS_PER_DAY;
-            if timestamp_in_range(ts) { Ok(ts) } else { Err(date_range_for_timestamp()) }
+            match (d as i64).checked_mul(USECS_PER_DAY) {
+                Some(ts) if timestamp_in_range(ts) => Ok(ts),
+                _ => Err(date_range_for_timestamp()),
+            }
         }
     }
 }

@@ -16,7 +16,7 @@
 
 use std::cmp::Ordering;
 
-use super::value::date_as_timestamp;
+use super::value::datetime_key;
 use super::{Decimal, TypeContext, Value};
 use crate::error::{Error, Result, SqlState};
 use crate::sql_err;
@@ -104,14 +104,6 @@ fn cmp_numbers(a: &Value, b: &Value) -> Ordering {
     float_cmp(as_f64(a), as_f64(b))
 }
 
-fn micros(v: &Value) -> i64 {
-    match v {
-        Value::Date(d) => date_as_timestamp(*d),
-        Value::Timestamp(t) | Value::Timestamptz(t) => *t,
-        _ => 0,
-    }
-}
-
 /// Compares two non-NULL values of one category.
 fn cmp_same_category(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
@@ -122,7 +114,7 @@ fn cmp_same_category(a: &Value, b: &Value) -> Ordering {
         (Value::Date(x), Value::Date(y)) => x.cmp(y),
         _ => match category(a) {
             Category::Number => cmp_numbers(a, b),
-            Category::DateTime => micros(a).cmp(&micros(b)),
+            Category::DateTime => datetime_key(a).cmp(&datetime_key(b)),
             _ => Ordering::Equal,
         },
     }

@@ -116,13 +116,20 @@ impl PartialEq for Value {
 
 impl Eq for Value {}
 
-/// A date as timestamp microseconds (infinities map to infinities), so a
-/// date and the timestamp of its midnight hash alike.
-pub(crate) fn date_as_timestamp(d: i32) -> i64 {
-    match d {
-        DATE_NEG_INF => TS_NEG_INF,
-        DATE_POS_INF => TS_POS_INF,
-        _ => d as i64 * USECS_PER_DAY,
+/// A date or timestamp on one axis, microseconds since 2000-01-01 in an
+/// i128 (dates reach past the timestamp range), with the infinities at
+/// the ends; a date and the timestamp of its midnight meet.
+pub(crate) fn datetime_key(v: &Value) -> i128 {
+    match v {
+        Value::Date(DATE_NEG_INF) | Value::Timestamp(TS_NEG_INF) | Value::Timestamptz(TS_NEG_INF) => {
+            i128::MIN
+        }
+        Value::Date(DATE_POS_INF) | Value::Timestamp(TS_POS_INF) | Value::Timestamptz(TS_POS_INF) => {
+            i128::MAX
+        }
+        Value::Date(d) => *d as i128 * USECS_PER_DAY as i128,
+        Value::Timestamp(t) | Value::Timestamptz(t) => *t as i128,
+        _ => 0,
     }
 }
 
@@ -156,8 +163,9 @@ impl Hash for Value {
             Value::Numeric(d) => (2u8, float_key(d.to_f64())).hash(state),
             Value::Text(s) => (3u8, s).hash(state),
             Value::Json(s) => (4u8, s).hash(state),
-            Value::Date(d) => (5u8, date_as_timestamp(*d)).hash(state),
-            Value::Timestamp(t) | Value::Timestamptz(t) => (5u8, *t).hash(state),
+            Value::Date(_) | Value::Timestamp(_) | Value::Timestamptz(_) => {
+                (5u8, datetime_key(self)).hash(state)
+            }
         }
     }
 }
