@@ -2,4 +2,3 @@
 //!
 //! STUB: `keycode` (order-preserving key encoding of SQL values) comes with
 //! the types work.
-pub mod keycode;

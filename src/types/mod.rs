@@ -5,15 +5,36 @@
 //! keeps them (msgpack), the wire layer encodes them with [`Value::to_text`] /
 //! [`Value::to_binary`]. Integers stay integers through arithmetic, NUMERIC is
 //! an exact decimal ([`Decimal`]), never an f64.
+//!
+//! Where things are:
+//! - [`value`], [`datatype`]: the `Value` and `DataType` enums.
+//! - [`text`], [`binary`]: PostgreSQL's text and binary formats; [`float`],
+//!   [`json`] and the datetime modules hold the per-type details.
+//! - [`ops`] (with `arith`, `like`): comparison, sort order, operators.
+//! - [`cast`]: explicit/assignment casts, cast tables, common types.
+//! - [`numeric`] (with `numeric_ops`, `numeric_binary`, `bignum`): exact
+//!   decimals.
+//! - [`datetime`] (with `datetime_parse`, `datetime_fields`), [`timezone`]
+//!   (with `tzif`): dates, timestamps and time zones.
 
+mod arith;
 pub mod binary;
+mod bignum;
 pub mod cast;
 pub mod datatype;
 pub mod datetime;
+mod datetime_fields;
+mod datetime_parse;
+pub mod float;
+pub mod json;
+mod like;
 pub mod numeric;
+mod numeric_binary;
+mod numeric_ops;
 pub mod ops;
 pub mod text;
 pub mod timezone;
+mod tzif;
 pub mod value;
 
 pub use datatype::DataType;
@@ -26,7 +47,8 @@ pub type Row = Vec<Value>;
 
 /// Session settings that change how values are read and printed:
 /// PostgreSQL's `TimeZone`, `extra_float_digits` and `DateStyle` (only the
-/// `ISO, MDY` style is supported, as every driver asks for it).
+/// `ISO, MDY` style is supported, as every driver asks for it), and the
+/// statement's start time for `'now'`.
 #[derive(Debug, Clone)]
 pub struct TypeContext {
     /// The session time zone: timestamptz values print in it, and zone-less
@@ -35,7 +57,8 @@ pub struct TypeContext {
     /// PostgreSQL's `extra_float_digits` (-15..=3). Values > 0 (the default, 1)
     /// print floats in the shortest form that reads back exactly.
     pub extra_float_digits: i32,
-    /// Statement start time (Unix microseconds), for `'now'`/`'today'` input.
+    /// The statement start time (microseconds since 1970-01-01 UTC), which
+    /// `'now'`, `'today'`, `'tomorrow'` and `'yesterday'` read.
     pub now_unix_micros: i64,
 }
 

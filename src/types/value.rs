@@ -1,8 +1,20 @@
-//! [`Value`]: one typed SQL value.
+//! [`Value`]: one typed SQL value, and its PostgreSQL text and binary
+//! formats (the functions live in `text.rs` and `binary.rs`).
+//!
+//! Equality and hashing follow [`ops::sort_cmp`](super::ops::sort_cmp):
+//! values that sort as equal are `==` and hash alike, across integer
+//! widths, numeric scales (`1.0 = 1.00`), float signs of zero and NaNs,
+//! and dates against timestamps, so GROUP BY and DISTINCT can hash them.
+//! NULL equals NULL here (one group), unlike SQL's `=`.
+
+use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use super::{DataType, Decimal};
+use super::datetime::{DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF, USECS_PER_DAY};
+use super::{DataType, Decimal, TypeContext};
+use crate::error::Result;
 
 /// A SQL value. Strings of every string type (text, varchar, char) are
 /// [`Value::Text`]; the column type says which it is.
@@ -69,15 +81,91 @@ impl Value {
     }
 }
 
-// STUB (types work): equality and hashing consistent with ops::sort_cmp.
-impl PartialEq for Value {
-    fn eq(&self, other: &Self) -> bool {
-        super::ops::sort_cmp(self, other) == std::cmp::Ordering::Equal
+impl Value {
+    /// PostgreSQL's text output for the value (NULL gives ""; callers send
+    /// NULL as NULL). Floats follow `ctx.extra_float_digits`, timestamptz
+    /// prints in `ctx.timezone`.
+    pub fn to_text(&self, ctx: &TypeContext) -> String {
+        super::text::to_text(self, ctx)
+    }
+
+    /// PostgreSQL's input function for `ty` (`int4in`, `date_in`, ...).
+    /// Varchar/char lengths are not enforced here (see [`super::cast`]).
+    pub fn from_text(s: &str, ty: &DataType, ctx: &TypeContext) -> Result<Value> {
+        super::text::from_text(s, ty, ctx)
+    }
+
+    /// Appends PostgreSQL's binary ("send") form for column type `ty`, with
+    /// no length prefix.
+    pub fn to_binary(&self, ty: &DataType, out: &mut Vec<u8>) -> Result<()> {
+        super::binary::to_binary(self, ty, out)
+    }
+
+    /// Reads PostgreSQL's binary ("recv") form of a `ty` value; 22P03
+    /// `incorrect binary data format` when the bytes do not fit the type.
+    pub fn from_binary(bytes: &[u8], ty: &DataType) -> Result<Value> {
+        super::binary::from_binary(bytes, ty)
     }
 }
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        super::ops::sort_cmp(self, other) == Ordering::Equal
+    }
+}
+
 impl Eq for Value {}
-impl std::hash::Hash for Value {
-    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {
-        todo!()
+
+/// A date or timestamp on one axis, microseconds since 2000-01-01 in an
+/// i128 (dates reach past the timestamp range), with the infinities at
+/// the ends; a date and the timestamp of its midnight meet.
+pub(crate) fn datetime_key(v: &Value) -> i128 {
+    match v {
+        Value::Date(DATE_NEG_INF) | Value::Timestamp(TS_NEG_INF) | Value::Timestamptz(TS_NEG_INF) => {
+            i128::MIN
+        }
+        Value::Date(DATE_POS_INF) | Value::Timestamp(TS_POS_INF) | Value::Timestamptz(TS_POS_INF) => {
+            i128::MAX
+        }
+        Value::Date(d) => *d as i128 * USECS_PER_DAY as i128,
+        Value::Timestamp(t) | Value::Timestamptz(t) => *t as i128,
+        _ => 0,
+    }
+}
+
+/// The double a number compares as against floats: -0 folded into 0 and
+/// every NaN into one NaN.
+fn float_key(f: f64) -> u64 {
+    if f == 0.0 {
+        0
+    } else if f.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        f.to_bits()
+    }
+}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Everything comparable with everything else in its category hashes
+        // a category tag and a common key. Numbers compare through f64
+        // against floats, so their key is their f64 (exactly the value
+        // `compare` uses); distinct large integers may collide, never
+        // equal values differ.
+        match self {
+            Value::Null => 0u8.hash(state),
+            Value::Bool(b) => (1u8, *b).hash(state),
+            Value::Int2(i) => (2u8, float_key(*i as f64)).hash(state),
+            Value::Int4(i) => (2u8, float_key(*i as f64)).hash(state),
+            Value::Int8(i) => (2u8, float_key(*i as f64)).hash(state),
+            Value::Float4(f) => (2u8, float_key(*f as f64)).hash(state),
+            Value::Float8(f) => (2u8, float_key(*f)).hash(state),
+            Value::Numeric(d) => (2u8, float_key(d.to_f64())).hash(state),
+            Value::Text(s) => (3u8, s).hash(state),
+            Value::Json(s) => (4u8, s).hash(state),
+            Value::Date(_) | Value::Timestamp(_) | Value::Timestamptz(_) => {
+                (5u8, datetime_key(self)).hash(state)
+            }
+        }
     }
 }

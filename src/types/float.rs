@@ -1,0 +1,335 @@
+//! PostgreSQL's text format for `real` and `double precision`.
+//!
+//! Output follows `float8out`/`float4out`: with `extra_float_digits > 0`
+//! (every modern driver) the shortest digits that read back exactly, in
+//! fixed notation when the decimal exponent is in `-4..15` (`-4..6` for
+//! real) and `1e+15` style otherwise; with `extra_float_digits <= 0`, C's
+//! `%.*g` with 15 (6) plus `extra_float_digits` significant digits. Rust's
+//! `{:e}` formatting gives exactly the digits both need (shortest round-trip,
+//! or correctly rounded to a precision), so only the layout is done here.
+//!
+//! Input follows `float8in`/`float4in`: surrounding whitespace, `NaN`,
+//! `Infinity`/`inf` with signs, and out-of-range values (overflow to
+//! infinity or underflow to zero) rejected with 22003.
+
+use crate::error::{Result, SqlState};
+use crate::sql_err;
+
+/// Splits Rust's `{:e}` output (`-1.5e-5`) into sign, digits and exponent.
+fn split_exp(s: &str) -> (bool, String, i32) {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    (neg, digits, exp.parse().unwrap_or(0))
+}
+
+/// Lays out significant `digits` (no leading zeros) whose first digit has
+/// decimal exponent `exp`: fixed notation when `-4 <= exp < fixed_below`,
+/// else `d.ddde+XX` with an at least two-digit exponent.
+fn layout(neg: bool, digits: &str, exp: i32, fixed_below: i32) -> String {
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let mut out = String::with_capacity(digits.len() + 8);
+    if neg {
+        out.push('-');
+    }
+    if exp < -4 || exp >= fixed_below {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let sign = if exp < 0 { '-' } else { '+' };
+        out.push_str(&format!("e{sign}{:02}", exp.unsigned_abs()));
+    } else if exp < 0 {
+        out.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            out.push('0');
+        }
+        out.push_str(digits);
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            out.push_str(digits);
+            for _ in digits.len()..int_len {
+                out.push('0');
+            }
+        } else {
+            out.push_str(&digits[..int_len]);
+            out.push('.');
+            out.push_str(&digits[int_len..]);
+        }
+    }
+    out
+}
+
+fn special(v: f64) -> Option<&'static str> {
+    if v.is_nan() {
+        Some("NaN")
+    } else if v == f64::INFINITY {
+        Some("Infinity")
+    } else if v == f64::NEG_INFINITY {
+        Some("-Infinity")
+    } else {
+        None
+    }
+}
+
+/// C's `%.{precision}g` for a finite value (precision >= 1).
+pub(crate) fn format_g(v: f64, precision: usize) -> String {
+    if let Some(s) = special(v) {
+        return s.to_string();
+    }
+    let p = precision.max(1);
+    let (neg, digits, exp) = split_exp(&format!("{:.*e}", p - 1, v));
+    layout(neg, &digits, exp, p as i32)
+}
+
+/// `float8out` under the given `extra_float_digits`.
+pub fn format_f64(v: f64, extra_float_digits: i32) -> String {
+    if let Some(s) = special(v) {
+        return s.to_string();
+    }
+    if extra_float_digits > 0 {
+        let (neg, digits, exp) = split_exp(&format!("{v:e}"));
+        layout(neg, &digits, exp, 15)
+    } else {
+        format_g(v, (15 + extra_float_digits).max(1) as usize)
+    }
+}
+
+/// `float4out` under the given `extra_float_digits`.
+pub fn format_f32(v: f32, extra_float_digits: i32) -> String {
+    if let Some(s) = special(v as f64) {
+        return s.to_string();
+    }
+    if extra_float_digits > 0 {
+        let (neg, digits, exp) = split_exp(&format!("{v:e}"));
+        layout(neg, &digits, exp, 6)
+    } else {
+        format_g(v as f64, (6 + extra_float_digits).max(1) as usize)
+    }
+}
+
+/// The special spellings `float8in` accepts, case-insensitively.
+fn parse_special(s: &str) -> Option<f64> {
+    match s.to_ascii_lowercase().as_str() {
+        "nan" | "+nan" | "-nan" => Some(f64::NAN),
+        "infinity" | "+infinity" | "inf" | "+inf" => Some(f64::INFINITY),
+        "-infinity" | "-inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// True when `s` is a plain decimal literal: sign, digits with at most one
+/// point (at least one digit), optional exponent with digits.
+fn is_decimal_literal(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let mut digits = 0;
+    let mut point = false;
+    while i < b.len() && (b[i].is_ascii_digit() || (b[i] == b'.' && !point)) {
+        if b[i] == b'.' {
+            point = true;
+        } else {
+            digits += 1;
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// True when the mantissa of a decimal literal has a non-zero digit.
+fn has_nonzero_mantissa(s: &str) -> bool {
+    s.chars()
+        .take_while(|c| *c != 'e' && *c != 'E')
+        .any(|c| c.is_ascii_digit() && c != '0')
+}
+
+/// Parses a float literal; `type_name` is the SQL name for messages.
+/// `to_inf_or_zero` reports whether the parsed value over/underflowed.
+fn parse_with<T: std::str::FromStr + Copy>(
+    input: &str,
+    type_name: &str,
+    special_map: impl Fn(f64) -> T,
+    out_of_range: impl Fn(T, bool) -> bool,
+) -> Result<T> {
+    let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
+    if let Some(v) = parse_special(s) {
+        return Ok(special_map(v));
+    }
+    let bad = || {
+        sql_err!(
+            SqlState::INVALID_TEXT_REPRESENTATION,
+            "invalid input syntax for type {type_name}: \"{input}\""
+        )
+    };
+    if !is_decimal_literal(s) {
+        return Err(bad());
+    }
+    let v: T = s.parse().map_err(|_| bad())?;
+    if out_of_range(v, has_nonzero_mantissa(s)) {
+        return Err(sql_err!(
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            "\"{s}\" is out of range for type {type_name}"
+        ));
+    }
+    Ok(v)
+}
+
+/// `float8in`: parses `double precision` text.
+pub fn parse_f64(input: &str) -> Result<f64> {
+    parse_with(
+        input,
+        "double precision",
+        |v| v,
+        |v: f64, nonzero| v.is_infinite() || (v == 0.0 && nonzero),
+    )
+}
+
+/// `float4in`: parses `real` text.
+pub fn parse_f32(input: &str) -> Result<f32> {
+    parse_with(
+        input,
+        "real",
+        |v| v as f32,
+        |v: f32, nonzero| v.is_infinite() || (v == 0.0 && nonzero),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Outputs checked against PostgreSQL 15 (`select 1e15::float8, ...`).
+    #[test]
+    fn float8_output_matches_postgres() {
+        let cases: &[(f64, &str)] = &[
+            (1e15, "1e+15"),
+            (1e14, "100000000000000"),
+            (123456789012345.0, "123456789012345"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (0.00015, "0.00015"),
+            (1e100, "1e+100"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (-0.0, "-0"),
+            (0.0, "0"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (1.0 / 3.0, "0.3333333333333333"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (-2.5, "-2.5"),
+            (100.0, "100"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(format_f64(*v, 1), *want, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn float4_output_matches_postgres() {
+        let cases: &[(f32, &str)] = &[
+            (1e6, "1e+06"),
+            (123456.0, "123456"),
+            (1234567.0, "1.234567e+06"),
+            (0.1, "0.1"),
+            (3.4e38, "3.4e+38"),
+            (1e-45, "1e-45"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(format_f32(*v, 1), *want, "{v:e}");
+        }
+    }
+
+    /// `SET extra_float_digits = 0` and `-3` in PostgreSQL 15.
+    #[test]
+    fn low_extra_float_digits_use_printf_g() {
+        assert_eq!(format_f64(1e15, 0), "1e+15");
+        assert_eq!(format_f64(1e14, 0), "100000000000000");
+        assert_eq!(format_f64(1.5e-5, 0), "1.5e-05");
+        assert_eq!(format_f64(0.1 + 0.2, 0), "0.3");
+        assert_eq!(format_f64(1.0 / 3.0, 0), "0.333333333333333");
+        assert_eq!(format_f64(100.0, 0), "100");
+        assert_eq!(format_f64(-0.0, 0), "-0");
+        assert_eq!(format_f32(1e6, 0), "1e+06");
+        assert_eq!(format_f32(1234567.0, 0), "1.23457e+06");
+        assert_eq!(format_f64(1.0 / 3.0, -3), "0.333333333333");
+        assert_eq!(format_f32(1234567.0, -3), "1.23e+06");
+        assert_eq!(format_f64(12345.678, -3), "12345.678");
+    }
+
+    #[test]
+    fn input_matches_postgres() {
+        assert_eq!(parse_f64(" 1.5 ").unwrap(), 1.5);
+        assert_eq!(parse_f64("1.").unwrap(), 1.0);
+        assert_eq!(parse_f64(".5").unwrap(), 0.5);
+        assert_eq!(parse_f64("+1.5").unwrap(), 1.5);
+        assert_eq!(parse_f64("1e5").unwrap(), 100000.0);
+        assert!(parse_f64("NaN").unwrap().is_nan());
+        assert_eq!(parse_f64("-Infinity").unwrap(), f64::NEG_INFINITY);
+        assert_eq!(parse_f32("inf").unwrap(), f32::INFINITY);
+        let e = parse_f64("1e400").unwrap_err();
+        assert_eq!(e.sqlstate(), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+        assert_eq!(
+            e.message(),
+            "\"1e400\" is out of range for type double precision"
+        );
+        assert!(parse_f64("1e-400").is_err());
+        assert_eq!(parse_f64("0e-400").unwrap(), 0.0);
+        assert_eq!(
+            parse_f32("1e40").unwrap_err().message(),
+            "\"1e40\" is out of range for type real"
+        );
+        let e = parse_f64("abc").unwrap_err();
+        assert_eq!(e.sqlstate(), SqlState::INVALID_TEXT_REPRESENTATION);
+        assert_eq!(
+            e.message(),
+            "invalid input syntax for type double precision: \"abc\""
+        );
+        for bad in ["", " ", "1e", "e5", ".", "1.2.3", "1 2", "--1"] {
+            assert!(parse_f64(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn shortest_output_round_trips() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..5000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(x);
+            if v.is_finite() {
+                let back = parse_f64(&format_f64(v, 1)).unwrap();
+                assert_eq!(back.to_bits(), v.to_bits(), "{v:e}");
+            }
+            let f = f32::from_bits(x as u32);
+            if f.is_finite() {
+                let back = parse_f32(&format_f32(f, 1)).unwrap();
+                assert_eq!(back.to_bits(), f.to_bits(), "{f:e}");
+            }
+        }
+    }
+}
