@@ -2,3 +2,4 @@
 //!
 //! STUB: `keycode` (order-preserving key encoding of SQL values) comes with
 //! the types work.
+pub mod keycode;

@@ -632,18 +632,36 @@ fn round_like(
         }
     }
 }
-// TEMP until the types branch lands (Decimal rounding helpers).
-fn dec_round(_: &Decimal, _: i32) -> Result<Decimal> {
-    Err(Error::Internal("numeric rounding pending".into()))
+/// round(numeric, places): half away from zero, as PostgreSQL; negative
+/// places round to tens, hundreds...
+fn dec_round(d: &Decimal, places: i32) -> Result<Decimal> {
+    scale_places(d, places, Decimal::round_to_scale)
 }
-fn dec_trunc(_: &Decimal, _: i32) -> Result<Decimal> {
-    Err(Error::Internal("numeric rounding pending".into()))
+fn dec_trunc(d: &Decimal, places: i32) -> Result<Decimal> {
+    scale_places(d, places, Decimal::trunc_to_scale)
 }
-fn dec_floor(_: &Decimal, _: i32) -> Result<Decimal> {
-    Err(Error::Internal("numeric rounding pending".into()))
+fn scale_places(d: &Decimal, places: i32, f: fn(&Decimal, u16) -> Result<Decimal>) -> Result<Decimal> {
+    if places >= 0 {
+        return f(d, places.min(1000) as u16);
+    }
+    let factor = Decimal::new(10i128.pow(places.unsigned_abs().min(30)), 0)?;
+    f(&d.checked_div(&factor)?, 0)?.checked_mul(&factor)
 }
-fn dec_ceil(_: &Decimal, _: i32) -> Result<Decimal> {
-    Err(Error::Internal("numeric rounding pending".into()))
+fn dec_floor(d: &Decimal, _: i32) -> Result<Decimal> {
+    let t = d.trunc_to_scale(0)?;
+    if d.is_negative() && !t.checked_sub(d)?.is_zero() {
+        t.checked_sub(&Decimal::from_i64(1))
+    } else {
+        Ok(t)
+    }
+}
+fn dec_ceil(d: &Decimal, _: i32) -> Result<Decimal> {
+    let t = d.trunc_to_scale(0)?;
+    if !d.is_negative() && !t.checked_sub(d)?.is_zero() {
+        t.checked_add(&Decimal::from_i64(1))
+    } else {
+        Ok(t)
+    }
 }
 fn f_round(a: &[Value], _: &FnContext) -> Result<Value> {
     // float8 round() rounds half to even, like C's rint().
