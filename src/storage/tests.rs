@@ -1,0 +1,1 @@
+//! Storage-wide tests: durability, recovery, visibility, concurrency.
