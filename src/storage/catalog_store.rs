@@ -132,14 +132,15 @@ pub fn diff(before: &Catalog, after: &Catalog) -> Vec<DdlOp> {
         }
     }
     for (id, a) in &after.tables {
-        if let Some(b) = before.tables.get(id) {
-            if a.name != b.name || (!Arc::ptr_eq(&a.schema, &b.schema) && a.schema != b.schema) {
-                ops.push(DdlOp::Alter {
-                    id: *id,
-                    name: a.name.clone(),
-                    schema: a.schema.clone(),
-                });
-            }
+        let Some(b) = before.tables.get(id) else {
+            continue;
+        };
+        if a.name != b.name || (!Arc::ptr_eq(&a.schema, &b.schema) && a.schema != b.schema) {
+            ops.push(DdlOp::Alter {
+                id: *id,
+                name: a.name.clone(),
+                schema: a.schema.clone(),
+            });
         }
     }
     for (id, a) in &after.tables {
@@ -195,7 +196,7 @@ pub fn dir_name(table: &str) -> String {
         }
     }
     if out.is_empty() {
-        out.push_str("%");
+        out.push('%');
     }
     out
 }

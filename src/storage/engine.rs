@@ -123,6 +123,8 @@ pub struct Inner {
     pub(crate) bg: Arc<BgSignal>,
     pub(crate) bg_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     pub(crate) shut: AtomicBool,
+    /// What recovery cut at open.
+    pub(crate) cuts: Vec<super::TailCut>,
 }
 
 impl fmt::Debug for Inner {
@@ -470,12 +472,14 @@ pub fn spawn_checkpointer(inner: &Arc<Inner>) -> Result<()> {
                     }
                 }
                 let Some(inner) = weak.upgrade() else { return };
-                if inner.needs_checkpoint() {
-                    if let Err(e) = inner.checkpoint() {
-                        if !inner.shut.load(Ordering::Acquire) {
-                            log_error!("automatic checkpoint failed: {}", e.message());
-                        }
+                if !inner.needs_checkpoint() {
+                    continue;
+                }
+                match inner.checkpoint() {
+                    Err(e) if !inner.shut.load(Ordering::Acquire) => {
+                        log_error!("automatic checkpoint failed: {}", e.message());
                     }
+                    _ => {}
                 }
             }
         })

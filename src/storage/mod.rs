@@ -107,6 +107,19 @@ impl Default for Tuning {
     }
 }
 
+/// A torn or corrupt tail that recovery cut off a file (also logged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TailCut {
+    /// The file, relative to the data directory.
+    pub file: String,
+    /// Where the cut was made (the file's new length).
+    pub offset: u64,
+    /// How many bytes were cut.
+    pub bytes: u64,
+    /// What was wrong with the first byte cut.
+    pub reason: String,
+}
+
 /// A table as the catalog stored it.
 #[derive(Debug, Clone)]
 pub struct TableMeta {
@@ -192,12 +205,19 @@ impl Storage {
             bg: Arc::new(BgSignal::default()),
             bg_thread: Mutex::new(None),
             shut: AtomicBool::new(false),
+            cuts: rec.cuts,
         });
         // Recovery ends with a checkpoint: replayed commits reach the
         // segments, and appends start in a fresh WAL file.
         inner.checkpoint()?;
         engine::spawn_checkpointer(&inner)?;
         Ok(Storage { inner })
+    }
+
+    /// The torn or corrupt tails the last recovery cut (empty after a clean
+    /// shutdown). Each was also logged as a warning.
+    pub fn recovery_cuts(&self) -> &[TailCut] {
+        &self.inner.cuts
     }
 
     /// The data directory.
@@ -377,6 +397,7 @@ impl WriteTxn {
     }
 
     /// Rows in key order as this transaction sees them.
+    #[allow(clippy::type_complexity)] // the contract's signature, kept verbatim
     pub fn scan(
         &self,
         table: TableId,

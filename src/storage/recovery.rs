@@ -33,7 +33,7 @@ use super::segment::{reader as seg_reader, writer::SegmentWriter};
 use super::seqtime::{self, SeqTimeWriter};
 use super::table::TableStore;
 use super::wal::{self, recovery::LoggedTxn};
-use super::{Seq, TableId, Tuning};
+use super::{Seq, TableId, TailCut, Tuning};
 use crate::error::{Error, Result};
 use crate::log_info;
 
@@ -50,6 +50,8 @@ pub struct Recovered {
     pub times: Vec<i64>,
     /// Derived files, ready for the closing checkpoint.
     pub derived: Derived,
+    /// Tails cut off files.
+    pub cuts: Vec<TailCut>,
 }
 
 /// A segment frame to rewrite from the WAL.
@@ -66,10 +68,9 @@ pub fn create_dirs(fs: &dyn FileSystem, dir: &Path, sync: bool) -> Result<()> {
     }
     for a in missing.iter().rev() {
         fs.create_dir(a)?;
-        if sync {
-            if let Some(p) = a.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs.sync_dir(p)?;
-            }
+        let parent = a.parent().filter(|p| !p.as_os_str().is_empty());
+        if let (true, Some(p)) = (sync, parent) {
+            fs.sync_dir(p)?;
         }
     }
     Ok(())
@@ -122,7 +123,7 @@ pub fn recover(
     }
     state.times = times;
     state.last_seq = ck.seq;
-    let txns = wal::recovery::read_all(fs, root, &wal_dir, ck.wal_no)?;
+    let txns = wal::recovery::read_all(fs, root, &wal_dir, ck.wal_no, &mut state.cuts)?;
     let n = txns.len();
     for t in txns {
         state.replay(t)?;
@@ -173,6 +174,7 @@ pub fn recover(
         times: state.times,
         catalog: state.catalog,
         derived,
+        cuts: state.cuts,
     })
 }
 
@@ -185,6 +187,7 @@ struct State {
     replayed: BTreeMap<TableId, Vec<Replayed>>,
     times: Vec<i64>,
     last_seq: Seq,
+    cuts: Vec<TailCut>,
 }
 
 impl State {
@@ -205,6 +208,7 @@ impl State {
             replayed: BTreeMap::new(),
             times: Vec::new(),
             last_seq: 0,
+            cuts: Vec::new(),
         };
         for t in &ck.tables {
             let store = TableStore::new();
@@ -228,7 +232,16 @@ impl State {
                     def.stamp_seq = schema.stamp_seq;
                     def.stamp_micros = schema.stamp_micros;
                     let seg_dir = dir.join("segments");
-                    seg_reader::load(fs, root, &seg_dir, t.id, t.seg_no, t.seg_len, &def.store)?;
+                    seg_reader::load(
+                        fs,
+                        root,
+                        &seg_dir,
+                        t.id,
+                        t.seg_no,
+                        t.seg_len,
+                        &def.store,
+                        &mut st.cuts,
+                    )?;
                     st.loaded.insert(t.id, (t.seg_no, t.seg_len));
                 }
                 None => {

@@ -343,6 +343,7 @@ impl TxnState {
     }
 
     /// Rows in key order, overlay merged over the store.
+    #[allow(clippy::type_complexity)]
     pub fn scan(
         &self,
         table: TableId,

@@ -37,6 +37,8 @@ pub struct Faults {
     pub write_budget: Option<u64>,
     /// Only paths containing this string are affected (all when `None`).
     pub path_filter: Option<String>,
+    /// Every affected file fsync takes this long (as a slow disk would).
+    pub sync_delay: Option<std::time::Duration>,
 }
 
 /// Counters of what happened.
@@ -71,6 +73,8 @@ struct State {
     next_inode: u64,
     faults: Faults,
     counters: Counters,
+    /// Successful file fsyncs by path.
+    syncs_by_path: HashMap<PathBuf, u64>,
 }
 
 const ROOT: u64 = 0;
@@ -173,6 +177,7 @@ impl MemFs {
                 next_inode: 1,
                 faults: Faults::default(),
                 counters: Counters::default(),
+                syncs_by_path: HashMap::new(),
             })),
         }
     }
@@ -191,6 +196,16 @@ impl MemFs {
     /// What happened so far.
     pub fn counters(&self) -> Counters {
         self.lock().counters
+    }
+
+    /// Successful file fsyncs of paths containing `pattern`.
+    pub fn syncs_matching(&self, pattern: &str) -> u64 {
+        self.lock()
+            .syncs_by_path
+            .iter()
+            .filter(|(p, _)| p.to_string_lossy().contains(pattern))
+            .map(|(_, n)| *n)
+            .sum()
     }
 
     /// The file system as it would be found after a power loss now: only
@@ -224,6 +239,7 @@ impl MemFs {
                 next_inode: st.next_inode,
                 faults: Faults::default(),
                 counters: Counters::default(),
+                syncs_by_path: HashMap::new(),
             })),
         }
     }
@@ -247,6 +263,7 @@ impl MemFs {
         }
         st.faults = Faults::default();
         st.counters = Counters::default();
+        st.syncs_by_path.clear();
         MemFs {
             state: Arc::new(Mutex::new(st)),
         }
@@ -353,6 +370,13 @@ impl File for MemFile {
     }
 
     fn sync(&mut self) -> Result<()> {
+        let delay = {
+            let st = self.fs.lock();
+            st.faults.sync_delay.filter(|_| st.affected(&self.path))
+        };
+        if let Some(d) = delay {
+            std::thread::sleep(d);
+        }
         {
             let mut st = self.fs.lock();
             if st.faults.fail_sync && st.affected(&self.path) {
@@ -362,6 +386,7 @@ impl File for MemFile {
                 )));
             }
             st.counters.file_syncs += 1;
+            *st.syncs_by_path.entry(self.path.clone()).or_default() += 1;
         }
         self.with_data(|data, synced, dirty_from| {
             let from = (*dirty_from).min(synced.len());

@@ -71,6 +71,10 @@ pub trait File: Send + fmt::Debug {
     fn truncate(&mut self, len: u64) -> Result<()>;
     /// The current length.
     fn len(&self) -> Result<u64>;
+    /// True when the file is empty.
+    fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
 }
 
 /// Writes `bytes` to `dir/name` atomically: a temporary file is written and

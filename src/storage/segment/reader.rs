@@ -5,19 +5,21 @@ use std::path::Path;
 
 use super::{HEADER, MAGIC, file_name, parse_body, parse_name};
 use crate::error::{Error, Result};
-use crate::storage::TableId;
-use crate::storage::codec::{scan_frames, valid_frames_after};
+use crate::storage::codec::scan_frames;
 use crate::storage::event::Event;
 use crate::storage::io::FileSystem;
 use crate::storage::metafile::rel;
 use crate::storage::table::TableStore;
+use crate::storage::{TableId, TailCut};
 use crate::{log_info, log_warn};
 
 /// Replays segments 1..=`seg_no` of `dir` into `store`, trusting segment
 /// `seg_no` up to `seg_len` bytes. Bytes past that are cut (logged), and
 /// higher-numbered segments removed: the WAL holds those commits.
 /// Any check failing inside the trusted range is corruption: those bytes were
-/// fsynced by a checkpoint.
+/// fsynced by a checkpoint. A cut of torn or corrupt bytes is added to
+/// `cuts`.
+#[allow(clippy::too_many_arguments)]
 pub fn load(
     fs: &dyn FileSystem,
     root: &Path,
@@ -26,6 +28,7 @@ pub fn load(
     seg_no: u32,
     seg_len: u64,
     store: &TableStore,
+    cuts: &mut Vec<TailCut>,
 ) -> Result<()> {
     let existing = list(fs, dir)?;
     for n in 1..=seg_no {
@@ -54,7 +57,7 @@ pub fn load(
         let end = trusted as usize;
         replay(&data[..end], store, &label)?;
         if data.len() > end {
-            cut_tail(fs, &path, &data, end, &label)?;
+            cuts.extend(cut_tail(fs, &path, &data, end, &label)?);
         }
     }
     for n in existing.into_iter().filter(|n| *n > seg_no) {
@@ -120,11 +123,22 @@ fn replay(data: &[u8], store: &TableStore, label: &str) -> Result<()> {
     Ok(())
 }
 
-fn cut_tail(fs: &dyn FileSystem, path: &Path, data: &[u8], end: usize, label: &str) -> Result<()> {
+fn cut_tail(
+    fs: &dyn FileSystem,
+    path: &Path,
+    data: &[u8],
+    end: usize,
+    label: &str,
+) -> Result<Option<TailCut>> {
     let scan = scan_frames(data, end);
-    let garbage = scan.bad.is_some() || !valid_frames_after(data, scan.valid_end).is_empty();
     let n = data.len() - end;
-    if garbage {
+    let cut = scan.bad.map(|reason| TailCut {
+        file: label.to_string(),
+        offset: end as u64,
+        bytes: n as u64,
+        reason,
+    });
+    if cut.is_some() {
         log_warn!(
             "segment \"{label}\": cut {n} bytes at offset {end} (torn or corrupt data past the last checkpoint; the WAL holds every commit after it)"
         );
@@ -136,7 +150,7 @@ fn cut_tail(fs: &dyn FileSystem, path: &Path, data: &[u8], end: usize, label: &s
     let mut f = fs.open_append(path, false)?;
     f.truncate(end as u64)?;
     f.sync()?;
-    Ok(())
+    Ok(cut)
 }
 
 #[cfg(test)]
@@ -172,8 +186,14 @@ mod tests {
         data.extend_from_slice(b"garbage after the checkpoint");
         fs.put_file(&path, data).expect("put");
         let store = TableStore::new();
-        load(&fs, Path::new("/"), &dir, 9, no, len, &store).expect("load");
+        let mut cuts = Vec::new();
+        load(&fs, Path::new("/"), &dir, 9, no, len, &store, &mut cuts).expect("load");
         assert_eq!(store.live_rows(), 5);
+        assert_eq!(cuts.len(), 1);
+        assert_eq!(
+            (cuts[0].file.as_str(), cuts[0].offset, cuts[0].bytes),
+            ("t/00000001.seg", len, 28)
+        );
         assert_eq!(fs.read_file(&path).expect("read").len() as u64, len, "cut");
     }
 
@@ -184,7 +204,16 @@ mod tests {
         let mut data = fs.read_file(&path).expect("read");
         data[30] ^= 0xff;
         fs.put_file(&path, data).expect("put");
-        match load(&fs, Path::new("/"), &dir, 9, no, len, &TableStore::new()) {
+        match load(
+            &fs,
+            Path::new("/"),
+            &dir,
+            9,
+            no,
+            len,
+            &TableStore::new(),
+            &mut Vec::new(),
+        ) {
             Err(Error::Corrupted { file, offset, .. }) => {
                 assert_eq!(file, "t/00000001.seg");
                 assert_eq!(offset, 16, "first frame");
@@ -193,6 +222,18 @@ mod tests {
         }
         // A wrong table id in the header is refused too.
         let (fs, dir, no, len) = setup(1);
-        assert!(load(&fs, Path::new("/"), &dir, 10, no, len, &TableStore::new()).is_err());
+        assert!(
+            load(
+                &fs,
+                Path::new("/"),
+                &dir,
+                10,
+                no,
+                len,
+                &TableStore::new(),
+                &mut Vec::new()
+            )
+            .is_err()
+        );
     }
 }

@@ -21,6 +21,7 @@ use super::record::{Frame, TxnRecord, WalEvent, decode};
 use super::{HEADER, MAGIC, parse_name};
 use crate::error::{Error, Result};
 use crate::log_warn;
+use crate::storage::TailCut;
 use crate::storage::codec::{scan_frames, valid_frames_after};
 use crate::storage::io::FileSystem;
 use crate::storage::metafile::rel;
@@ -49,37 +50,50 @@ pub fn files(fs: &dyn FileSystem, wal_dir: &Path, from: u64) -> Result<Vec<u64>>
     Ok(v)
 }
 
-/// Reads every committed transaction of WAL files `from` and above.
+/// Reads every committed transaction of WAL files `from` and above; tail
+/// cuts are added to `cuts`.
 pub fn read_all(
     fs: &dyn FileSystem,
     root: &Path,
     wal_dir: &Path,
     from: u64,
+    cuts: &mut Vec<TailCut>,
 ) -> Result<Vec<LoggedTxn>> {
     let mut out = Vec::new();
     for no in files(fs, wal_dir, from)? {
         let path = wal_dir.join(super::file_name(no));
         let data = fs.read_file(&path)?;
-        out.extend(read_file(&data, no, &rel(root, &path))?);
+        let (txns, cut) = read_file(&data, no, &rel(root, &path))?;
+        out.extend(txns);
+        cuts.extend(cut);
     }
     Ok(out)
 }
 
-/// Reads the committed transactions of one WAL file.
-pub fn read_file(data: &[u8], no: u64, label: &str) -> Result<Vec<LoggedTxn>> {
+/// Reads the committed transactions of one WAL file, and the tail cut off
+/// (logged), if any. The file itself is left alone: recovery ends with a
+/// checkpoint that deletes it.
+pub fn read_file(data: &[u8], no: u64, label: &str) -> Result<(Vec<LoggedTxn>, Option<TailCut>)> {
     let h = HEADER as usize;
     if data.len() < h {
         let want = super::header(no);
         if data != &want[..data.len()] {
             return Err(Error::corrupted(label, 0, "bad WAL header"));
         }
-        if !data.is_empty() {
-            log_warn!(
-                "WAL file \"{label}\": cut {} bytes at offset 0 (torn header)",
-                data.len()
-            );
+        if data.is_empty() {
+            return Ok((Vec::new(), None));
         }
-        return Ok(Vec::new());
+        log_warn!(
+            "WAL file \"{label}\": cut {} bytes at offset 0 (torn header)",
+            data.len()
+        );
+        let cut = TailCut {
+            file: label.to_string(),
+            offset: 0,
+            bytes: data.len() as u64,
+            reason: "torn header".into(),
+        };
+        return Ok((Vec::new(), Some(cut)));
     }
     if &data[..8] != MAGIC || data[8..h] != no.to_le_bytes() {
         return Err(Error::corrupted(
@@ -144,13 +158,19 @@ pub fn read_file(data: &[u8], no: u64, label: &str) -> Result<Vec<LoggedTxn>> {
     if ops_frames > 0 {
         cut = Some((ops_start, "transaction without its commit record".into()));
     }
-    if let Some((off, reason)) = cut {
+    let cut = cut.map(|(off, reason)| {
         log_warn!(
             "WAL file \"{label}\": cut {} bytes at offset {off} ({reason}); nothing after it was acknowledged",
             data.len() - off
         );
-    }
-    Ok(txns)
+        TailCut {
+            file: label.to_string(),
+            offset: off as u64,
+            bytes: (data.len() - off) as u64,
+            reason,
+        }
+    });
+    Ok((txns, cut))
 }
 
 /// Decides whether the invalid frame at `bad` is a torn tail (Ok) or
@@ -209,7 +229,12 @@ mod tests {
     fn every_truncation_keeps_whole_commits() {
         let (data, ends) = wal(4);
         for cut in 0..=data.len() {
-            let got = read_file(&data[..cut], 3, "wal/x").expect("torn tail is not an error");
+            let (got, c) = read_file(&data[..cut], 3, "wal/x").expect("torn tail is not an error");
+            assert_eq!(
+                c.is_some(),
+                !ends.contains(&cut) && cut > 0 && cut != 16,
+                "cut at {cut}"
+            );
             let whole = ends.iter().filter(|e| **e <= cut).count();
             assert_eq!(got.len(), whole, "cut at {cut}");
         }
@@ -238,7 +263,8 @@ mod tests {
         encode(&txn(2), 16, &mut data).expect("encode");
         encode(&txn(3), 16, &mut data).expect("encode");
         data[second + 9] ^= 1;
-        let got = read_file(&data, 3, "wal/x").expect("tail");
+        let (got, c) = read_file(&data, 3, "wal/x").expect("tail");
+        assert_eq!(c.map(|c| c.offset), Some(second as u64));
         assert_eq!(got.len(), 1);
     }
 
@@ -246,7 +272,10 @@ mod tests {
     fn garbage_and_bad_headers() {
         let (mut data, ends) = wal(2);
         data.extend_from_slice(&[0xde; 100]);
-        assert_eq!(read_file(&data, 3, "w").expect("garbage cut").len(), 2);
+        let (got, c) = read_file(&data, 3, "w").expect("garbage cut");
+        assert_eq!(got.len(), 2);
+        let c = c.expect("cut");
+        assert_eq!((c.offset, c.bytes), (ends[1] as u64, 100));
         assert!(read_file(&data, 4, "w").is_err(), "wrong file number");
         assert!(read_file(b"NOTAWAL!", 3, "w").is_err());
         assert_eq!(ends.len(), 2);

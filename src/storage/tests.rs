@@ -1,1 +1,0 @@
-//! Storage-wide tests: durability, recovery, visibility, concurrency.
