@@ -1,25 +1,70 @@
 //! Storage: the write-ahead log, per-table event segments, and the in-memory
 //! version store that serves reads as of any seq.
 //!
-//! STUB: this file fixes the API the SQL layer programs against; the storage
-//! work fills it in (and may split it into submodules: wal/, segment/,
-//! table.rs, rowcodec.rs, recovery.rs, ...). Storage knows nothing of SQL:
-//! keys are order-preserving byte strings made by `encoding::keycode`, rows
-//! are `Vec<Value>`, table schemas are opaque blobs owned by the catalog.
+//! Storage knows nothing of SQL: keys are order-preserving byte strings made
+//! by `encoding::keycode`, rows are `Vec<Value>`, table schemas are opaque
+//! blobs owned by the catalog. Every byte format is in docs/FORMAT.md.
+//!
+//! ```text
+//! <data>/LOCK                     held (flock) while a process has the directory open
+//! <data>/CHECKPOINT               what recovery trusts (checkpoint.rs)
+//! <data>/seqtime                  seq → commit time (seqtime.rs)
+//! <data>/wal/<n>.wal              the commit point (wal/)
+//! <data>/tables/<dir>/{meta, schema, segments/, snapshots/, indexes/}
+//! ```
+//!
+//! Modules, bottom up: [`io`] (files behind a trait), [`codec`] (varints,
+//! CRC frames), [`rowcodec`] and [`event`] (msgpack rows and events),
+//! [`wal`], [`segment`], [`seqtime`], [`metafile`], [`catalog_store`],
+//! [`table`] (the version store: the seam the B-tree replaces),
+//! [`txn`] (a transaction's overlay), [`engine`] (the commit path),
+//! [`checkpoint`], [`recovery`].
+//!
+//! Concurrency: one transaction at a time holds the write path (a token
+//! that lives as long as the [`WriteTxn`], across statements); commits
+//! release it before waiting for their fsync, which group commit shares.
+//! Readers never take the write path: a [`TableReader`] reads as of a seq
+//! ≤ [`Storage::visible_seq`] under a per-table read lock held briefly.
 
+pub mod catalog_store;
+pub mod checkpoint;
+pub mod codec;
+pub mod engine;
+pub mod event;
+pub mod io;
+pub mod metafile;
+pub mod recovery;
+pub mod rowcodec;
+pub mod segment;
+pub mod seqtime;
+pub mod table;
+pub mod txn;
+pub mod wal;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use crate::error::Result;
-use crate::temporal::Clock;
+use crate::temporal::{Clock, SystemClock};
 use crate::types::Row;
+use engine::{BgSignal, CommitState, Inner};
+use io::{FileSystem, RealFs};
+use seqtime::SeqTimes;
+use table::{ScanIter, TableStore, VersionsIter};
+use wal::writer::GroupCommit;
 
 /// A database-wide commit sequence number. The first data commit is 1; 0
 /// means "before any data".
 pub type Seq = u64;
 
-/// A table's stable identity (survives renames; never reused).
+/// A table's stable identity (survives renames; never reused). Ids start at
+/// 16384, so they can serve as table OIDs.
 pub type TableId = u32;
 
 /// Options for [`Storage::open`].
@@ -28,8 +73,51 @@ pub struct StorageOptions {
     /// Where commit timestamps come from.
     pub clock: Arc<dyn Clock>,
     /// fsync the WAL before acknowledging a commit (always true in production;
-    /// tests of non-durability concerns may turn it off).
+    /// tests of non-durability concerns may turn it off). When false, no file
+    /// or directory is ever fsynced.
     pub fsync: bool,
+}
+
+impl Default for StorageOptions {
+    /// The system clock, with fsync.
+    fn default() -> Self {
+        StorageOptions {
+            clock: Arc::new(SystemClock),
+            fsync: true,
+        }
+    }
+}
+
+/// Size knobs (defaults for production; tests shrink them).
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// A segment is rolled before it would grow past this many bytes.
+    pub segment_limit: u64,
+    /// The background checkpointer runs once the WAL has grown this much
+    /// since the last checkpoint.
+    pub checkpoint_wal_bytes: u64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            segment_limit: segment::SEGMENT_LIMIT,
+            checkpoint_wal_bytes: 256 << 20,
+        }
+    }
+}
+
+/// A torn or corrupt tail that recovery cut off a file (also logged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TailCut {
+    /// The file, relative to the data directory.
+    pub file: String,
+    /// Where the cut was made (the file's new length).
+    pub offset: u64,
+    /// How many bytes were cut.
+    pub bytes: u64,
+    /// What was wrong with the first byte cut.
+    pub reason: String,
 }
 
 /// A table as the catalog stored it.
@@ -68,181 +156,301 @@ pub struct VersionFilter {
 
 /// The storage engine; cheap to clone, shared by every session.
 #[derive(Debug, Clone)]
-pub struct Storage {}
+pub struct Storage {
+    inner: Arc<Inner>,
+}
 
 impl Storage {
     /// Opens (creating if missing) the data directory and recovers it.
-    pub fn open(_dir: &Path, _opts: StorageOptions) -> Result<Storage> {
-        todo!()
+    pub fn open(dir: &Path, opts: StorageOptions) -> Result<Storage> {
+        Storage::open_with(dir, opts, Arc::new(RealFs), Tuning::default())
+    }
+
+    /// Like [`Storage::open`], on any file system (tests use
+    /// [`io::mem::MemFs`] to inject faults and crashes) and with explicit
+    /// size knobs.
+    pub fn open_with(
+        dir: &Path,
+        opts: StorageOptions,
+        fs: Arc<dyn FileSystem>,
+        tuning: Tuning,
+    ) -> Result<Storage> {
+        recovery::create_dirs(fs.as_ref(), dir, opts.fsync)?;
+        let dir_lock = fs.lock_dir(dir)?;
+        let rec = recovery::recover(fs.as_ref(), dir, opts.fsync, &tuning)?;
+        let cat = Arc::new(rec.catalog);
+        let header = wal::HEADER;
+        let inner = Arc::new(Inner {
+            fs,
+            root: dir.to_path_buf(),
+            clock: opts.clock,
+            fsync: opts.fsync,
+            tuning,
+            _dir_lock: dir_lock,
+            token: Mutex::new(false),
+            token_cv: Condvar::new(),
+            commit: Mutex::new(CommitState {
+                last_seq: rec.last_seq,
+                last_time: rec.last_time,
+                applied: cat.clone(),
+                closed: false,
+            }),
+            gc: GroupCommit::new(header),
+            wal_base: AtomicU64::new(0),
+            ckpt_lsn: AtomicU64::new(header),
+            visible: Arc::new(AtomicU64::new(rec.last_seq)),
+            published: RwLock::new(cat),
+            times: SeqTimes::from_times(rec.times),
+            derived: Mutex::new(rec.derived),
+            bg: Arc::new(BgSignal::default()),
+            bg_thread: Mutex::new(None),
+            shut: AtomicBool::new(false),
+            cuts: rec.cuts,
+        });
+        // Recovery ends with a checkpoint: replayed commits reach the
+        // segments, and appends start in a fresh WAL file.
+        inner.checkpoint()?;
+        engine::spawn_checkpointer(&inner)?;
+        Ok(Storage { inner })
+    }
+
+    /// The torn or corrupt tails the last recovery cut (empty after a clean
+    /// shutdown). Each was also logged as a warning.
+    pub fn recovery_cuts(&self) -> &[TailCut] {
+        &self.inner.cuts
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.root
+    }
+
+    /// `Err` once a failed write or fsync has poisoned the storage (every
+    /// later commit fails with that error: restart to recover), or after
+    /// shutdown; `Ok` while commits are accepted.
+    pub fn health(&self) -> Result<()> {
+        self.inner.check_writable()
     }
 
     /// The latest durable commit: what new readers see.
     pub fn visible_seq(&self) -> Seq {
-        todo!()
+        self.inner.visible.load(Ordering::Acquire)
     }
 
     /// The commit timestamp of `seq` (Unix microseconds), if it exists.
-    pub fn commit_time(&self, _seq: Seq) -> Option<i64> {
-        todo!()
+    pub fn commit_time(&self, seq: Seq) -> Option<i64> {
+        self.inner.times.time_of(seq, self.visible_seq())
     }
 
     /// The largest seq whose commit time is ≤ `unix_micros`, or 0.
-    pub fn seq_at_time(&self, _unix_micros: i64) -> Seq {
-        todo!()
+    pub fn seq_at_time(&self, unix_micros: i64) -> Seq {
+        self.inner.times.seq_at(unix_micros, self.visible_seq())
     }
 
     /// The largest seq whose commit time is < `unix_micros`, or 0.
-    pub fn seq_before_time(&self, _unix_micros: i64) -> Seq {
-        todo!()
+    pub fn seq_before_time(&self, unix_micros: i64) -> Seq {
+        self.inner.times.seq_before(unix_micros, self.visible_seq())
     }
 
     /// Every committed table.
     pub fn tables(&self) -> Vec<TableMeta> {
-        todo!()
+        self.inner.published().metas()
     }
 
     /// A reader for a committed table.
-    pub fn reader(&self, _table: TableId) -> Result<TableReader> {
-        todo!()
+    pub fn reader(&self, table: TableId) -> Result<TableReader> {
+        let cat = self.inner.published();
+        let def = cat.tables.get(&table).ok_or_else(|| {
+            crate::sql_err!(
+                crate::error::SqlState::UNDEFINED_TABLE,
+                "relation with OID {table} does not exist"
+            )
+        })?;
+        Ok(TableReader {
+            store: def.store.clone(),
+            visible: self.inner.visible.clone(),
+        })
     }
 
     /// Takes the write path, waiting while another transaction holds it.
     /// `should_abort` is polled while waiting (cancel, timeout, shutdown).
-    pub fn begin_write(&self, _should_abort: &dyn Fn() -> Result<()>) -> Result<WriteTxn> {
-        todo!()
+    pub fn begin_write(&self, should_abort: &dyn Fn() -> Result<()>) -> Result<WriteTxn> {
+        Ok(WriteTxn {
+            t: txn::TxnState::begin(&self.inner, should_abort)?,
+        })
     }
 
     /// Makes segments durable and trims the WAL.
     pub fn checkpoint(&self) -> Result<()> {
-        todo!()
+        self.inner.checkpoint()
     }
 
-    /// Checkpoints and stops background work. Later calls fail.
+    /// Checkpoints and stops background work. Later calls fail, and so do
+    /// later `begin_write`s and commits (57P01); readers keep working.
     pub fn shutdown(&self) -> Result<()> {
-        todo!()
+        self.inner.shutdown()
     }
 }
 
 /// Reads one table as of any seq. Never blocks writers for long.
-#[derive(Debug, Clone)]
-pub struct TableReader {}
+#[derive(Clone)]
+pub struct TableReader {
+    store: Arc<TableStore>,
+    visible: Arc<AtomicU64>,
+}
+
+impl fmt::Debug for TableReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TableReader")
+            .field("approx_rows", &self.store.live_rows())
+            .finish()
+    }
+}
 
 impl TableReader {
+    /// Seqs above the published one are not durable yet: never show them.
+    fn cap(&self, as_of: Seq) -> Seq {
+        as_of.min(self.visible.load(Ordering::Acquire))
+    }
+
     /// The row with `key` as of `as_of`.
-    pub fn get(&self, _key: &[u8], _as_of: Seq) -> Result<Option<Row>> {
-        todo!()
+    pub fn get(&self, key: &[u8], as_of: Seq) -> Result<Option<Row>> {
+        Ok(self.store.get(key, self.cap(as_of)))
     }
 
     /// Rows with keys in the range, in key order, as of `as_of`.
     pub fn scan(
         &self,
-        _as_of: Seq,
-        _lower: Bound<Vec<u8>>,
-        _upper: Bound<Vec<u8>>,
+        as_of: Seq,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
     ) -> Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + Send> {
-        todo!()
+        Box::new(ScanIter::new(
+            self.store.clone(),
+            self.cap(as_of),
+            lower,
+            upper,
+        ))
     }
 
     /// Versions with keys in the range that pass `filter`, by key then start.
     pub fn versions(
         &self,
-        _lower: Bound<Vec<u8>>,
-        _upper: Bound<Vec<u8>>,
-        _filter: VersionFilter,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+        filter: VersionFilter,
     ) -> Box<dyn Iterator<Item = Result<Version>> + Send> {
-        todo!()
+        let visible = self.visible.load(Ordering::Acquire);
+        Box::new(VersionsIter::new(
+            self.store.clone(),
+            filter,
+            visible,
+            lower,
+            upper,
+        ))
     }
 
     /// Approximate number of current rows (for planning).
     pub fn approx_rows(&self) -> u64 {
-        todo!()
+        self.store.live_rows()
     }
 }
 
 /// A transaction holding the write path. Its changes are private until
 /// [`WriteTxn::commit`]; dropping it rolls back.
-#[derive(Debug)]
-pub struct WriteTxn {}
+pub struct WriteTxn {
+    t: txn::TxnState,
+}
+
+impl fmt::Debug for WriteTxn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteTxn")
+            .field("has_changes", &self.t.has_changes())
+            .finish()
+    }
+}
 
 impl WriteTxn {
     /// Tables as this transaction sees them (its own DDL included).
     pub fn tables(&self) -> Vec<TableMeta> {
-        todo!()
+        self.t.tables()
     }
 
-    /// Creates a table; its id is returned.
-    pub fn create_table(&mut self, _name: &str, _schema: Vec<u8>) -> Result<TableId> {
-        todo!()
+    /// Creates a table; its id is returned. 42P07 if the name is taken.
+    pub fn create_table(&mut self, name: &str, schema: Vec<u8>) -> Result<TableId> {
+        self.t.create_table(name, schema)
     }
 
     /// Drops a table (its data is gone from the current state).
-    pub fn drop_table(&mut self, _table: TableId) -> Result<()> {
-        todo!()
+    pub fn drop_table(&mut self, table: TableId) -> Result<()> {
+        self.t.drop_table(table)
     }
 
     /// Renames a table and/or replaces its schema blob.
-    pub fn alter_table(&mut self, _table: TableId, _name: &str, _schema: Vec<u8>) -> Result<()> {
-        todo!()
+    pub fn alter_table(&mut self, table: TableId, name: &str, schema: Vec<u8>) -> Result<()> {
+        self.t.alter_table(table, name, schema)
     }
 
     /// The row with `key`, as this transaction sees it.
-    pub fn get(&self, _table: TableId, _key: &[u8]) -> Result<Option<Row>> {
-        todo!()
+    pub fn get(&self, table: TableId, key: &[u8]) -> Result<Option<Row>> {
+        self.t.get(table, key)
     }
 
     /// Rows in key order as this transaction sees them.
+    #[allow(clippy::type_complexity)] // the contract's signature, kept verbatim
     pub fn scan(
         &self,
-        _table: TableId,
-        _lower: Bound<Vec<u8>>,
-        _upper: Bound<Vec<u8>>,
+        table: TableId,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
     ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + '_>> {
-        todo!()
+        self.t.scan(table, lower, upper)
     }
 
     /// Inserts a row; `Ok(false)` if the key exists (nothing written).
-    pub fn insert(&mut self, _table: TableId, _key: Vec<u8>, _row: Row) -> Result<bool> {
-        todo!()
+    pub fn insert(&mut self, table: TableId, key: Vec<u8>, row: Row) -> Result<bool> {
+        self.t.insert(table, key, row)
     }
 
     /// Replaces the row with `key`; `Ok(false)` if there is none.
-    pub fn update(&mut self, _table: TableId, _key: Vec<u8>, _row: Row) -> Result<bool> {
-        todo!()
+    pub fn update(&mut self, table: TableId, key: Vec<u8>, row: Row) -> Result<bool> {
+        self.t.update(table, key, row)
     }
 
     /// Deletes (ends the current version of) the row; `Ok(false)` if none.
-    pub fn delete(&mut self, _table: TableId, _key: &[u8]) -> Result<bool> {
-        todo!()
+    pub fn delete(&mut self, table: TableId, key: &[u8]) -> Result<bool> {
+        self.t.delete(table, key)
     }
 
-    /// The next hidden row id for a table without a primary key.
-    pub fn next_rowid(&mut self, _table: TableId) -> Result<u64> {
-        todo!()
+    /// The next hidden row id for a table without a primary key (unique
+    /// per table, starting at 1; persisted, so never reused after a commit).
+    pub fn next_rowid(&mut self, table: TableId) -> Result<u64> {
+        self.t.next_rowid(table)
     }
 
     /// Marks a savepoint; returns its handle.
     pub fn savepoint(&mut self) -> usize {
-        todo!()
+        self.t.savepoint()
     }
 
     /// Undoes everything after savepoint `sp` (which stays valid).
-    pub fn rollback_to(&mut self, _sp: usize) {
-        todo!()
+    pub fn rollback_to(&mut self, sp: usize) {
+        self.t.rollback_to(sp)
     }
 
     /// True if the transaction changed anything (data or DDL).
     pub fn has_changes(&self) -> bool {
-        todo!()
+        self.t.has_changes()
     }
 
     /// Commits: WAL append, group fsync, apply, publish. Returns the new seq,
     /// or `None` when no data changed (DDL-only commits use up no seq).
     pub fn commit(self) -> Result<Option<Seq>> {
-        todo!()
+        self.t.commit()
     }
 
     /// Discards every change.
     pub fn rollback(self) {
-        todo!()
+        drop(self)
     }
 }

@@ -1,0 +1,489 @@
+//! The engine's shared state and its commit path.
+//!
+//! Life of a commit ([`Inner::commit_append`], then [`Inner::wait_durable`]):
+//!
+//! 1. under `commit` (a short mutex: the one ordered commit path), assign
+//!    the seq (data commits only) and a non-decreasing commit time, encode
+//!    the WAL frames, apply the changes to the in-memory version stores at
+//!    that seq (invisible: seq > `visible`), record the seq's time, and
+//!    append the frames to the group-commit buffer;
+//! 2. the caller releases the write path, so the next transaction can start;
+//! 3. wait until a group-commit leader has written and fsynced past the
+//!    frames; the leader then *publishes* each covered commit in order:
+//!    DDL reaches `tables/` and the published catalog, events reach the
+//!    segments (buffered), the seq's time reaches `seqtime` (buffered), and
+//!    `visible` advances to the seq. Only then does `commit()` return.
+//!
+//! Locks, always taken in this order: `commit` → group-commit state →
+//! `derived` → `published` / a table store. Readers take only `published`
+//! (briefly, to find a table) and a table store's read lock (briefly).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
+use std::time::Duration;
+
+use super::catalog_store::{Catalog, DirState, diff, reconcile, segments_dir};
+use super::checkpoint;
+use super::io::FileSystem;
+use super::segment::writer::SegmentWriter;
+use super::seqtime::{SeqTimeWriter, SeqTimes};
+use super::table::Change;
+use super::wal::record::{self, TxnRecord, WalEvent};
+use super::wal::writer::{Flusher, GroupCommit};
+use super::wal::{HEADER, WalFile};
+use super::{Seq, TableId, Tuning};
+use crate::error::{Error, Result, SqlState};
+use crate::temporal::Clock;
+use crate::{log_error, sql_err};
+
+/// The files written after the WAL: touched by the group-commit leader and by
+/// checkpoints, never both at once.
+#[derive(Debug)]
+pub struct Derived {
+    /// The WAL file being appended to (`None` only during recovery).
+    pub wal: Option<WalFile>,
+    /// Number of the newest WAL file.
+    pub wal_no: u64,
+    /// Segment writers by table.
+    pub segments: BTreeMap<TableId, SegmentWriter>,
+    /// The `seqtime` file.
+    pub seqtime: SeqTimeWriter,
+}
+
+/// State of the ordered commit path.
+#[derive(Debug)]
+pub struct CommitState {
+    /// The last seq assigned (applied in memory, maybe not yet durable).
+    pub last_seq: Seq,
+    /// Its commit time.
+    pub last_time: i64,
+    /// The catalog as of the last applied commit: what the write path sees.
+    pub applied: Arc<Catalog>,
+    /// Set by shutdown: no more commits.
+    pub closed: bool,
+}
+
+/// What the leader publishes for one commit.
+#[derive(Debug)]
+pub struct Publish {
+    seq: Option<Seq>,
+    micros: i64,
+    /// (catalog before, catalog after) when the commit changed DDL.
+    catalog: Option<(Arc<Catalog>, Arc<Catalog>)>,
+    events: Vec<WalEvent>,
+}
+
+/// A transaction's changes, ready to commit.
+#[derive(Debug)]
+pub struct CommitRequest {
+    /// The catalog the transaction started from.
+    pub base: Arc<Catalog>,
+    /// Its final catalog, if it ran DDL.
+    pub catalog: Option<Catalog>,
+    /// In-memory changes by table.
+    pub changes: BTreeMap<TableId, Vec<Change>>,
+    /// The same changes as logged events.
+    pub events: Vec<WalEvent>,
+    /// New next-row-id values.
+    pub rowids: Vec<(TableId, u64)>,
+}
+
+/// Wakes the background checkpointer.
+#[derive(Debug, Default)]
+pub struct BgSignal {
+    stop: Mutex<bool>,
+    cv: Condvar,
+}
+
+/// Everything a [`super::Storage`] shares.
+pub struct Inner {
+    pub(crate) fs: Arc<dyn FileSystem>,
+    pub(crate) root: PathBuf,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) fsync: bool,
+    pub(crate) tuning: Tuning,
+    pub(crate) _dir_lock: Box<dyn fmt::Debug + Send + Sync>,
+    /// The write path token: true while a transaction holds it.
+    pub(crate) token: Mutex<bool>,
+    pub(crate) token_cv: Condvar,
+    pub(crate) commit: Mutex<CommitState>,
+    pub(crate) gc: GroupCommit<Publish>,
+    /// LSN of the current WAL file's byte 0.
+    pub(crate) wal_base: AtomicU64,
+    /// LSN at the last checkpoint.
+    pub(crate) ckpt_lsn: AtomicU64,
+    /// The latest durable, published seq.
+    pub(crate) visible: Arc<AtomicU64>,
+    pub(crate) published: RwLock<Arc<Catalog>>,
+    pub(crate) times: SeqTimes,
+    pub(crate) derived: Mutex<Derived>,
+    pub(crate) bg: Arc<BgSignal>,
+    pub(crate) bg_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    pub(crate) shut: AtomicBool,
+    /// What recovery cut at open.
+    pub(crate) cuts: Vec<super::TailCut>,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Storage")
+            .field("root", &self.root)
+            .field("visible_seq", &self.visible.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.bg.signal_stop();
+    }
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked
+/// (nothing in storage panics while holding one).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The error for any write after shutdown.
+pub fn shutting_down() -> Error {
+    sql_err!(
+        SqlState::ADMIN_SHUTDOWN,
+        "the database system is shutting down"
+    )
+}
+
+impl BgSignal {
+    fn signal_stop(&self) {
+        *lock(&self.stop) = true;
+        self.cv.notify_all();
+    }
+
+    fn wake(&self) {
+        self.cv.notify_all();
+    }
+}
+
+impl Inner {
+    /// The published catalog.
+    pub fn published(&self) -> Arc<Catalog> {
+        self.published
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Errors if no new write may start.
+    pub fn check_writable(&self) -> Result<()> {
+        if let Some(e) = self.gc.poisoned() {
+            return Err(e);
+        }
+        if self.shut.load(Ordering::Acquire) {
+            return Err(shutting_down());
+        }
+        Ok(())
+    }
+
+    /// Step 1 of a commit; returns the seq (if data changed) and the LSN to
+    /// wait for.
+    pub fn commit_append(&self, req: CommitRequest) -> Result<(Option<Seq>, u64)> {
+        let mut cs = lock(&self.commit);
+        if cs.closed {
+            return Err(shutting_down());
+        }
+        if let Some(e) = self.gc.poisoned() {
+            return Err(e);
+        }
+        if !Arc::ptr_eq(&req.base, &cs.applied) {
+            return Err(Error::Internal(
+                "transaction catalog is not the applied catalog".into(),
+            ));
+        }
+        let has_data = !req.events.is_empty();
+        let seq = has_data.then_some(cs.last_seq + 1);
+        let now = self.clock.now_micros();
+        let micros = if has_data { now.max(cs.last_time) } else { now };
+        let stamp_seq = seq.unwrap_or(cs.last_seq);
+        let (ddl, after) = match req.catalog {
+            Some(mut cat) => {
+                let ops = diff(&req.base, &cat);
+                stamp(&mut cat, &req.base, stamp_seq, micros);
+                (ops, Some(cat))
+            }
+            None => (Vec::new(), None),
+        };
+        let rec = TxnRecord {
+            seq,
+            stamp_seq,
+            micros,
+            ddl,
+            rowids: req.rowids,
+            events: req.events,
+        };
+        let synced = self
+            .gc
+            .durable()
+            .saturating_sub(self.wal_base.load(Ordering::Acquire));
+        let mut frames = Vec::new();
+        record::encode(&rec, synced, &mut frames)?;
+        let cat_ref = after.as_ref().unwrap_or(&req.base);
+        if let Err(e) = self.apply(cat_ref, seq, micros, &req.changes, &rec.rowids) {
+            self.gc.poison(e.clone());
+            return Err(e);
+        }
+        if let Some(s) = seq {
+            cs.last_seq = s;
+            cs.last_time = micros;
+        }
+        let catalog = after.map(|a| {
+            let a = Arc::new(a);
+            cs.applied = a.clone();
+            (req.base.clone(), a)
+        });
+        let item = Publish {
+            seq,
+            micros,
+            catalog,
+            events: rec.events,
+        };
+        let lsn = self.gc.append(&frames, item)?;
+        Ok((seq, lsn))
+    }
+
+    fn apply(
+        &self,
+        cat: &Catalog,
+        seq: Option<Seq>,
+        micros: i64,
+        changes: &BTreeMap<TableId, Vec<Change>>,
+        rowids: &[(TableId, u64)],
+    ) -> Result<()> {
+        for (t, v) in rowids {
+            if let Some(def) = cat.tables.get(t) {
+                def.store.raise_next_rowid(*v);
+            }
+        }
+        let Some(seq) = seq else { return Ok(()) };
+        for (t, ch) in changes {
+            let def = cat
+                .tables
+                .get(t)
+                .ok_or_else(|| Error::Internal(format!("commit changes unknown table {t}")))?;
+            def.store
+                .apply(seq, ch)
+                .map_err(|e| Error::Internal(format!("applying seq {seq} to table {t}: {e}")))?;
+        }
+        self.times.push(seq, micros)
+    }
+
+    /// Step 3 of a commit: returns once `lsn` is durable and published.
+    pub fn wait_durable(&self, lsn: u64) -> Result<()> {
+        self.gc.wait(lsn, self)?;
+        let since = self
+            .gc
+            .durable()
+            .saturating_sub(self.ckpt_lsn.load(Ordering::Relaxed));
+        if since > self.tuning.checkpoint_wal_bytes {
+            self.bg.wake();
+        }
+        Ok(())
+    }
+
+    fn publish_one(&self, d: &mut Derived, p: Publish) -> Result<()> {
+        let tables_dir = self.root.join("tables");
+        if let Some((before, after)) = &p.catalog {
+            let current: BTreeMap<_, _> = before
+                .tables
+                .values()
+                .map(|t| (t.id, DirState::of(t)))
+                .collect();
+            reconcile(
+                self.fs.as_ref(),
+                &tables_dir,
+                &current,
+                &[],
+                after,
+                self.fsync,
+            )?;
+            d.segments.retain(|id, _| after.tables.contains_key(id));
+            for (id, w) in d.segments.iter_mut() {
+                w.set_dir(segments_dir(&tables_dir, &after.tables[id].name));
+            }
+            *self.published.write().unwrap_or_else(|e| e.into_inner()) = after.clone();
+        }
+        let Some(seq) = p.seq else { return Ok(()) };
+        let ms = u64::try_from(p.micros.div_euclid(1000)).unwrap_or(0);
+        let cat = self.published();
+        for ev in &p.events {
+            let w = match d.segments.entry(ev.table) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    let t = cat.tables.get(&ev.table).ok_or_else(|| {
+                        Error::Internal(format!("event for unknown table {}", ev.table))
+                    })?;
+                    let w = SegmentWriter::new(segments_dir(&tables_dir, &t.name), t.id, 0, 0)
+                        .with_limit(self.tuning.segment_limit);
+                    v.insert(w)
+                }
+            };
+            w.append(self.fs.as_ref(), seq, ms, ev.event_type, &ev.payload)?;
+        }
+        d.seqtime.append(seq, p.micros)?;
+        self.visible.store(seq, Ordering::Release);
+        Ok(())
+    }
+
+    /// A checkpoint (see `storage::checkpoint`).
+    pub fn checkpoint(&self) -> Result<()> {
+        let cs = lock(&self.commit);
+        if cs.closed {
+            return Err(shutting_down());
+        }
+        self.checkpoint_locked(&cs)
+    }
+
+    /// A checkpoint with the commit path held.
+    pub fn checkpoint_locked(&self, cs: &CommitState) -> Result<()> {
+        if let Some(e) = self.gc.poisoned() {
+            return Err(e);
+        }
+        let target = self.gc.appended();
+        self.gc.wait(target, self)?;
+        let base = target - HEADER;
+        let r = self.gc.exclusive(|| {
+            let mut d = lock(&self.derived);
+            let cat = self.published();
+            checkpoint::run(
+                self.fs.as_ref(),
+                &self.root,
+                self.fsync,
+                &mut d,
+                &cat,
+                cs.last_seq,
+                base,
+            )
+        });
+        match r {
+            Ok(()) => {
+                self.wal_base.store(base, Ordering::Release);
+                self.ckpt_lsn.store(target, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                // After a failed fsync the kernel may have dropped dirty
+                // pages: nothing derived can be trusted to reach the disk.
+                self.gc.poison(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Checkpoints and refuses later writes; stops the checkpointer.
+    pub fn shutdown(&self) -> Result<()> {
+        let r = {
+            let mut cs = lock(&self.commit);
+            if cs.closed {
+                return Err(shutting_down());
+            }
+            cs.closed = true;
+            self.shut.store(true, Ordering::Release);
+            self.checkpoint_locked(&cs)
+        };
+        self.bg.signal_stop();
+        self.token_cv.notify_all();
+        if let Some(h) = lock(&self.bg_thread).take() {
+            let _ = h.join();
+        }
+        r
+    }
+
+    fn needs_checkpoint(&self) -> bool {
+        !self.shut.load(Ordering::Acquire)
+            && self.gc.poisoned().is_none()
+            && self
+                .gc
+                .durable()
+                .saturating_sub(self.ckpt_lsn.load(Ordering::Relaxed))
+                > self.tuning.checkpoint_wal_bytes
+    }
+}
+
+/// Stamps created and altered tables with the commit's (seq, time).
+fn stamp(cat: &mut Catalog, base: &Catalog, seq: Seq, micros: i64) {
+    for (id, t) in cat.tables.iter_mut() {
+        let changed = match base.tables.get(id) {
+            None => true,
+            Some(b) => b.name != t.name || b.schema != t.schema,
+        };
+        if changed {
+            t.stamp_seq = seq;
+            t.stamp_micros = micros;
+        }
+    }
+}
+
+impl Flusher<Publish> for Inner {
+    fn write(&self, bytes: &[u8]) -> Result<()> {
+        let mut d = lock(&self.derived);
+        let wal = d
+            .wal
+            .as_mut()
+            .ok_or_else(|| Error::Internal("no WAL file open".into()))?;
+        wal.file.append(bytes)?;
+        if self.fsync {
+            wal.file.sync()?;
+        }
+        Ok(())
+    }
+
+    fn publish(&self, items: Vec<Publish>) -> Result<()> {
+        let mut d = lock(&self.derived);
+        for p in items {
+            self.publish_one(&mut d, p)?;
+        }
+        Ok(())
+    }
+}
+
+/// Starts the background checkpointer: it checkpoints when the WAL has grown
+/// past [`Tuning::checkpoint_wal_bytes`] since the last checkpoint. It holds
+/// only a weak reference, so it ends when the storage is dropped.
+pub fn spawn_checkpointer(inner: &Arc<Inner>) -> Result<()> {
+    let weak: Weak<Inner> = Arc::downgrade(inner);
+    let sig = inner.bg.clone();
+    let h = std::thread::Builder::new()
+        .name("driftdb-checkpointer".into())
+        .spawn(move || {
+            loop {
+                {
+                    let g = lock(&sig.stop);
+                    if *g {
+                        return;
+                    }
+                    let (g, _) = sig
+                        .cv
+                        .wait_timeout(g, Duration::from_secs(1))
+                        .unwrap_or_else(|p| p.into_inner());
+                    if *g {
+                        return;
+                    }
+                }
+                let Some(inner) = weak.upgrade() else { return };
+                if !inner.needs_checkpoint() {
+                    continue;
+                }
+                match inner.checkpoint() {
+                    Err(e) if !inner.shut.load(Ordering::Acquire) => {
+                        log_error!("automatic checkpoint failed: {}", e.message());
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .map_err(|e| Error::Io(format!("could not start the checkpointer thread: {e}")))?;
+    *lock(&inner.bg_thread) = Some(h);
+    Ok(())
+}

@@ -1,0 +1,535 @@
+//! A write transaction's private state: its overlay of row changes and its
+//! copy-on-write catalog, with an undo log for savepoints.
+//!
+//! Nothing a transaction does is visible to anyone else, or written
+//! anywhere, before commit: the overlay maps each touched key to its state
+//! as the transaction sees it (`Some(row)` or deleted), remembering whether
+//! the key existed before the transaction touched it, which decides the
+//! event at commit:
+//!
+//! ```text
+//! existed before │ now     │ event
+//! ───────────────┼─────────┼─────────────────────────────
+//! no             │ row     │ INSERT
+//! yes            │ row     │ PATCH (the columns that differ)
+//! yes            │ deleted │ SOFT_DELETE
+//! no             │ deleted │ nothing (inserted, then deleted)
+//! ```
+//!
+//! Reads merge the overlay over the latest applied state of the store (the
+//! transaction holds the write path, so nothing else changes it meanwhile).
+//! The undo log is kept only once a savepoint exists; `rollback_to` pops it.
+
+use std::collections::BTreeMap;
+use std::iter::Peekable;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use super::catalog_store::{Catalog, TableDef, diff, dir_name};
+use super::engine::{CommitRequest, Inner, lock};
+use super::event::{
+    INSERT, PATCH, SOFT_DELETE, delete_payload, diff_rows, insert_payload, patch_payload,
+};
+use super::table::{Change, LATEST, ScanIter, TableStore, range_ok};
+use super::wal::record::WalEvent;
+use super::{Seq, TableId, TableMeta};
+use crate::error::{Error, Result, SqlState};
+use crate::sql_err;
+use crate::types::Row;
+
+/// A key's state in the overlay.
+#[derive(Debug, Clone)]
+struct Pending {
+    /// The key had a current version when the transaction first touched it.
+    base_exists: bool,
+    /// The row now, or `None` if deleted.
+    row: Option<Row>,
+}
+
+type Overlay = BTreeMap<Vec<u8>, Pending>;
+
+#[derive(Debug)]
+enum Undo {
+    Data {
+        table: TableId,
+        key: Vec<u8>,
+        prev: Option<Pending>,
+    },
+    Catalog {
+        prev: Option<Catalog>,
+        dropped: Option<(TableId, Overlay, Option<u64>)>,
+    },
+}
+
+/// Holds the write path; releasing it (drop) lets the next writer in.
+#[derive(Debug)]
+pub struct WriteToken {
+    inner: Arc<Inner>,
+}
+
+impl WriteToken {
+    /// Waits for the write path, polling `should_abort` about every 50 ms.
+    pub fn acquire(
+        inner: &Arc<Inner>,
+        should_abort: &dyn Fn() -> Result<()>,
+    ) -> Result<WriteToken> {
+        inner.check_writable()?;
+        let mut held = lock(&inner.token);
+        while *held {
+            let (g, _) = inner
+                .token_cv
+                .wait_timeout(held, std::time::Duration::from_millis(50))
+                .unwrap_or_else(|p| p.into_inner());
+            held = g;
+            if *held {
+                should_abort()?;
+                inner.check_writable()?;
+            }
+        }
+        *held = true;
+        Ok(WriteToken {
+            inner: inner.clone(),
+        })
+    }
+}
+
+impl Drop for WriteToken {
+    fn drop(&mut self) {
+        *lock(&self.inner.token) = false;
+        self.inner.token_cv.notify_one();
+    }
+}
+
+/// The state behind a [`super::WriteTxn`].
+#[derive(Debug)]
+pub struct TxnState {
+    inner: Arc<Inner>,
+    token: WriteToken,
+    base: Arc<Catalog>,
+    catalog: Option<Catalog>,
+    data: BTreeMap<TableId, Overlay>,
+    rowids: BTreeMap<TableId, u64>,
+    undo: Vec<Undo>,
+    recording: bool,
+}
+
+fn undefined(id: TableId) -> Error {
+    sql_err!(
+        SqlState::UNDEFINED_TABLE,
+        "relation with OID {id} does not exist"
+    )
+}
+
+fn duplicate(name: &str) -> Error {
+    sql_err!(
+        SqlState::DUPLICATE_TABLE,
+        "relation \"{name}\" already exists"
+    )
+}
+
+/// The longest table directory name (file systems allow 255 bytes).
+const MAX_DIR_NAME: usize = 240;
+
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(sql_err!(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "table name must not be empty"
+        ));
+    }
+    if dir_name(name).len() > MAX_DIR_NAME {
+        return Err(sql_err!(
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
+            "table name \"{name}\" is too long"
+        ));
+    }
+    Ok(())
+}
+
+impl TxnState {
+    /// Starts a transaction (waits for the write path).
+    pub fn begin(inner: &Arc<Inner>, should_abort: &dyn Fn() -> Result<()>) -> Result<TxnState> {
+        let token = WriteToken::acquire(inner, should_abort)?;
+        let base = lock(&inner.commit).applied.clone();
+        Ok(TxnState {
+            inner: inner.clone(),
+            token,
+            base,
+            catalog: None,
+            data: BTreeMap::new(),
+            rowids: BTreeMap::new(),
+            undo: Vec::new(),
+            recording: false,
+        })
+    }
+
+    fn cat(&self) -> &Catalog {
+        self.catalog.as_ref().unwrap_or(&self.base)
+    }
+
+    fn table(&self, id: TableId) -> Result<&TableDef> {
+        self.cat().tables.get(&id).ok_or_else(|| undefined(id))
+    }
+
+    fn store(&self, id: TableId) -> Result<Arc<TableStore>> {
+        Ok(self.table(id)?.store.clone())
+    }
+
+    /// Saves the catalog for undo, then returns it for changing.
+    fn cat_mut(&mut self, dropped: Option<(TableId, Overlay, Option<u64>)>) -> &mut Catalog {
+        if self.recording {
+            self.undo.push(Undo::Catalog {
+                prev: self.catalog.clone(),
+                dropped,
+            });
+        }
+        let base = &self.base;
+        self.catalog.get_or_insert_with(|| base.as_ref().clone())
+    }
+
+    /// Tables as this transaction sees them.
+    pub fn tables(&self) -> Vec<TableMeta> {
+        self.cat().metas()
+    }
+
+    /// CREATE TABLE.
+    pub fn create_table(&mut self, name: &str, schema: Vec<u8>) -> Result<TableId> {
+        check_name(name)?;
+        if self.cat().by_name(name).is_some() {
+            return Err(duplicate(name));
+        }
+        let id = self.cat().next_table_id;
+        let next = id
+            .checked_add(1)
+            .ok_or_else(|| sql_err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "table ids exhausted"))?;
+        let c = self.cat_mut(None);
+        c.next_table_id = next;
+        c.tables.insert(
+            id,
+            TableDef {
+                id,
+                name: name.to_string(),
+                schema: Arc::new(schema),
+                stamp_seq: 0,
+                stamp_micros: 0,
+                store: Arc::new(TableStore::new()),
+            },
+        );
+        Ok(id)
+    }
+
+    /// DROP TABLE.
+    pub fn drop_table(&mut self, id: TableId) -> Result<()> {
+        self.table(id)?;
+        let data = self.data.remove(&id).unwrap_or_default();
+        let rowid = self.rowids.remove(&id);
+        let saved = self.recording.then_some((id, data, rowid));
+        self.cat_mut(saved).tables.remove(&id);
+        Ok(())
+    }
+
+    /// ALTER TABLE: new name and/or schema.
+    pub fn alter_table(&mut self, id: TableId, name: &str, schema: Vec<u8>) -> Result<()> {
+        check_name(name)?;
+        self.table(id)?;
+        if self.cat().by_name(name).is_some_and(|t| t.id != id) {
+            return Err(duplicate(name));
+        }
+        let t = self
+            .cat_mut(None)
+            .tables
+            .get_mut(&id)
+            .ok_or_else(|| undefined(id))?;
+        t.name = name.to_string();
+        t.schema = Arc::new(schema);
+        Ok(())
+    }
+
+    fn pending(&self, table: TableId, key: &[u8]) -> Option<&Pending> {
+        self.data.get(&table).and_then(|m| m.get(key))
+    }
+
+    /// The row as this transaction sees it.
+    pub fn get(&self, table: TableId, key: &[u8]) -> Result<Option<Row>> {
+        let def = self.table(table)?;
+        if let Some(p) = self.pending(table, key) {
+            return Ok(p.row.clone());
+        }
+        Ok(def.store.get(key, LATEST))
+    }
+
+    /// (exists now, existed before the transaction).
+    fn state_of(&self, table: TableId, key: &[u8]) -> Result<(bool, bool)> {
+        let def = self.table(table)?;
+        Ok(match self.pending(table, key) {
+            Some(p) => (p.row.is_some(), p.base_exists),
+            None => {
+                let e = def.store.exists_latest(key);
+                (e, e)
+            }
+        })
+    }
+
+    fn set(&mut self, table: TableId, key: Vec<u8>, p: Pending) {
+        let map = self.data.entry(table).or_default();
+        if self.recording {
+            let prev = map.insert(key.clone(), p);
+            self.undo.push(Undo::Data { table, key, prev });
+        } else {
+            map.insert(key, p);
+        }
+    }
+
+    /// INSERT; false if the key exists.
+    pub fn insert(&mut self, table: TableId, key: Vec<u8>, row: Row) -> Result<bool> {
+        let (exists, base_exists) = self.state_of(table, &key)?;
+        if exists {
+            return Ok(false);
+        }
+        self.set(
+            table,
+            key,
+            Pending {
+                base_exists,
+                row: Some(row),
+            },
+        );
+        Ok(true)
+    }
+
+    /// UPDATE; false if the key is missing.
+    pub fn update(&mut self, table: TableId, key: Vec<u8>, row: Row) -> Result<bool> {
+        let (exists, base_exists) = self.state_of(table, &key)?;
+        if !exists {
+            return Ok(false);
+        }
+        self.set(
+            table,
+            key,
+            Pending {
+                base_exists,
+                row: Some(row),
+            },
+        );
+        Ok(true)
+    }
+
+    /// DELETE; false if the key is missing.
+    pub fn delete(&mut self, table: TableId, key: &[u8]) -> Result<bool> {
+        let (exists, base_exists) = self.state_of(table, key)?;
+        if !exists {
+            return Ok(false);
+        }
+        self.set(
+            table,
+            key.to_vec(),
+            Pending {
+                base_exists,
+                row: None,
+            },
+        );
+        Ok(true)
+    }
+
+    /// The next hidden row id of a table.
+    pub fn next_rowid(&mut self, table: TableId) -> Result<u64> {
+        let base = self.table(table)?.store.next_rowid();
+        let next = self.rowids.entry(table).or_insert(base);
+        let id = *next;
+        *next = next
+            .checked_add(1)
+            .ok_or_else(|| sql_err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "row ids exhausted"))?;
+        Ok(id)
+    }
+
+    /// Rows in key order, overlay merged over the store.
+    #[allow(clippy::type_complexity)]
+    pub fn scan(
+        &self,
+        table: TableId,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+    ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + '_>> {
+        let store = self.store(table)?;
+        let over = match self.data.get(&table) {
+            Some(m) if range_ok(as_slice(&lower), as_slice(&upper)) => {
+                Some(m.range::<[u8], _>((as_slice(&lower), as_slice(&upper))))
+            }
+            _ => None,
+        };
+        let base = ScanIter::new(store, LATEST, lower, upper).peekable();
+        Ok(Box::new(Merge {
+            base,
+            over: over.map(Iterator::peekable),
+        }))
+    }
+
+    /// Marks a savepoint.
+    pub fn savepoint(&mut self) -> usize {
+        self.recording = true;
+        self.undo.len()
+    }
+
+    /// Undoes everything after savepoint `sp`.
+    pub fn rollback_to(&mut self, sp: usize) {
+        while self.undo.len() > sp {
+            match self.undo.pop() {
+                Some(Undo::Data { table, key, prev }) => {
+                    let map = self.data.entry(table).or_default();
+                    match prev {
+                        Some(p) => {
+                            map.insert(key, p);
+                        }
+                        None => {
+                            map.remove(&key);
+                        }
+                    }
+                }
+                Some(Undo::Catalog { prev, dropped }) => {
+                    self.catalog = prev;
+                    if let Some((id, data, rowid)) = dropped {
+                        self.data.insert(id, data);
+                        if let Some(r) = rowid {
+                            self.rowids.insert(id, r);
+                        }
+                    }
+                }
+                None => break,
+            }
+        }
+    }
+
+    fn ddl_changed(&self) -> bool {
+        self.catalog
+            .as_ref()
+            .is_some_and(|c| !diff(&self.base, c).is_empty())
+    }
+
+    /// True if anything changed.
+    pub fn has_changes(&self) -> bool {
+        self.ddl_changed() || self.data.values().any(|m| !m.is_empty())
+    }
+
+    /// Commits; see `storage::engine` for the steps.
+    pub fn commit(self) -> Result<Option<Seq>> {
+        let inner = self.inner.clone();
+        let token = self.token;
+        let ddl = self
+            .catalog
+            .as_ref()
+            .is_some_and(|c| !diff(&self.base, c).is_empty());
+        let cat = self.catalog.as_ref().unwrap_or(&self.base);
+        let (changes, events) = build_changes(cat, self.data)?;
+        if events.is_empty() && !ddl {
+            return Ok(None);
+        }
+        let rowids = self
+            .rowids
+            .iter()
+            .filter_map(|(t, v)| {
+                cat.tables
+                    .get(t)
+                    .filter(|d| *v > d.store.next_rowid())
+                    .map(|_| (*t, *v))
+            })
+            .collect();
+        let req = CommitRequest {
+            base: self.base,
+            catalog: if ddl { self.catalog } else { None },
+            changes,
+            events,
+            rowids,
+        };
+        let (seq, lsn) = inner.commit_append(req)?;
+        // The write path is free as soon as the commit is applied and logged;
+        // the wait for fsync happens without it.
+        drop(token);
+        inner.wait_durable(lsn)?;
+        Ok(seq)
+    }
+}
+
+fn as_slice(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(v) => Bound::Included(v.as_slice()),
+        Bound::Excluded(v) => Bound::Excluded(v.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+type Built = (BTreeMap<TableId, Vec<Change>>, Vec<WalEvent>);
+
+/// Turns the overlay into in-memory changes and logged events.
+fn build_changes(cat: &Catalog, data: BTreeMap<TableId, Overlay>) -> Result<Built> {
+    let mut changes = BTreeMap::new();
+    let mut events = Vec::new();
+    for (table, keys) in data {
+        let Some(def) = cat.tables.get(&table) else {
+            continue;
+        };
+        let mut ch = Vec::new();
+        for (key, p) in keys {
+            let (event_type, payload, c) = match (p.base_exists, p.row) {
+                (false, None) => continue,
+                (false, Some(row)) => (
+                    INSERT,
+                    insert_payload(&key, &row)?,
+                    Change::Insert(key, row),
+                ),
+                (true, Some(row)) => {
+                    let diff = def
+                        .store
+                        .latest_with(&key, |old| diff_rows(old, &row))
+                        .ok_or_else(|| {
+                            Error::Internal("updated key has no current version".into())
+                        })?;
+                    let payload = patch_payload(&key, row.len() as u32, &diff)?;
+                    (PATCH, payload, Change::Update(key, row))
+                }
+                (true, None) => (SOFT_DELETE, delete_payload(&key)?, Change::Delete(key)),
+            };
+            events.push(WalEvent {
+                table,
+                event_type,
+                payload,
+            });
+            ch.push(c);
+        }
+        if !ch.is_empty() {
+            changes.insert(table, ch);
+        }
+    }
+    Ok((changes, events))
+}
+
+/// Merges the overlay (wins on equal keys; deleted keys skipped) over a scan
+/// of the store.
+struct Merge<'a> {
+    base: Peekable<ScanIter>,
+    over: Option<Peekable<std::collections::btree_map::Range<'a, Vec<u8>, Pending>>>,
+}
+
+impl Iterator for Merge<'_> {
+    type Item = Result<(Vec<u8>, Row)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let ord = match (self.base.peek(), self.over.as_mut().and_then(|o| o.peek())) {
+                (None, None) => return None,
+                (Some(Err(_)), _) | (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(Ok((bk, _))), Some((ok, _))) => bk.as_slice().cmp(ok.as_slice()),
+            };
+            if ord == std::cmp::Ordering::Less {
+                return self.base.next();
+            }
+            if ord == std::cmp::Ordering::Equal {
+                self.base.next();
+            }
+            let (k, p) = self.over.as_mut().and_then(|o| o.next())?;
+            if let Some(row) = &p.row {
+                return Some(Ok((k.clone(), row.clone())));
+            }
+        }
+    }
+}

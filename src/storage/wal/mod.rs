@@ -1,0 +1,106 @@
+//! The write-ahead log: the commit point.
+//!
+//! ```text
+//! wal/<16 lowercase hex digits>.wal      a new number at every checkpoint
+//!
+//! file   := header frame*
+//! header := "DRFTWAL1" [u64 LE file number]                 16 bytes
+//! frame  := [u32 LE length][u32 LE crc32][body]            (see `storage::codec`)
+//! ```
+//!
+//! A transaction is zero or more OPS frames followed by one COMMIT frame
+//! ([`record`]); a commit is durable once its COMMIT frame is fsynced, and
+//! `commit()` returns only then. [`writer::GroupCommit`] makes one fsync cover
+//! every commit waiting at that moment. [`recovery`] reads the files back,
+//! cutting a torn tail and reporting corruption in the middle.
+//!
+//! Positions are *LSNs*: a byte count that only grows over the life of the
+//! process (across WAL files), so a committer waiting for "durable past LSN
+//! x" is never confused by a checkpoint starting a new file. A file's byte
+//! offset is `lsn - base_lsn` of that file.
+
+pub mod record;
+pub mod recovery;
+pub mod writer;
+
+use std::path::Path;
+
+use super::io::{File, FileSystem};
+use crate::error::Result;
+
+/// Header magic.
+pub const MAGIC: &[u8; 8] = b"DRFTWAL1";
+/// Header length.
+pub const HEADER: u64 = 16;
+
+/// The file name of WAL file `no`.
+pub fn file_name(no: u64) -> String {
+    format!("{no:016x}.wal")
+}
+
+/// The number of a WAL file name, if it is one.
+pub fn parse_name(name: &str) -> Option<u64> {
+    let hex = name.strip_suffix(".wal")?;
+    if hex.len() != 16
+        || !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
+/// The 16-byte header of file `no`.
+pub fn header(no: u64) -> [u8; 16] {
+    let mut h = [0u8; 16];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..].copy_from_slice(&no.to_le_bytes());
+    h
+}
+
+/// The WAL file being appended to.
+#[derive(Debug)]
+pub struct WalFile {
+    /// Its number.
+    pub no: u64,
+    /// The open file.
+    pub file: Box<dyn File>,
+    /// The LSN of the file's byte 0.
+    pub base_lsn: u64,
+}
+
+impl WalFile {
+    /// Creates file `no` holding just its header, durable (file and
+    /// directory entry) before it is used. `base_lsn` is the LSN of byte 0,
+    /// so the first frame goes at LSN `base_lsn + HEADER`.
+    pub fn create(
+        fs: &dyn FileSystem,
+        dir: &Path,
+        no: u64,
+        base_lsn: u64,
+        fsync: bool,
+    ) -> Result<WalFile> {
+        let mut file = fs.open_append(&dir.join(file_name(no)), true)?;
+        file.truncate(0)?;
+        file.append(&header(no))?;
+        if fsync {
+            file.sync()?;
+            fs.sync_dir(dir)?;
+        }
+        Ok(WalFile { no, file, base_lsn })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(file_name(26), "000000000000001a.wal");
+        assert_eq!(parse_name("000000000000001a.wal"), Some(26));
+        assert_eq!(parse_name("000000000000001A.wal"), None);
+        assert_eq!(parse_name("1a.wal"), None);
+    }
+}
