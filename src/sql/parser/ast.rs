@@ -57,6 +57,25 @@ pub enum Statement {
     },
     /// CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON t (cols)
     CreateIndex(Box<CreateIndex>),
+    /// CREATE [OR REPLACE] VIEW name [(cols)] AS query. (Added with the
+    /// parser: the sqllogictest corpus creates and drops views.)
+    CreateView {
+        /// The view's name.
+        name: ObjectName,
+        /// Column names given after the name (empty: the query's own).
+        columns: Vec<Ident>,
+        /// The defining query.
+        query: Box<Query>,
+        /// OR REPLACE was given.
+        or_replace: bool,
+    },
+    /// DROP VIEW [IF EXISTS] a, b [CASCADE | RESTRICT]. (Added with the parser.)
+    DropView {
+        /// The views to drop.
+        names: Vec<ObjectName>,
+        /// IF EXISTS was given.
+        if_exists: bool,
+    },
     /// DROP INDEX [IF EXISTS] a, b
     DropIndex {
         /// The indexes to drop.
@@ -552,10 +571,17 @@ pub enum Expr {
     /// `sum(x) FILTER (WHERE ...)`, `row_number() OVER (...)`; also the
     /// keyword functions `CURRENT_TIMESTAMP`, `CURRENT_DATE`, `CURRENT_USER`,
     /// `SESSION_USER`, `CURRENT_SCHEMA`, `CURRENT_CATALOG`, `LOCALTIMESTAMP`
-    /// (as calls with no arguments, lower-case names), and
+    /// (as calls with no arguments, lower-case names; `USER` and
+    /// `CURRENT_ROLE` keep their own names, a precision such as
+    /// `CURRENT_TIMESTAMP(3)` is dropped), and
     /// `EXTRACT(field FROM x)` (as `extract('field', x)`),
-    /// `SUBSTRING(x FROM a FOR b)`, `POSITION(a IN b)`, `TRIM([LEADING|TRAILING|BOTH] [c] FROM x)`
-    /// (as `btrim`/`ltrim`/`rtrim`), `COALESCE`, `NULLIF`, `GREATEST`, `LEAST`.
+    /// `SUBSTRING(x FROM a FOR b)` (as `substring(x, a, b)`; `FOR b` alone
+    /// gives `substring(x, 1, b)`), `POSITION(a IN b)` (as `position(b, a)`,
+    /// PostgreSQL's argument order), `TRIM([LEADING|TRAILING|BOTH] [c] FROM x)`
+    /// (as `btrim`/`ltrim`/`rtrim` with arguments `(x, c)`), `COALESCE`,
+    /// `NULLIF`, `GREATEST`, `LEAST`. The parser also rewrites, as PostgreSQL
+    /// does, `x AT TIME ZONE z` to `timezone(z, x)` and `x SIMILAR TO p
+    /// [ESCAPE e]` to `x ~ similar_to_escape(p [, e])`.
     Function(Box<FunctionCall>),
     /// CASE [operand] WHEN ... THEN ... [ELSE ...] END
     Case {

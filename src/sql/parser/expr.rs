@@ -1,0 +1,567 @@
+//! Expressions, by precedence climbing with PostgreSQL 15's precedence table.
+//!
+//! ```text
+//!  level  operators (loosest first)                         associativity
+//!    1    OR                                                left
+//!    2    AND                                               left
+//!    3    NOT (prefix)                                      right
+//!    4    IS ..., ISNULL, NOTNULL                           postfix (IS DISTINCT FROM: non-assoc)
+//!    5    =  <>  !=  <  >  <=  >=                           non-associative
+//!    6    [NOT] BETWEEN / IN / LIKE / ILIKE / SIMILAR TO    non-associative (IN: postfix)
+//!    7    ESCAPE                                            (inside LIKE)
+//!    8    any other operator: || ~ @> -> ->> ~~ OPERATOR()  left (prefix ~ too)
+//!    9    +  -                                              left
+//!   10    *  /  %                                           left
+//!   11    ^                                                 left
+//!   12    AT TIME ZONE                                      left
+//!   13    COLLATE                                           postfix
+//!   14    unary + -                                         right
+//!   17    ::                                                postfix
+//! ```
+//!
+//! [`Parser::expr_bp`] parses a prefix or primary expression, then folds in
+//! every infix/postfix operator whose level is at least the caller's minimum:
+//! a left-associative operator parses its right side one level higher, a
+//! right-associative one at its own level. A non-associative operator at level
+//! `p` forbids another level-`p` operator right after its right operand
+//! (`a = b = c` fails at the second `=`, as in PostgreSQL), while postfix
+//! forms (`IS NULL`, `IN (...)`) may repeat, also as in PostgreSQL.
+//!
+//! Keywords that are operators (`AND`, `BETWEEN`, `IS`, `COLLATE`...) are
+//! also valid bare column aliases (`SELECT 1 and` labels the column "and");
+//! like PostgreSQL's LR(1) parser, such a word is taken as an operator only
+//! when the next token can continue the expression.
+
+use super::ast::{BinaryOp, Expr, FunctionCall, ObjectName, UnaryOp};
+use super::cursor::{Fail, PResult, Parser};
+use super::keywords::{Category, category};
+use super::lexer::Tok;
+
+/// OR
+pub(super) const P_OR: u8 = 1;
+/// AND
+const P_AND: u8 = 2;
+/// NOT (prefix)
+const P_NOT: u8 = 3;
+/// IS, ISNULL, NOTNULL
+const P_IS: u8 = 4;
+/// comparison operators
+const P_CMP: u8 = 5;
+/// BETWEEN, IN, LIKE, ILIKE, SIMILAR
+const P_LIKE: u8 = 6;
+/// ESCAPE; also the floor of "b_expr" operands (no boolean operators)
+pub(super) const P_B_EXPR: u8 = 7;
+/// other operators
+const P_OP: u8 = 8;
+/// + -
+const P_ADD: u8 = 9;
+/// * / %
+const P_MUL: u8 = 10;
+/// ^
+const P_POW: u8 = 11;
+/// AT TIME ZONE
+const P_AT: u8 = 12;
+/// COLLATE
+const P_COLLATE: u8 = 13;
+/// unary minus / plus
+const P_UMINUS: u8 = 14;
+/// ::
+const P_CAST: u8 = 17;
+
+/// Reserved keywords that can begin an expression.
+const EXPR_RESERVED: &[&str] = &[
+    "array",
+    "case",
+    "cast",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "false",
+    "localtime",
+    "localtimestamp",
+    "not",
+    "null",
+    "session_user",
+    "true",
+    "user",
+];
+
+/// What an operator symbol means at level 8.
+enum OpMeaning {
+    Binary(BinaryOp),
+    Like { negated: bool, ci: bool },
+}
+
+/// Maps a generic (level 8) operator symbol.
+fn op_meaning(sym: &str) -> Option<OpMeaning> {
+    use BinaryOp::*;
+    let op = match sym {
+        "||" => Concat,
+        "~" => RegexMatch,
+        "~*" => RegexIMatch,
+        "!~" => RegexNotMatch,
+        "!~*" => RegexNotIMatch,
+        "&" => BitAnd,
+        "|" => BitOr,
+        "#" => BitXor,
+        "<<" => ShiftLeft,
+        ">>" => ShiftRight,
+        "@>" => Contains,
+        "<@" => ContainedBy,
+        "->" => JsonGet,
+        "->>" => JsonGetText,
+        "~~" => return Some(OpMeaning::Like { negated: false, ci: false }),
+        "~~*" => return Some(OpMeaning::Like { negated: false, ci: true }),
+        "!~~" => return Some(OpMeaning::Like { negated: true, ci: false }),
+        "!~~*" => return Some(OpMeaning::Like { negated: true, ci: true }),
+        _ => return symbol_op(sym),
+    };
+    Some(OpMeaning::Binary(op))
+}
+
+/// The operators with their own precedence, as BinaryOp (also used inside
+/// `OPERATOR(pg_catalog.=)`, where they take level 8).
+fn symbol_op(sym: &str) -> Option<OpMeaning> {
+    use BinaryOp::*;
+    let op = match sym {
+        "=" => Eq,
+        "<>" | "!=" => NotEq,
+        "<" => Lt,
+        "<=" => LtEq,
+        ">" => Gt,
+        ">=" => GtEq,
+        "+" => Plus,
+        "-" => Minus,
+        "*" => Multiply,
+        "/" => Divide,
+        "%" => Modulo,
+        "^" => Power,
+        _ => return None,
+    };
+    Some(OpMeaning::Binary(op))
+}
+
+/// The level of an operator symbol in infix position.
+fn op_level(sym: &str) -> u8 {
+    match sym {
+        "=" | "<>" | "<" | ">" | "<=" | ">=" => P_CMP,
+        "+" | "-" => P_ADD,
+        "*" | "/" | "%" => P_MUL,
+        "^" => P_POW,
+        _ => P_OP,
+    }
+}
+
+fn binary(op: BinaryOp, left: Expr, right: Expr, pos: u32) -> Expr {
+    Expr::Binary {
+        op,
+        left: Box::new(left),
+        right: Box::new(right),
+        pos,
+    }
+}
+
+/// A call of a built-in function the grammar rewrites to (`timezone`,
+/// `similar_to_escape`...).
+pub(super) fn call(name: &str, pos: u32, args: Vec<Expr>) -> Expr {
+    Expr::Function(Box::new(FunctionCall {
+        name: ObjectName(vec![super::ast::Ident {
+            name: name.to_string(),
+            pos,
+        }]),
+        args,
+        star: false,
+        distinct: false,
+        order_by: Vec::new(),
+        filter: None,
+        over: None,
+    }))
+}
+
+impl Parser<'_> {
+    /// `a_expr`: a full expression.
+    pub(super) fn expr(&mut self) -> PResult<Expr> {
+        self.expr_bp(0)
+    }
+
+    /// `expr_list`: `a_expr (',' a_expr)*`.
+    pub(super) fn expr_list(&mut self) -> PResult<Vec<Expr>> {
+        self.comma_list(Self::expr)
+    }
+
+    /// An expression whose operators all bind at least as tightly as `min`.
+    pub(super) fn expr_bp(&mut self, min: u8) -> PResult<Expr> {
+        self.enter()?;
+        let result = self.expr_bp_inner(min);
+        self.leave();
+        result
+    }
+
+    fn expr_bp_inner(&mut self, min: u8) -> PResult<Expr> {
+        let mut lhs = self.prefix_expr()?;
+        let mut blocked = None;
+        while let Some(level) = self.infix_level() {
+            if level < min {
+                break;
+            }
+            if blocked == Some(level) {
+                return self.fail();
+            }
+            let (expr, nonassoc) = self.infix(lhs, level)?;
+            lhs = expr;
+            blocked = nonassoc.then_some(level);
+        }
+        Ok(lhs)
+    }
+
+    /// True when the token `n` ahead can begin an operand.
+    pub(super) fn starts_operand(&self, n: usize) -> bool {
+        match self.peek_nth(n) {
+            Tok::Integer(_)
+            | Tok::Decimal(_)
+            | Tok::Str(_)
+            | Tok::BitStr
+            | Tok::Param(_)
+            | Tok::LParen
+            | Tok::QuotedIdent(_)
+            | Tok::Op(_) => true,
+            Tok::Word(w) => category(w) != Category::Reserved || EXPR_RESERVED.contains(&w.as_str()),
+            _ => false,
+        }
+    }
+
+    /// The level of the infix or postfix operator at the current token, if
+    /// there is one (see the module docs for keyword operators).
+    fn infix_level(&self) -> Option<u8> {
+        match self.peek() {
+            Tok::Op(sym) => Some(op_level(sym)),
+            Tok::DoubleColon => Some(P_CAST),
+            Tok::Word(w) => match w.as_str() {
+                "or" => self.starts_operand(1).then_some(P_OR),
+                "and" => self.starts_operand(1).then_some(P_AND),
+                "is" => {
+                    let next = ["null", "not", "true", "false", "unknown", "distinct"];
+                    matches!(self.peek_nth(1), Tok::Word(n) if next.contains(&n.as_str())).then_some(P_IS)
+                }
+                "isnull" | "notnull" => Some(P_IS),
+                "not" => {
+                    let next = ["between", "in", "like", "ilike", "similar"];
+                    matches!(self.peek_nth(1), Tok::Word(n) if next.contains(&n.as_str())).then_some(P_LIKE)
+                }
+                "between" | "like" | "ilike" => self.starts_operand(1).then_some(P_LIKE),
+                "in" => (self.peek_nth(1) == &Tok::LParen).then_some(P_LIKE),
+                "similar" => self.is_kw_at(1, "to").then_some(P_LIKE),
+                "at" => (self.is_kw_at(1, "time") && self.is_kw_at(2, "zone")).then_some(P_AT),
+                "collate" => matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_)).then_some(P_COLLATE),
+                "operator" => (self.peek_nth(1) == &Tok::LParen).then_some(P_OP),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Applies the infix/postfix operator at the current token (of `level`)
+    /// to `lhs`. Returns the new expression and whether it was a
+    /// non-associative operator.
+    fn infix(&mut self, lhs: Expr, level: u8) -> PResult<(Expr, bool)> {
+        let pos = self.pos();
+        match self.peek().clone() {
+            Tok::Op(sym) => self.symbol_infix(lhs, &sym, level),
+            Tok::DoubleColon => {
+                self.advance();
+                let ty = self.type_name()?;
+                Ok((
+                    Expr::Cast {
+                        expr: Box::new(lhs),
+                        ty,
+                        pos,
+                    },
+                    false,
+                ))
+            }
+            Tok::Word(w) => {
+                self.advance();
+                self.keyword_infix(lhs, &w, pos)
+            }
+            _ => self.fail(),
+        }
+    }
+
+    /// A symbolic operator (`=`, `+`, `||`, `~~`...) and its right side.
+    fn symbol_infix(&mut self, lhs: Expr, sym: &str, level: u8) -> PResult<(Expr, bool)> {
+        let pos = self.pos();
+        let Some(meaning) = op_meaning(sym) else {
+            return self.fail();
+        };
+        self.advance();
+        self.apply_op(lhs, meaning, level, pos)
+    }
+
+    /// Builds `lhs op rhs` (or `lhs op ANY/ALL (...)`) for an operator at
+    /// `level`.
+    fn apply_op(&mut self, lhs: Expr, meaning: OpMeaning, level: u8, pos: u32) -> PResult<(Expr, bool)> {
+        let nonassoc = level == P_CMP;
+        match meaning {
+            OpMeaning::Binary(op) => {
+                if let Some(all) = self.eat_any_all() {
+                    let right = self.any_all_operand()?;
+                    let e = Expr::AnyAll {
+                        left: Box::new(lhs),
+                        op,
+                        all,
+                        right: Box::new(right),
+                    };
+                    return Ok((e, nonassoc));
+                }
+                let rhs = self.expr_bp(level + 1)?;
+                Ok((binary(op, lhs, rhs, pos), nonassoc))
+            }
+            OpMeaning::Like { negated, ci } => {
+                let pattern = self.expr_bp(level + 1)?;
+                Ok((like(lhs, pattern, None, negated, ci), false))
+            }
+        }
+    }
+
+    /// `ANY`, `SOME` or `ALL` followed by `(`; returns ALL-ness.
+    fn eat_any_all(&mut self) -> Option<bool> {
+        if self.peek_nth(1) != &Tok::LParen {
+            return None;
+        }
+        let all = match self.peek() {
+            Tok::Word(w) if w == "any" || w == "some" => false,
+            Tok::Word(w) if w == "all" => true,
+            _ => return None,
+        };
+        self.advance();
+        Some(all)
+    }
+
+    /// `'(' subquery ')'` or `'(' a_expr ')'` after ANY/ALL.
+    fn any_all_operand(&mut self) -> PResult<Expr> {
+        if let Some(q) = self.opt_paren_query()? {
+            return Ok(Expr::Subquery(Box::new(q)));
+        }
+        self.expect(&Tok::LParen)?;
+        let e = self.expr()?;
+        self.expect(&Tok::RParen)?;
+        Ok(e)
+    }
+
+    /// Keyword operators; the keyword `w` at `pos` was consumed.
+    fn keyword_infix(&mut self, lhs: Expr, w: &str, pos: u32) -> PResult<(Expr, bool)> {
+        match w {
+            "or" => Ok((binary(BinaryOp::Or, lhs, self.expr_bp(P_OR + 1)?, pos), false)),
+            "and" => Ok((binary(BinaryOp::And, lhs, self.expr_bp(P_AND + 1)?, pos), false)),
+            "is" => self.is_tail(lhs),
+            "isnull" | "notnull" => Ok((
+                Expr::IsNull {
+                    expr: Box::new(lhs),
+                    negated: w == "notnull",
+                },
+                false,
+            )),
+            "not" => {
+                let Tok::Word(next) = self.advance() else {
+                    return self.fail();
+                };
+                self.like_level(lhs, &next, true)
+            }
+            "between" | "in" | "like" | "ilike" | "similar" => self.like_level(lhs, w, false),
+            "at" => {
+                self.expect_kws(&["time", "zone"])?;
+                let zone = self.expr_bp(P_AT + 1)?;
+                Ok((call("timezone", pos, vec![zone, lhs]), false))
+            }
+            "collate" => {
+                let collation = self.any_name()?;
+                Ok((
+                    Expr::Collate {
+                        expr: Box::new(lhs),
+                        collation,
+                    },
+                    false,
+                ))
+            }
+            "operator" => {
+                let meaning = self.qualified_operator()?;
+                self.apply_op(lhs, meaning, P_OP, pos)
+            }
+            _ => self.fail(),
+        }
+    }
+
+    /// `OPERATOR '(' [schema '.'] op ')'` after the word OPERATOR.
+    fn qualified_operator(&mut self) -> PResult<OpMeaning> {
+        self.expect(&Tok::LParen)?;
+        while self.at_col_id() && self.peek_nth(1) == &Tok::Dot {
+            self.advance();
+            self.advance();
+        }
+        let Tok::Op(sym) = self.peek().clone() else {
+            return self.fail();
+        };
+        let Some(meaning) = op_meaning(&sym) else {
+            return self.fail();
+        };
+        self.advance();
+        self.expect(&Tok::RParen)?;
+        Ok(meaning)
+    }
+
+    /// `any_name`: `ColId ('.' ColLabel)*` (collations).
+    fn any_name(&mut self) -> PResult<ObjectName> {
+        self.qualified_name()
+    }
+
+    /// After IS: `[NOT] NULL | TRUE | FALSE | UNKNOWN | DISTINCT FROM x`.
+    fn is_tail(&mut self, lhs: Expr) -> PResult<(Expr, bool)> {
+        let negated = self.eat_kw("not");
+        let word = match self.peek() {
+            Tok::Word(w) => w.clone(),
+            _ => return self.fail(),
+        };
+        let expr = Box::new(lhs);
+        let value = match word.as_str() {
+            "null" => {
+                self.advance();
+                return Ok((Expr::IsNull { expr, negated }, false));
+            }
+            "true" => Some(true),
+            "false" => Some(false),
+            "unknown" => None,
+            "distinct" => {
+                self.advance();
+                self.expect_kw("from")?;
+                let right = self.expr_bp(P_IS + 1)?;
+                let e = Expr::IsDistinctFrom {
+                    left: expr,
+                    right: Box::new(right),
+                    negated,
+                };
+                return Ok((e, true));
+            }
+            _ => return self.fail(),
+        };
+        self.advance();
+        Ok((Expr::IsBool { expr, value, negated }, false))
+    }
+
+    /// BETWEEN / IN / LIKE / ILIKE / SIMILAR TO (the keyword `w` consumed).
+    fn like_level(&mut self, lhs: Expr, w: &str, negated: bool) -> PResult<(Expr, bool)> {
+        let expr = Box::new(lhs);
+        match w {
+            "between" => {
+                let symmetric = self.eat_kw("symmetric");
+                if !symmetric {
+                    self.eat_kw("asymmetric");
+                }
+                let low = self.expr_bp(P_B_EXPR)?;
+                self.expect_kw("and")?;
+                let high = self.expr_bp(P_LIKE + 1)?;
+                let e = Expr::Between {
+                    expr,
+                    low: Box::new(low),
+                    high: Box::new(high),
+                    negated,
+                    symmetric,
+                };
+                Ok((e, true))
+            }
+            "in" => {
+                if let Some(q) = self.opt_paren_query()? {
+                    let query = Box::new(q);
+                    return Ok((Expr::InSubquery { expr, query, negated }, false));
+                }
+                self.expect(&Tok::LParen)?;
+                let list = self.expr_list()?;
+                self.expect(&Tok::RParen)?;
+                Ok((Expr::InList { expr, list, negated }, false))
+            }
+            "like" | "ilike" => {
+                let pattern = self.expr_bp(P_LIKE + 1)?;
+                let escape = self.opt_escape()?;
+                Ok((like(*expr, pattern, escape, negated, w == "ilike"), true))
+            }
+            "similar" => {
+                let pos = self.pos();
+                self.expect_kw("to")?;
+                let pattern = self.expr_bp(P_LIKE + 1)?;
+                let mut args = vec![pattern];
+                args.extend(self.opt_escape()?);
+                // PostgreSQL's own rewrite: x ~ similar_to_escape(pattern [, escape]).
+                let op = if negated {
+                    BinaryOp::RegexNotMatch
+                } else {
+                    BinaryOp::RegexMatch
+                };
+                let re = call("similar_to_escape", pos, args);
+                Ok((binary(op, *expr, re, pos), true))
+            }
+            _ => self.fail(),
+        }
+    }
+
+    /// `[ESCAPE a_expr]` after a LIKE pattern.
+    fn opt_escape(&mut self) -> PResult<Option<Expr>> {
+        if self.eat_kw("escape") {
+            Ok(Some(self.expr_bp(P_LIKE + 1)?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Prefix operators (`NOT`, `-`, `+`, `~`), else a primary expression.
+    fn prefix_expr(&mut self) -> PResult<Expr> {
+        let (op, level) = match self.peek() {
+            Tok::Word(w) if w == "not" => (UnaryOp::Not, P_NOT),
+            Tok::Op(o) if o == "-" => (UnaryOp::Minus, P_UMINUS),
+            Tok::Op(o) if o == "+" => (UnaryOp::Plus, P_UMINUS),
+            Tok::Op(o) if o == "~" => (UnaryOp::BitNot, P_OP + 1),
+            Tok::Op(_) => return self.fail(),
+            _ => return self.primary(),
+        };
+        self.advance();
+        let operand = self.expr_bp(level)?;
+        Ok(match (op, operand) {
+            // NOT EXISTS is one node, so the planner sees an anti-join.
+            (UnaryOp::Not, Expr::Exists { query, negated: false }) => Expr::Exists {
+                query,
+                negated: true,
+            },
+            (op, operand) => Expr::Unary {
+                op,
+                expr: Box::new(operand),
+            },
+        })
+    }
+
+    /// Runs `f` as a speculative parse: on a syntax failure the cursor goes
+    /// back and `None` is returned (hard errors still propagate).
+    pub(super) fn attempt<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<Option<T>> {
+        let mark = self.mark();
+        match f(self) {
+            Ok(v) => Ok(Some(v)),
+            Err(Fail::Syntax) => {
+                self.reset(mark);
+                Ok(None)
+            }
+            Err(hard) => Err(hard),
+        }
+    }
+}
+
+/// Builds a LIKE node.
+fn like(expr: Expr, pattern: Expr, escape: Option<Expr>, negated: bool, ci: bool) -> Expr {
+    Expr::Like {
+        expr: Box::new(expr),
+        pattern: Box::new(pattern),
+        escape: escape.map(Box::new),
+        negated,
+        case_insensitive: ci,
+    }
+}

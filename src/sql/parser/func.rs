@@ -1,0 +1,240 @@
+//! Function calls: ordinary calls with their aggregate and window
+//! decorations, the keyword "functions" (`CURRENT_TIMESTAMP`...), and the
+//! functions SQL gives special syntax (`EXTRACT(f FROM x)`,
+//! `SUBSTRING(x FROM a FOR b)`, `POSITION(a IN b)`, `TRIM(BOTH c FROM x)`,
+//! `COALESCE`/`NULLIF`/`GREATEST`/`LEAST`).
+//!
+//! Special syntax is rewritten into plain calls exactly as PostgreSQL's
+//! grammar rewrites it, so the binder sees only [`FunctionCall`]s:
+//!
+//! ```text
+//! EXTRACT(year FROM x)          extract('year', x)
+//! SUBSTRING(x FROM a FOR b)     substring(x, a, b)      (FOR b alone: substring(x, 1, b))
+//! POSITION(a IN b)              position(b, a)
+//! TRIM(LEADING c FROM x)        ltrim(x, c)             (BOTH: btrim, TRAILING: rtrim)
+//! CURRENT_TIMESTAMP(3)          current_timestamp()     (precision dropped)
+//! ```
+
+use super::ast::{Expr, FunctionCall, Literal, ObjectName, WindowSpec};
+use super::cursor::{PResult, Parser};
+use super::expr::{P_B_EXPR, call};
+use super::lexer::Tok;
+
+/// Keywords that are zero-argument functions; the flag says whether an
+/// optional `(precision)` may follow.
+const KEYWORD_FUNCTIONS: &[(&str, bool)] = &[
+    ("current_catalog", false),
+    ("current_date", false),
+    ("current_role", false),
+    ("current_schema", false),
+    ("current_time", true),
+    ("current_timestamp", true),
+    ("current_user", false),
+    ("localtime", true),
+    ("localtimestamp", true),
+    ("session_user", false),
+    ("user", false),
+];
+
+impl Parser<'_> {
+    /// `CURRENT_TIMESTAMP`, `CURRENT_USER`... as zero-argument calls.
+    pub(super) fn keyword_function(&mut self) -> PResult<Option<Expr>> {
+        let pos = self.pos();
+        let Tok::Word(w) = self.peek() else {
+            return Ok(None);
+        };
+        let Some(&(name, precision)) = KEYWORD_FUNCTIONS.iter().find(|(k, _)| k == w) else {
+            return Ok(None);
+        };
+        if name == "current_schema" && self.peek_nth(1) == &Tok::LParen {
+            // `current_schema()` is an ordinary call of the same function.
+            return Ok(None);
+        }
+        self.advance();
+        if precision && self.eat(&Tok::LParen) {
+            self.signed_int()?;
+            self.expect(&Tok::RParen)?;
+        }
+        Ok(Some(call(name, pos, Vec::new())))
+    }
+
+    /// The functions with SQL-standard syntax; `w` is the current word and a
+    /// `(` follows it.
+    pub(super) fn special_function(&mut self, w: &str) -> PResult<Option<Expr>> {
+        let pos = self.pos();
+        let name = w.to_string();
+        let args = match w {
+            "coalesce" | "nullif" | "greatest" | "least" => {
+                self.advance();
+                self.expect(&Tok::LParen)?;
+                let args = self.expr_list()?;
+                self.expect(&Tok::RParen)?;
+                args
+            }
+            "extract" => self.paren_args(Self::extract_args)?,
+            "substring" => self.paren_args(Self::substring_args)?,
+            "position" => self.paren_args(Self::position_args)?,
+            "trim" => {
+                self.advance();
+                self.expect(&Tok::LParen)?;
+                let (name, args) = self.trim_args()?;
+                self.expect(&Tok::RParen)?;
+                return Ok(Some(call(name, pos, args)));
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(call(&name, pos, args)))
+    }
+
+    /// Consumes the function word and `( ... )` around `inner`.
+    fn paren_args(&mut self, inner: fn(&mut Self) -> PResult<Vec<Expr>>) -> PResult<Vec<Expr>> {
+        self.advance();
+        self.expect(&Tok::LParen)?;
+        let args = inner(self)?;
+        self.expect(&Tok::RParen)?;
+        Ok(args)
+    }
+
+    /// `field FROM a_expr` (field: an identifier, a unit keyword or a string).
+    fn extract_args(&mut self) -> PResult<Vec<Expr>> {
+        let field = match self.peek().clone() {
+            Tok::Str(s) => s,
+            Tok::Word(w) | Tok::QuotedIdent(w) => w,
+            _ => return self.fail(),
+        };
+        self.advance();
+        self.expect_kw("from")?;
+        let source = self.expr()?;
+        Ok(vec![Expr::Literal(Literal::String(field)), source])
+    }
+
+    /// `x FROM a [FOR b]`, `x FOR b [FROM a]` or an ordinary argument list.
+    fn substring_args(&mut self) -> PResult<Vec<Expr>> {
+        let source = self.expr()?;
+        if self.eat_kw("from") {
+            let start = self.expr()?;
+            let mut args = vec![source, start];
+            if self.eat_kw("for") {
+                args.push(self.expr()?);
+            }
+            return Ok(args);
+        }
+        if self.eat_kw("for") {
+            let len = self.expr()?;
+            let start = if self.eat_kw("from") {
+                self.expr()?
+            } else {
+                Expr::Literal(Literal::Integer("1".into()))
+            };
+            return Ok(vec![source, start, len]);
+        }
+        let mut args = vec![source];
+        while self.eat(&Tok::Comma) {
+            args.push(self.expr()?);
+        }
+        Ok(args)
+    }
+
+    /// `needle IN haystack`, giving `(haystack, needle)` as PostgreSQL does.
+    fn position_args(&mut self) -> PResult<Vec<Expr>> {
+        let needle = self.expr_bp(P_B_EXPR)?;
+        self.expect_kw("in")?;
+        let haystack = self.expr_bp(P_B_EXPR)?;
+        Ok(vec![haystack, needle])
+    }
+
+    /// `[BOTH | LEADING | TRAILING] [chars] FROM x` or `x [, chars]`.
+    fn trim_args(&mut self) -> PResult<(&'static str, Vec<Expr>)> {
+        let name = if self.eat_kw("leading") {
+            "ltrim"
+        } else if self.eat_kw("trailing") {
+            "rtrim"
+        } else {
+            self.eat_kw("both");
+            "btrim"
+        };
+        if self.eat_kw("from") {
+            return Ok((name, self.expr_list()?));
+        }
+        let first = self.expr()?;
+        if self.eat_kw("from") {
+            let mut args = self.expr_list()?;
+            args.push(first);
+            return Ok((name, args));
+        }
+        let mut args = vec![first];
+        while self.eat(&Tok::Comma) {
+            args.push(self.expr()?);
+        }
+        Ok((name, args))
+    }
+
+    /// `name '(' [*] | [DISTINCT|ALL] args [ORDER BY ...] ')'` followed by
+    /// `WITHIN GROUP (ORDER BY ...)`, `FILTER (WHERE ...)`, `OVER (...)`.
+    pub(super) fn function_call(&mut self, name: ObjectName) -> PResult<Expr> {
+        self.enter()?;
+        let result = self.function_call_inner(name);
+        self.leave();
+        result
+    }
+
+    fn function_call_inner(&mut self, name: ObjectName) -> PResult<Expr> {
+        self.expect(&Tok::LParen)?;
+        let mut f = FunctionCall {
+            name,
+            args: Vec::new(),
+            star: false,
+            distinct: false,
+            order_by: Vec::new(),
+            filter: None,
+            over: None,
+        };
+        if self.is_op("*") && self.peek_nth(1) == &Tok::RParen {
+            self.advance();
+            f.star = true;
+        } else if !self.is(&Tok::RParen) {
+            f.distinct = self.eat_kw("distinct");
+            if !f.distinct {
+                self.eat_kw("all");
+            }
+            f.args = self.expr_list()?;
+            if self.eat_kws(&["order", "by"]) {
+                f.order_by = self.sort_list()?;
+            }
+        }
+        self.expect(&Tok::RParen)?;
+        if self.eat_kws(&["within", "group"]) {
+            self.expect(&Tok::LParen)?;
+            self.expect_kws(&["order", "by"])?;
+            f.order_by = self.sort_list()?;
+            self.expect(&Tok::RParen)?;
+        }
+        if self.eat_kw("filter") {
+            self.expect(&Tok::LParen)?;
+            self.expect_kw("where")?;
+            f.filter = Some(Box::new(self.expr()?));
+            self.expect(&Tok::RParen)?;
+        }
+        if self.eat_kw("over") {
+            f.over = Some(self.window_spec()?);
+        }
+        Ok(Expr::Function(Box::new(f)))
+    }
+
+    /// `'(' [PARTITION BY exprs] [ORDER BY sort list] ')'`.
+    fn window_spec(&mut self) -> PResult<WindowSpec> {
+        self.expect(&Tok::LParen)?;
+        let mut spec = WindowSpec {
+            partition_by: Vec::new(),
+            order_by: Vec::new(),
+        };
+        if self.eat_kws(&["partition", "by"]) {
+            spec.partition_by = self.expr_list()?;
+        }
+        if self.eat_kws(&["order", "by"]) {
+            spec.order_by = self.sort_list()?;
+        }
+        self.expect(&Tok::RParen)?;
+        Ok(spec)
+    }
+}
