@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod cancel;
+pub mod cli;
 pub mod encoding;
 pub mod error;
 pub mod logging;

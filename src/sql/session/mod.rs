@@ -159,6 +159,20 @@ pub struct StartupParams {
 #[derive(Debug, Clone)]
 pub struct Database {}
 
+impl Database {
+    /// Opens the data directory at `path` (creating it when missing) and
+    /// recovers it. STUB (added by the CLI work; the session work fills it in).
+    pub fn open(_path: &std::path::Path) -> Result<Database> {
+        todo!()
+    }
+
+    /// Clean shutdown: checkpoint and close (the CLI calls it before exit).
+    /// STUB (added by the CLI work; the session work fills it in).
+    pub fn shutdown(&self) -> Result<()> {
+        todo!()
+    }
+}
+
 /// One connection's session. See the module docs.
 #[derive(Debug)]
 pub struct Session {}
