@@ -16,6 +16,7 @@
 
 pub mod cancel;
 pub mod catalog;
+pub mod cli;
 pub mod encoding;
 pub mod error;
 pub mod logging;

@@ -1,6 +1,6 @@
-//! `driftdb`: the command-line tool (init, embedded SQL, REPL).
+//! `driftdb`: the command-line tool (init, embedded SQL, REPL). The work is
+//! in [`driftdb::cli`]; see `driftdb --help`.
 
 fn main() {
-    eprintln!("driftdb: not built yet");
-    std::process::exit(1);
+    std::process::exit(driftdb::cli::args::main());
 }
