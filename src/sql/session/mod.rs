@@ -159,6 +159,20 @@ pub struct StartupParams {
 #[derive(Debug, Clone)]
 pub struct Database {}
 
+impl Database {
+    /// Opens (creating if missing) the database in `path` and recovers it.
+    /// STUB added by the wire work for `driftdb-server`; the SQL layer owns it.
+    pub fn open(_path: &std::path::Path) -> Result<Database> {
+        todo!()
+    }
+
+    /// The server is stopping and every session has ended: checkpoint and
+    /// make everything durable. STUB added by the wire work; the SQL layer owns it.
+    pub fn shutdown(&self) -> Result<()> {
+        todo!()
+    }
+}
+
 /// One connection's session. See the module docs.
 #[derive(Debug)]
 pub struct Session {}
