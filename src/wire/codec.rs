@@ -513,8 +513,8 @@ mod tests {
             .unwrap()
             .expect("packet");
         assert_eq!(inb.body(&f), &80877103i32.to_be_bytes());
-        for len in [7, 10_001, -5] {
-            let mut data = (len as i32).to_be_bytes().to_vec();
+        for len in [7i32, 10_001, -5] {
+            let mut data = len.to_be_bytes().to_vec();
             data.extend_from_slice(&[0; 16]);
             assert!(InBuf::new().read_startup(&mut chunked(data, 64)).is_err());
         }

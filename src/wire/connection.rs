@@ -258,7 +258,10 @@ impl<S: Read + Write, B: Backend> Conn<'_, S, B> {
                 text.push_str(portal);
                 let max = u64::try_from(max_rows).unwrap_or(0);
                 match backend.execute(text, max, &mut WireSink::new(io, sink)) {
-                    Ok(ExecuteOutcome::Suspended) => Ok(messages::empty(&mut io.out, b's')),
+                    Ok(ExecuteOutcome::Suspended) => {
+                        messages::empty(&mut io.out, b's');
+                        Ok(())
+                    }
                     Ok(ExecuteOutcome::Complete) => Ok(()),
                     Err(e) => Err(e),
                 }

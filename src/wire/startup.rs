@@ -217,7 +217,7 @@ mod tests {
 
         let (h, _) = hello(packet(
             PROTOCOL_3_0 | 2,
-            b"user\0u\0database\0d\0_pq_.x\01\0\0",
+            b"user\0u\0database\0d\0_pq_.x\0v\0\0",
         ));
         let Hello::Startup {
             params,
