@@ -122,7 +122,11 @@ fn unsupported_protocol_and_newer_minor() {
     r.send_raw(&p);
     let v = r.recv();
     assert_eq!(v.tag, b'v');
-    assert_eq!(&v.body[..8], &[0, 0, 0, 0, 0, 0, 0, 1]);
+    assert_eq!(
+        &v.body[..8],
+        &[0, 3, 0, 0, 0, 0, 0, 1],
+        "3.0, as PostgreSQL sends it"
+    );
     assert_eq!(&v.body[8..], b"_pq_.future\0");
     r.scram(wire_support::PASSWORD).unwrap();
     r.until_ready();
@@ -345,4 +349,25 @@ fn wrong_password_over_raw_scram() {
     assert_eq!(e.field(b'C').as_deref(), Some("28P01"));
     assert_eq!(e.field(b'S').as_deref(), Some("FATAL"));
     assert!(r.closed());
+}
+
+#[test]
+fn invalid_utf8_is_an_error_not_a_disconnect() {
+    let srv = TestServer::start(AuthMethod::Scram);
+    let mut r = Raw::login(srv.addr);
+    r.send_raw(&frame(b'Q', b"SELECT '\xff'\0"));
+    let msgs = r.until_ready();
+    assert_eq!(tags(&msgs), "EZ");
+    assert_eq!(msgs[0].field(b'C').as_deref(), Some("22021"));
+    assert_eq!(
+        msgs[0].field(b'M').as_deref(),
+        Some("invalid byte sequence for encoding \"UTF8\": 0xff")
+    );
+    let mut batch = frame(b'P', b"\0SELECT '\xc3'\0\0\0");
+    batch.extend(bind_i32("", "", &[], &[]));
+    batch.extend(sync());
+    r.send_raw(&batch);
+    let msgs = r.until_ready();
+    assert_eq!(tags(&msgs), "EZ");
+    assert_eq!(tags(&r.query("SELECT 1")), "TDCZ");
 }

@@ -113,7 +113,7 @@ fn establish<S: Read + Write, F: BackendFactory>(
     };
     if minor > 0 || !pq_options.is_empty() {
         let opts: Vec<&str> = pq_options.iter().map(String::as_str).collect();
-        messages::negotiate_protocol_version(&mut io.out, 0, &opts);
+        messages::negotiate_protocol_version(&mut io.out, startup::PROTOCOL_3_0, &opts);
     }
     let cfg = &ctx.config;
     if params.user != cfg.user {
@@ -218,7 +218,10 @@ impl<S: Read + Write, B: Backend> Conn<'_, S, B> {
             text,
             ..
         } = self;
-        let msg = messages::decode(frame.tag, io.inb.body(&frame))?;
+        let msg = match messages::decode(frame.tag, io.inb.body(&frame)) {
+            Ok(m) => m,
+            Err(e) => return self.undecodable(frame.tag, e),
+        };
         if self.ignore_till_sync && !matches!(msg, Frontend::Sync | Frontend::Terminate) {
             return Ok(Next::Continue);
         }
@@ -307,6 +310,27 @@ impl<S: Read + Write, B: Backend> Conn<'_, S, B> {
                 messages::error_response(&mut self.io.out, Severity::Error, &e);
             }
             self.ignore_till_sync = true;
+        }
+        Ok(Next::Continue)
+    }
+
+    /// A message that could not be decoded. A broken frame (08P01) ends
+    /// the connection; bad text in a well-formed one (22021, invalid UTF-8)
+    /// is an ordinary error, as in PostgreSQL.
+    fn undecodable(&mut self, tag: u8, e: Error) -> Result<Next> {
+        if matches!(e, Error::Protocol(_)) {
+            return Err(e);
+        }
+        if self.ignore_till_sync {
+            return Ok(Next::Continue);
+        }
+        match tag {
+            b'Q' => self.end_simple(Err(e)),
+            b'P' | b'B' | b'D' | b'E' | b'C' => {
+                messages::error_response(&mut self.io.out, Severity::Error, &e);
+                self.ignore_till_sync = true;
+            }
+            _ => {}
         }
         Ok(Next::Continue)
     }

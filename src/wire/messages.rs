@@ -170,15 +170,23 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// 22021, worded as PostgreSQL words it, naming the first bad byte.
+/// 22021, worded as PostgreSQL words it: the bytes of the first bad
+/// sequence, as many as its lead byte announces (or as remain).
 pub fn invalid_utf8(bytes: &[u8]) -> Error {
     let bad = std::str::from_utf8(bytes)
         .err()
         .map(|e| e.valid_up_to())
         .unwrap_or(0);
-    let seq: Vec<String> = bytes[bad..]
+    let rest = &bytes[bad.min(bytes.len())..];
+    let announced = match rest.first() {
+        Some(0xc0..=0xdf) => 2,
+        Some(0xe0..=0xef) => 3,
+        Some(0xf0..=0xf7) => 4,
+        _ => 1,
+    };
+    let seq: Vec<String> = rest
         .iter()
-        .take(2)
+        .take(announced)
         .map(|b| format!("0x{b:02x}"))
         .collect();
     Error::sql(
@@ -385,10 +393,12 @@ pub fn authentication(out: &mut OutBuf, code: i32, data: &[u8]) {
     finish(out, m);
 }
 
-/// `v`: Int32 newest minor version supported, Int32 n, String option × n.
-pub fn negotiate_protocol_version(out: &mut OutBuf, minor: i32, unrecognized: &[&str]) {
+/// `v`: Int32 newest protocol version supported, Int32 n, String option × n.
+/// PostgreSQL sends the whole version number (`3 << 16 | minor`), not just
+/// the minor part the documentation names, and libpq reads it that way.
+pub fn negotiate_protocol_version(out: &mut OutBuf, version: i32, unrecognized: &[&str]) {
     let m = out.begin(b'v');
-    out.put_i32(minor);
+    out.put_i32(version);
     out.put_i32(unrecognized.len() as i32);
     for o in unrecognized {
         out.put_cstr(o);
@@ -560,6 +570,14 @@ mod tests {
             let e = decode(*tag, b).unwrap_err();
             assert_eq!(e.sqlstate().code(), "08P01", "{} {:?}", *tag as char, b);
         }
+        assert_eq!(
+            invalid_utf8(b"a\xe4\xb8'").message(),
+            "invalid byte sequence for encoding \"UTF8\": 0xe4 0xb8 0x27"
+        );
+        assert_eq!(
+            invalid_utf8(b"a\xe4'").message(),
+            "invalid byte sequence for encoding \"UTF8\": 0xe4 0x27"
+        );
         let e = decode(b'Q', b"\xc3\x28\0").unwrap_err();
         assert_eq!(e.sqlstate().code(), "22021");
         assert_eq!(
