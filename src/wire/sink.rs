@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 
 use crate::error::{Error, Result, SqlState};
 use crate::sql::session::{ColumnDesc, Format, Notice, ResultSink};
-use crate::types::{TypeContext, Value};
+use crate::types::{DataType, TypeContext, Value};
 
 use super::codec::Io;
 use super::messages::{self, Frontend};
@@ -22,6 +22,8 @@ use super::messages::{self, Frontend};
 pub struct SinkState {
     /// Formats of the current row shape, one per column.
     formats: Vec<Format>,
+    /// Column types of the current row shape (binary output depends on them).
+    types: Vec<DataType>,
     /// Settings for text output of the current rows.
     ctx: TypeContext,
     /// Set when the client can no longer be written to or read from; the
@@ -59,8 +61,15 @@ impl<'a, S: Read + Write> WireSink<'a, S> {
     }
 }
 
-/// Appends one DataRow value: Int32 length (-1 for NULL) and its bytes.
-pub fn put_value(out: &mut Vec<u8>, v: &Value, format: Format, ctx: &TypeContext) -> Result<()> {
+/// Appends one DataRow value of column type `ty`: Int32 length (-1 for
+/// NULL) and its bytes in `format`.
+pub fn put_value(
+    out: &mut Vec<u8>,
+    v: &Value,
+    ty: &DataType,
+    format: Format,
+    ctx: &TypeContext,
+) -> Result<()> {
     if v.is_null() {
         out.extend_from_slice(&(-1i32).to_be_bytes());
         return Ok(());
@@ -69,7 +78,7 @@ pub fn put_value(out: &mut Vec<u8>, v: &Value, format: Format, ctx: &TypeContext
     out.extend_from_slice(&[0; 4]);
     match format {
         Format::Text => out.extend_from_slice(v.to_text(ctx).as_bytes()),
-        Format::Binary => out.extend_from_slice(&v.to_binary()),
+        Format::Binary => v.to_binary(ty, out)?,
     }
     let len = i32::try_from(out.len() - at - 4).map_err(|_| {
         Error::sql(SqlState::PROGRAM_LIMIT_EXCEEDED, "out of memory")
@@ -92,6 +101,8 @@ impl<S: Read + Write> ResultSink for WireSink<'_, S> {
         }
         self.st.formats.clear();
         self.st.formats.extend_from_slice(formats);
+        self.st.types.clear();
+        self.st.types.extend(columns.iter().map(|c| c.ty));
         self.st.ctx = ctx.clone();
         Ok(())
     }
@@ -104,7 +115,13 @@ impl<S: Read + Write> ResultSink for WireSink<'_, S> {
         out.put_i16(n);
         for (i, v) in row.iter().enumerate() {
             let f = self.st.formats.get(i).copied().unwrap_or(Format::Text);
-            if let Err(e) = put_value(out.vec(), v, f, &self.st.ctx) {
+            let ty = self
+                .st
+                .types
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| v.data_type());
+            if let Err(e) = put_value(out.vec(), v, &ty, f, &self.st.ctx) {
                 out.vec().truncate(mark - 1);
                 return Err(e);
             }
@@ -196,16 +213,14 @@ impl<S: Read + Write> ResultSink for WireSink<'_, S> {
 }
 
 /// TEMPORARY SHIM, to be deleted once `Value::to_text` / `Value::to_binary`
-/// land in `crate::types` (being written in parallel). Inherent methods take
-/// precedence over trait methods, so as soon as the real ones exist they are
-/// the ones called above and this trait is dead; if their signatures differ
-/// from the ones assumed here, the call sites in [`put_value`] fail to
-/// compile, which is the point. Only the trivially encoded variants are
-/// right here; the others print a marker.
+/// land from the types branch (written in parallel; these are their
+/// signatures). Inherent methods take precedence over trait methods, so
+/// after the merge the real ones are called by [`put_value`] and this trait
+/// is dead. Only the trivially encoded variants are right here.
 #[allow(dead_code)]
 trait ValueFormatsShim {
     fn to_text(&self, ctx: &TypeContext) -> String;
-    fn to_binary(&self) -> Vec<u8>;
+    fn to_binary(&self, ty: &DataType, out: &mut Vec<u8>) -> Result<()>;
 }
 
 #[allow(dead_code)]
@@ -224,18 +239,21 @@ impl ValueFormatsShim for Value {
         }
     }
 
-    fn to_binary(&self) -> Vec<u8> {
+    fn to_binary(&self, _ty: &DataType, out: &mut Vec<u8>) -> Result<()> {
         match self {
-            Value::Bool(b) => vec![u8::from(*b)],
-            Value::Int2(v) => v.to_be_bytes().to_vec(),
-            Value::Int4(v) => v.to_be_bytes().to_vec(),
-            Value::Int8(v) => v.to_be_bytes().to_vec(),
-            Value::Float4(v) => v.to_be_bytes().to_vec(),
-            Value::Float8(v) => v.to_be_bytes().to_vec(),
-            Value::Text(s) | Value::Json(s) => s.as_bytes().to_vec(),
-            Value::Date(d) => d.to_be_bytes().to_vec(),
-            Value::Timestamp(t) | Value::Timestamptz(t) => t.to_be_bytes().to_vec(),
-            Value::Null | Value::Numeric(_) => Vec::new(),
+            Value::Bool(b) => out.push(u8::from(*b)),
+            Value::Int2(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Value::Int4(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Value::Int8(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Value::Float4(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Value::Float8(v) => out.extend_from_slice(&v.to_be_bytes()),
+            Value::Text(s) | Value::Json(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Date(d) => out.extend_from_slice(&d.to_be_bytes()),
+            Value::Timestamp(t) | Value::Timestamptz(t) => out.extend_from_slice(&t.to_be_bytes()),
+            Value::Null | Value::Numeric(_) => {
+                return Err(Error::Internal("no binary form in the shim".into()));
+            }
         }
+        Ok(())
     }
 }
