@@ -80,3 +80,25 @@ fn shutdown_without_connections_is_immediate() {
     assert!(start.elapsed() < Duration::from_millis(500));
     assert_eq!(shutdowns.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_client_stalled_in_startup_does_not_delay_shutdown() {
+    let srv = TestServer::start(AuthMethod::Scram);
+    let mut half = Raw::connect(srv.addr);
+    half.send_raw(&[0, 0, 0]); // a third of a startup length word
+    let mut in_auth = Raw::connect(srv.addr);
+    in_auth.send_raw(&wire_support::startup_packet(&[("user", "driftdb")]));
+    assert_eq!(in_auth.recv().tag, b'R');
+    std::thread::sleep(Duration::from_millis(50));
+    let start = Instant::now();
+    srv.stop().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    for r in [&mut half, &mut in_auth] {
+        assert_eq!(r.recv().field(b'C').as_deref(), Some("57P01"));
+        assert!(r.closed());
+    }
+}

@@ -76,6 +76,8 @@ pub fn serve<S: Read + Write, F: BackendFactory>(
             conn.run();
             conn.backend.terminate();
         }
+        // Woken by shutdown in the middle of startup or authentication.
+        Ok(None) | Err(_) if handle.shutting_down() => send_fatal(&mut io, &admin_shutdown()),
         Ok(None) => {}
         Err(e) => {
             log_warn!("connection {}: {e}", handle.pid());

@@ -73,10 +73,12 @@ impl Registry {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Registers a new connection (busy until it first waits for input).
+    /// Registers a new connection. It counts as idle until its first
+    /// message after startup: a client stalling in startup or
+    /// authentication must not hold up shutdown for the grace period.
     pub fn register(self: &Arc<Self>, socket: Option<TcpStream>) -> ConnHandle {
         let pid = self.next_pid.fetch_add(1, Ordering::Relaxed);
-        let busy = Arc::new(AtomicBool::new(true));
+        let busy = Arc::new(AtomicBool::new(false));
         self.lock().insert(
             pid,
             Entry {
