@@ -19,6 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 use socket2::{Domain, Socket, Type};
 
 use crate::error::{Error, Result, SqlState};
@@ -36,6 +38,27 @@ pub const CANCEL_WAIT: Duration = Duration::from_secs(2);
 /// Connection threads get a larger stack than the default 2 MiB: the parser
 /// and executor recurse on deeply nested expressions.
 const THREAD_STACK: usize = 8 << 20;
+
+/// Starts a thread that turns the first SIGTERM or SIGINT into a graceful
+/// shutdown through `handle`; a second one exits the process at once (for an
+/// operator who does not want to wait for the grace period).
+pub fn stop_on_signals(handle: ShutdownHandle) -> Result<()> {
+    let mut signals = Signals::new([SIGTERM, SIGINT])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                let name = if sig == SIGTERM { "SIGTERM" } else { "SIGINT" };
+                if handle.is_shutting_down() {
+                    log_error!("received {name} again: exiting immediately");
+                    std::process::exit(1);
+                }
+                log_info!("received {name}: shutting down");
+                handle.shutdown();
+            }
+        })?;
+    Ok(())
+}
 
 /// Where to listen and who may log in.
 #[derive(Debug, Clone)]

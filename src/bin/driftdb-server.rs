@@ -9,10 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
 
-use driftdb::server::{Server, ServerConfig, ShutdownHandle};
+use driftdb::server::{Server, ServerConfig, stop_on_signals};
 use driftdb::sql::session::Database;
 use driftdb::wire::auth::password_store::{self, PASSWORD_ENV};
 use driftdb::wire::{AuthMethod, WireConfig};
@@ -77,25 +75,6 @@ fn serve(args: Args) -> Result<()> {
         },
     };
     let server = Server::bind(config, db)?;
-    watch_signals(server.shutdown_handle()?)?;
+    stop_on_signals(server.shutdown_handle()?)?;
     server.run()
-}
-
-/// Starts the thread that turns SIGTERM/SIGINT into a graceful shutdown.
-fn watch_signals(handle: ShutdownHandle) -> Result<()> {
-    let mut signals = Signals::new([SIGTERM, SIGINT])?;
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            for sig in signals.forever() {
-                if handle.is_shutting_down() {
-                    log_error!("received signal {sig} again: exiting immediately");
-                    std::process::exit(1);
-                }
-                let name = if sig == SIGTERM { "SIGTERM" } else { "SIGINT" };
-                log_info!("received {name}: shutting down");
-                handle.shutdown();
-            }
-        })?;
-    Ok(())
 }

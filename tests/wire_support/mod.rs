@@ -73,6 +73,11 @@ impl TestServer {
         self.config().connect(postgres::NoTls).unwrap()
     }
 
+    /// Waits for `run` to return (after a shutdown started elsewhere).
+    pub fn join(mut self) -> driftdb::Result<()> {
+        self.join.take().unwrap().join().unwrap()
+    }
+
     /// Stops the server and waits for `run` to return.
     pub fn stop(mut self) -> driftdb::Result<()> {
         self.handle.shutdown();
