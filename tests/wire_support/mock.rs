@@ -331,6 +331,10 @@ fn decode_param(ty: DataType, fmt: Format, raw: &Option<Vec<u8>>) -> Result<Valu
         (DataType::Int4, Format::Binary) => Value::Int4(i32::from_be_bytes(
             raw.as_slice().try_into().map_err(|_| bad())?,
         )),
+        (DataType::Int2, Format::Binary) => Value::Int2(i16::from_be_bytes(
+            raw.as_slice().try_into().map_err(|_| bad())?,
+        )),
+        (DataType::Int2, Format::Text) => Value::Int2(text()?.parse().map_err(|_| bad())?),
         (DataType::Int8, Format::Binary) => Value::Int8(i64::from_be_bytes(
             raw.as_slice().try_into().map_err(|_| bad())?,
         )),
