@@ -24,6 +24,7 @@ pub mod sql;
 pub mod storage;
 pub mod temporal;
 pub mod types;
+pub mod server;
 pub mod wire;
 
 pub use error::{Error, Result};
