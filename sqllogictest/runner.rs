@@ -33,7 +33,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use driftdb::cli::value_text::value_text;
 use driftdb::error::Error;
 use driftdb::sql::session::{
     ColumnDesc, Database, Format, Notice, ResultSink, Session, StartupParams,
@@ -118,7 +117,7 @@ impl ResultSink for Collect {
             .map(|v| match v {
                 Value::Null => "NULL".to_string(),
                 v => {
-                    let s = value_text(v, &ctx);
+                    let s = v.to_text(&ctx);
                     if s.is_empty() { "(empty)".into() } else { s }
                 }
             })

@@ -12,7 +12,6 @@
 //! * [`table`]: psql's aligned table format, as a `ResultSink`;
 //! * [`errfmt`]: `ERROR:` / `LINE n:` / caret / `DETAIL:` reports;
 //! * [`repl`]: the rustyline prompt;
-//! * [`value_text`]: value → text, shared with the sqllogictest harness.
 
 pub mod args;
 pub mod errfmt;
@@ -20,4 +19,3 @@ pub mod repl;
 pub mod shell;
 pub mod split;
 pub mod table;
-pub mod value_text;

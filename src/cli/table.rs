@@ -227,7 +227,7 @@ pub fn cell_text(v: &Value, ctx: &TypeContext) -> Option<String> {
     if v.is_null() {
         None
     } else {
-        Some(super::value_text::value_text(v, ctx))
+        Some(v.to_text(ctx))
     }
 }
 

@@ -7,7 +7,7 @@ use crate::error::{Error, Result, SqlState};
 use crate::sql::functions::{AggFunc, scalar};
 use crate::sql::parser::ast;
 use crate::sql::planner::Planner;
-use crate::sql::planner::coerce::{CoercionKind, comparable, no_operator};
+use crate::sql::planner::coerce::{CoercionKind, base_type, char_to_text, comparable, no_operator};
 use crate::sql::planner::expr::{CmpOp, Expr, Subquery, SubqueryKind};
 use crate::sql::planner::plan::AggCall;
 use crate::sql::planner::scope::ScopeChain;
@@ -360,6 +360,11 @@ impl Planner<'_> {
             )),
             (DataType::Unknown, t) => Ok((self.coerce(a, t, CoercionKind::Implicit)?, b)),
             (t, DataType::Unknown) => Ok((a, self.coerce(b, t, CoercionKind::Implicit)?)),
+            (DataType::Char(_), _) | (_, DataType::Char(_)) if comparable(&ta, &tb) => {
+                // bpchar compares without trailing blanks.
+                let trim = |e: Expr| if matches!(e.ty(), DataType::Char(_)) { char_to_text(e) } else { e };
+                Ok((trim(a), trim(b)))
+            }
             (x, y) if comparable(&x, &y) => Ok((a, b)),
             (x, y) => Err(no_operator(op, &x, &y)),
         }
@@ -399,10 +404,13 @@ impl Planner<'_> {
         if !ta.is_string() && !tb.is_string() {
             return Err(no_operator("||", &ta, &tb));
         }
-        Ok(Expr::Concat(
-            Box::new(self.resolve_unknown(a)?),
-            Box::new(self.resolve_unknown(b)?),
-        ))
+        let text = |e: Expr| -> Result<Expr> {
+            match e.ty() {
+                DataType::Char(_) => Ok(char_to_text(e)),
+                _ => self.resolve_unknown(e),
+            }
+        };
+        Ok(Expr::Concat(Box::new(text(a)?), Box::new(text(b)?)))
     }
 
     fn bind_like(
@@ -500,7 +508,11 @@ impl Planner<'_> {
         let inner = self.bind_expr(e, cx)?;
         Ok(match inner {
             Expr::Const(Value::Text(s), DataType::Unknown) => {
-                Expr::Const(Value::from_text(&s, &to, self.ctx)?, to)
+                // The input function of the base type, then the length or
+                // precision coercion with explicit-cast semantics
+                // ('abcdef'::varchar(3) is 'abc').
+                let v = Value::from_text(&s, &base_type(to), self.ctx)?;
+                Expr::Const(crate::types::cast::cast(v, &to, self.ctx)?, to)
             }
             Expr::Const(Value::Null, _) => Expr::null(to),
             Expr::Param(i, DataType::Unknown) => {
@@ -508,6 +520,10 @@ impl Planner<'_> {
                 Expr::Param(i, to)
             }
             other if other.ty() == to => other,
+            other if matches!(other.ty(), DataType::Char(_)) && matches!(to, DataType::Text | DataType::Varchar(_)) => {
+                let t = char_to_text(other);
+                if to == DataType::Text { t } else { Expr::Cast(Box::new(t), to) }
+            }
             other => Expr::Cast(Box::new(other), to),
         })
     }
