@@ -102,7 +102,7 @@ impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             segment_limit: segment::SEGMENT_LIMIT,
-            checkpoint_wal_bytes: 256 << 20,
+            checkpoint_wal_bytes: 64 << 20,
         }
     }
 }
