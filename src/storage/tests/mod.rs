@@ -5,6 +5,7 @@
 
 mod concurrency;
 mod durability;
+mod garbage;
 mod txns;
 mod visibility;
 
