@@ -63,11 +63,19 @@ fn wal_records_and_files() {
         stamp_seq: 3,
         micros: 77,
         ddl: vec![
-            DdlOp::Create { id: 16_384, name: "t".into(), schema: Arc::new(vec![1]) },
+            DdlOp::Create {
+                id: 16_384,
+                name: "t".into(),
+                schema: Arc::new(vec![1]),
+            },
             DdlOp::Drop { id: 16_385 },
         ],
         rowids: vec![(16_384, 2)],
-        events: vec![WalEvent { table: 16_384, event_type: INSERT, payload: vec![0x92, 0xc4, 0, 0x90] }],
+        events: vec![WalEvent {
+            table: 16_384,
+            event_type: INSERT,
+            payload: vec![0x92, 0xc4, 0, 0x90],
+        }],
     };
     let mut frames = Vec::new();
     record::encode(&rec, 16, &mut frames).expect("encode");
@@ -85,8 +93,15 @@ fn wal_records_and_files() {
 #[test]
 fn events_and_segment_bodies() {
     let evs = [
-        Event::Insert { key: vec![1, 2], row: vec![Value::Int4(1), Value::Text("x".into()), Value::Null] },
-        Event::Patch { key: vec![1], ncols: 3, changes: vec![(2, Value::Float8(1.5))] },
+        Event::Insert {
+            key: vec![1, 2],
+            row: vec![Value::Int4(1), Value::Text("x".into()), Value::Null],
+        },
+        Event::Patch {
+            key: vec![1],
+            ncols: 3,
+            changes: vec![(2, Value::Float8(1.5))],
+        },
         Event::SoftDelete { key: vec![9; 3] },
     ];
     for ev in &evs {
@@ -113,17 +128,39 @@ fn metadata_files() {
         wal_no: 2,
         next_table_id: 16_386,
         seqtime_count: 4,
-        tables: vec![CkptTable { id: 16_384, name: "t".into(), seg_no: 1, seg_len: 99, next_rowid: 1, last_seq: 4 }],
+        tables: vec![CkptTable {
+            id: 16_384,
+            name: "t".into(),
+            seg_no: 1,
+            seg_len: 99,
+            next_rowid: 1,
+            last_seq: 4,
+        }],
     };
     torture(&ck.encode(), &|b| {
         let _ = CheckpointFile::decode(b, "CHECKPOINT");
     });
-    torture(&MetaFile { id: 1, name: "t".into() }.encode(), &|b| {
-        let _ = MetaFile::decode(b, "meta");
-    });
-    torture(&SchemaFile { stamp_seq: 1, stamp_micros: 2, blob: vec![3] }.encode(), &|b| {
-        let _ = SchemaFile::decode(b, "schema");
-    });
+    torture(
+        &MetaFile {
+            id: 1,
+            name: "t".into(),
+        }
+        .encode(),
+        &|b| {
+            let _ = MetaFile::decode(b, "meta");
+        },
+    );
+    torture(
+        &SchemaFile {
+            stamp_seq: 1,
+            stamp_micros: 2,
+            blob: vec![3],
+        }
+        .encode(),
+        &|b| {
+            let _ = SchemaFile::decode(b, "schema");
+        },
+    );
     let mut st = seqtime::MAGIC.to_vec();
     st.extend_from_slice(&[0u8; 40]);
     torture(&st, &|b| {
