@@ -341,8 +341,9 @@ impl Inner {
                     let t = cat.tables.get(&ev.table).ok_or_else(|| {
                         Error::Internal(format!("event for unknown table {}", ev.table))
                     })?;
-                    let w = SegmentWriter::new(segments_dir(&tables_dir, &t.name), t.id, 0, 0)
-                        .with_limit(self.tuning.segment_limit);
+                    let w =
+                        SegmentWriter::new(segments_dir(&tables_dir, &t.name), t.id, Vec::new())
+                            .with_limit(self.tuning.segment_limit);
                     v.insert(w)
                 }
             };

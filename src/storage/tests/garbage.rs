@@ -131,8 +131,7 @@ fn metadata_files() {
         tables: vec![CkptTable {
             id: 16_384,
             name: "t".into(),
-            seg_no: 1,
-            seg_len: 99,
+            segments: vec![64, 99],
             next_rowid: 1,
             last_seq: 4,
         }],
