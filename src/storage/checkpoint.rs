@@ -7,7 +7,7 @@
 //! body := [varint format version = 1][varint checkpoint seq][varint first WAL file to replay]
 //!         [varint next table id][varint seqtime records]
 //!         [varint n] table*n
-//! table := [varint id][varint len][name][varint last segment number][varint its length]
+//! table := [varint id][varint len][name][varint n][varint durable length of segment i]*n
 //!          [varint next row id][varint last seq applied]
 //! ```
 //!
@@ -18,7 +18,7 @@
 //!    that gained files), and the `seqtime` file;
 //! 2. create the next WAL file (header fsynced, `wal/` fsynced);
 //! 3. replace `CHECKPOINT` atomically: the checkpoint seq, the new WAL file
-//!    number, and per table its last segment and that segment's length;
+//!    number, and per table the durable length of each of its segments;
 //! 4. switch appends to the new WAL file, delete older WAL files, fsync `wal/`.
 //!
 //! A crash before step 3 leaves the old `CHECKPOINT`, whose WAL files all
@@ -50,10 +50,8 @@ pub struct CkptTable {
     pub id: TableId,
     /// Its name then.
     pub name: String,
-    /// Last segment number (0: none).
-    pub seg_no: u32,
-    /// Durable length of that segment.
-    pub seg_len: u64,
+    /// Durable length of each segment, numbers 1..=n (empty: none).
+    pub segments: Vec<u64>,
     /// Next hidden row id.
     pub next_rowid: u64,
     /// Highest seq applied to the table.
@@ -104,8 +102,10 @@ impl CheckpointFile {
         for t in &self.tables {
             put_varint(&mut b, u64::from(t.id));
             put_len_bytes(&mut b, t.name.as_bytes());
-            put_varint(&mut b, u64::from(t.seg_no));
-            put_varint(&mut b, t.seg_len);
+            put_varint(&mut b, t.segments.len() as u64);
+            for len in &t.segments {
+                put_varint(&mut b, *len);
+            }
             put_varint(&mut b, t.next_rowid);
             put_varint(&mut b, t.last_seq);
         }
@@ -134,11 +134,19 @@ impl CheckpointFile {
         }
         let mut tables = Vec::with_capacity(n as usize);
         for _ in 0..n {
+            let id = c.varint_u32()?;
+            let name = c.string()?;
+            let n_seg = c.varint_u32()?;
+            if u64::from(n_seg) > c.remaining() as u64 {
+                return Err(format!("{n_seg} segments cannot fit"));
+            }
+            let segments = (0..n_seg)
+                .map(|_| c.varint())
+                .collect::<Result<Vec<_>, _>>()?;
             tables.push(CkptTable {
-                id: c.varint_u32()?,
-                name: c.string()?,
-                seg_no: c.varint_u32()?,
-                seg_len: c.varint()?,
+                id,
+                name,
+                segments,
                 next_rowid: c.varint()?,
                 last_seq: c.varint()?,
             });
@@ -179,15 +187,14 @@ pub fn run(
 ) -> Result<()> {
     let mut tables = Vec::with_capacity(catalog.tables.len());
     for (id, t) in &catalog.tables {
-        let (seg_no, seg_len) = match d.segments.get_mut(id) {
+        let segments = match d.segments.get_mut(id) {
             Some(w) => w.sync(fs, fsync)?,
-            None => (0, 0),
+            None => Vec::new(),
         };
         tables.push(CkptTable {
             id: *id,
             name: t.name.clone(),
-            seg_no,
-            seg_len,
+            segments,
             next_rowid: t.store.next_rowid(),
             last_seq: t.store.last_seq(),
         });
@@ -236,8 +243,7 @@ mod tests {
             tables: vec![CkptTable {
                 id: 16_384,
                 name: "events".into(),
-                seg_no: 2,
-                seg_len: 1234,
+                segments: vec![64 << 20, 1234],
                 next_rowid: 17,
                 last_seq: 98,
             }],

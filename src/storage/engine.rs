@@ -23,7 +23,6 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
-use std::time::Duration;
 
 use super::catalog_store::{Catalog, DirState, diff, reconcile, segments_dir};
 use super::checkpoint;
@@ -91,11 +90,18 @@ pub struct CommitRequest {
     pub rowids: Vec<(TableId, u64)>,
 }
 
-/// Wakes the background checkpointer.
+/// Wakes the background checkpointer: commits that take the WAL past the
+/// threshold request a checkpoint; drop and shutdown stop it.
 #[derive(Debug, Default)]
 pub struct BgSignal {
-    stop: Mutex<bool>,
+    state: Mutex<BgState>,
     cv: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct BgState {
+    stop: bool,
+    requested: bool,
 }
 
 /// Everything a [`super::Storage`] shares.
@@ -158,12 +164,23 @@ pub fn shutting_down() -> Error {
 
 impl BgSignal {
     fn signal_stop(&self) {
-        *lock(&self.stop) = true;
+        lock(&self.state).stop = true;
         self.cv.notify_all();
     }
 
     fn wake(&self) {
+        lock(&self.state).requested = true;
         self.cv.notify_all();
+    }
+
+    /// Waits for a request; false once stopped.
+    fn wait_request(&self) -> bool {
+        let mut st = lock(&self.state);
+        while !st.stop && !st.requested {
+            st = self.cv.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        st.requested = false;
+        !st.stop
     }
 }
 
@@ -324,8 +341,9 @@ impl Inner {
                     let t = cat.tables.get(&ev.table).ok_or_else(|| {
                         Error::Internal(format!("event for unknown table {}", ev.table))
                     })?;
-                    let w = SegmentWriter::new(segments_dir(&tables_dir, &t.name), t.id, 0, 0)
-                        .with_limit(self.tuning.segment_limit);
+                    let w =
+                        SegmentWriter::new(segments_dir(&tables_dir, &t.name), t.id, Vec::new())
+                            .with_limit(self.tuning.segment_limit);
                     v.insert(w)
                 }
             };
@@ -448,29 +466,17 @@ impl Flusher<Publish> for Inner {
     }
 }
 
-/// Starts the background checkpointer: it checkpoints when the WAL has grown
-/// past [`Tuning::checkpoint_wal_bytes`] since the last checkpoint. It holds
-/// only a weak reference, so it ends when the storage is dropped.
+/// Starts the background checkpointer: it checkpoints when a commit has
+/// taken the WAL past [`Tuning::checkpoint_wal_bytes`] since the last
+/// checkpoint. It sleeps until asked and holds only a weak reference in
+/// between, so dropping the storage ends it.
 pub fn spawn_checkpointer(inner: &Arc<Inner>) -> Result<()> {
     let weak: Weak<Inner> = Arc::downgrade(inner);
     let sig = inner.bg.clone();
     let h = std::thread::Builder::new()
         .name("driftdb-checkpointer".into())
         .spawn(move || {
-            loop {
-                {
-                    let g = lock(&sig.stop);
-                    if *g {
-                        return;
-                    }
-                    let (g, _) = sig
-                        .cv
-                        .wait_timeout(g, Duration::from_secs(1))
-                        .unwrap_or_else(|p| p.into_inner());
-                    if *g {
-                        return;
-                    }
-                }
+            while sig.wait_request() {
                 let Some(inner) = weak.upgrade() else { return };
                 if !inner.needs_checkpoint() {
                     continue;

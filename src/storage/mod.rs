@@ -102,7 +102,7 @@ impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             segment_limit: segment::SEGMENT_LIMIT,
-            checkpoint_wal_bytes: 256 << 20,
+            checkpoint_wal_bytes: 64 << 20,
         }
     }
 }
@@ -273,7 +273,10 @@ impl Storage {
     }
 
     /// Takes the write path, waiting while another transaction holds it.
-    /// `should_abort` is polled while waiting (cancel, timeout, shutdown).
+    /// `should_abort` is polled while waiting (cancel, timeout, shutdown),
+    /// about every 50 ms; its error is returned. (A thread that already holds
+    /// a `WriteTxn` would wait for itself until then.) Fails at once after
+    /// shutdown (57P01) or once the storage is poisoned.
     pub fn begin_write(&self, should_abort: &dyn Fn() -> Result<()>) -> Result<WriteTxn> {
         Ok(WriteTxn {
             t: txn::TxnState::begin(&self.inner, should_abort)?,

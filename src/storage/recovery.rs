@@ -3,9 +3,9 @@
 //!
 //! 1. Read `CHECKPOINT` (none: a new database).
 //! 2. Read every `tables/*/meta` and `schema`.
-//! 3. For each table in the checkpoint, replay its segments up to the
-//!    recorded (segment, length) into a fresh version store; cut what lies
-//!    past it (see `segment::reader`). Read the checkpoint's count of
+//! 3. For each table in the checkpoint, replay its segments, each up to the
+//!    length the checkpoint recorded, into a fresh version store; cut what
+//!    lies past them (see `segment::reader`). Read the checkpoint's count of
 //!    `seqtime` records.
 //! 4. Replay the WAL files from the checkpoint's on, in order: DDL onto the
 //!    catalog (absolute, so idempotent), events onto the stores, each data
@@ -180,8 +180,8 @@ pub fn recover(
 
 struct State {
     catalog: Catalog,
-    /// Tables whose segments were loaded: (segment number, length).
-    loaded: BTreeMap<TableId, (u32, u64)>,
+    /// Tables whose segments were loaded: the length of each.
+    loaded: BTreeMap<TableId, Vec<u64>>,
     /// Checkpointed tables whose directory is gone (must be dropped by the WAL).
     missing: BTreeSet<TableId>,
     replayed: BTreeMap<TableId, Vec<Replayed>>,
@@ -232,17 +232,9 @@ impl State {
                     def.stamp_seq = schema.stamp_seq;
                     def.stamp_micros = schema.stamp_micros;
                     let seg_dir = dir.join("segments");
-                    seg_reader::load(
-                        fs,
-                        root,
-                        &seg_dir,
-                        t.id,
-                        t.seg_no,
-                        t.seg_len,
-                        &def.store,
-                        &mut st.cuts,
-                    )?;
-                    st.loaded.insert(t.id, (t.seg_no, t.seg_len));
+                    let (store, cuts) = (&def.store, &mut st.cuts);
+                    seg_reader::load(fs, root, &seg_dir, t.id, &t.segments, store, cuts)?;
+                    st.loaded.insert(t.id, t.segments.clone());
                 }
                 None => {
                     st.missing.insert(t.id);
@@ -326,14 +318,14 @@ impl State {
         let mut segments = BTreeMap::new();
         for (id, t) in &self.catalog.tables {
             let dir = segments_dir(&tables_dir, &t.name);
-            let (no, len) = match self.loaded.get(id) {
-                Some(x) => *x,
+            let lens = match self.loaded.remove(id) {
+                Some(lens) => lens,
                 None => {
                     seg_reader::discard_all(fs, &dir)?;
-                    (0, 0)
+                    Vec::new()
                 }
             };
-            let mut w = SegmentWriter::new(dir, *id, no, len).with_limit(tuning.segment_limit);
+            let mut w = SegmentWriter::new(dir, *id, lens).with_limit(tuning.segment_limit);
             for (seq, ms, ty, payload) in self.replayed.remove(id).unwrap_or_default() {
                 w.append(fs, seq, ms, ty, &payload)?;
             }

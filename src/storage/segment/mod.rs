@@ -15,9 +15,9 @@
 //! Segments are written after the WAL, by the group-commit leader once a
 //! commit is durable (buffered, not fsynced per commit), and rolled to the
 //! next number when a frame would take a file past [`SEGMENT_LIMIT`]. A
-//! checkpoint fsyncs them and records, per table, the last segment number
-//! and its length: everything up to there is durable and trusted; anything
-//! after it is rebuilt from the WAL at recovery and cut away first (a commit
+//! checkpoint fsyncs them and records, per table, the length of each segment:
+//! everything up to there is durable and trusted; anything after it is
+//! rebuilt from the WAL at recovery and cut away first (a commit
 //! may have written some of its frames to a segment and not others, so
 //! frames past the checkpoint cannot be trusted to hold whole commits).
 

@@ -13,36 +13,30 @@ use crate::storage::table::TableStore;
 use crate::storage::{TableId, TailCut};
 use crate::{log_info, log_warn};
 
-/// Replays segments 1..=`seg_no` of `dir` into `store`, trusting segment
-/// `seg_no` up to `seg_len` bytes. Bytes past that are cut (logged), and
-/// higher-numbered segments removed: the WAL holds those commits.
-/// Any check failing inside the trusted range is corruption: those bytes were
-/// fsynced by a checkpoint. A cut of torn or corrupt bytes is added to
-/// `cuts`.
-#[allow(clippy::too_many_arguments)]
+/// Replays segments 1..=n of `dir` into `store`, trusting segment i up to
+/// `lens[i - 1]` bytes, the durable lengths the checkpoint recorded. Bytes
+/// past them are cut (logged), and higher-numbered segments removed: the WAL
+/// holds those commits. Any check failing inside the trusted range is
+/// corruption: those bytes were fsynced by a checkpoint. A cut of torn or
+/// corrupt bytes is added to `cuts`.
 pub fn load(
     fs: &dyn FileSystem,
     root: &Path,
     dir: &Path,
     table: TableId,
-    seg_no: u32,
-    seg_len: u64,
+    lens: &[u64],
     store: &TableStore,
     cuts: &mut Vec<TailCut>,
 ) -> Result<()> {
     let existing = list(fs, dir)?;
-    for n in 1..=seg_no {
+    for (i, &trusted) in lens.iter().enumerate() {
+        let n = i as u32 + 1;
         let path = dir.join(file_name(n));
         let label = rel(root, &path);
         if !existing.contains(&n) {
             return Err(Error::corrupted(label, 0, "segment file missing"));
         }
         let data = fs.read_file(&path)?;
-        let trusted = if n == seg_no {
-            seg_len
-        } else {
-            data.len() as u64
-        };
         if (data.len() as u64) < trusted || trusted < HEADER {
             return Err(Error::corrupted(
                 label,
@@ -60,7 +54,8 @@ pub fn load(
             cuts.extend(cut_tail(fs, &path, &data, end, &label)?);
         }
     }
-    for n in existing.into_iter().filter(|n| *n > seg_no) {
+    let last = lens.len() as u32;
+    for n in existing.into_iter().filter(|n| *n > last) {
         let path = dir.join(file_name(n));
         log_info!(
             "segment \"{}\" is newer than the last checkpoint; rebuilding it from the WAL",
@@ -161,11 +156,11 @@ mod tests {
     use crate::storage::segment::writer::SegmentWriter;
     use crate::types::Value;
 
-    fn setup(n: u64) -> (MemFs, std::path::PathBuf, u32, u64) {
+    fn setup(n: u64) -> (MemFs, std::path::PathBuf, Vec<u64>) {
         let fs = MemFs::new();
         let dir = std::path::PathBuf::from("/t");
         fs.create_dir(&dir).expect("mkdir");
-        let mut w = SegmentWriter::new(dir.clone(), 9, 0, 0);
+        let mut w = SegmentWriter::new(dir.clone(), 9, Vec::new());
         for i in 0..n {
             let ev = Event::Insert {
                 key: vec![i as u8],
@@ -174,43 +169,73 @@ mod tests {
             w.append(&fs, i + 1, 0, INSERT, &ev.encode_payload().expect("enc"))
                 .expect("append");
         }
-        let (no, len) = w.sync(&fs, true).expect("sync");
-        (fs, dir, no, len)
+        let lens = w.sync(&fs, true).expect("sync");
+        (fs, dir, lens)
     }
 
     #[test]
     fn loads_and_cuts_garbage_past_checkpoint() {
-        let (fs, dir, no, len) = setup(5);
-        let path = dir.join(file_name(no));
+        let (fs, dir, lens) = setup(5);
+        let len = lens[0];
+        let path = dir.join(file_name(1));
         let mut data = fs.read_file(&path).expect("read");
         data.extend_from_slice(b"garbage after the checkpoint");
         fs.put_file(&path, data).expect("put");
         let store = TableStore::new();
         let mut cuts = Vec::new();
-        load(&fs, Path::new("/"), &dir, 9, no, len, &store, &mut cuts).expect("load");
+        load(&fs, Path::new("/"), &dir, 9, &lens, &store, &mut cuts).expect("load");
         assert_eq!(store.live_rows(), 5);
         assert_eq!(cuts.len(), 1);
+        let c = &cuts[0];
         assert_eq!(
-            (cuts[0].file.as_str(), cuts[0].offset, cuts[0].bytes),
+            (c.file.as_str(), c.offset, c.bytes),
             ("t/00000001.seg", len, 28)
         );
         assert_eq!(fs.read_file(&path).expect("read").len() as u64, len, "cut");
     }
 
     #[test]
+    fn garbage_after_an_earlier_segment_is_cut_too() {
+        let fs = MemFs::new();
+        let dir = std::path::PathBuf::from("/t");
+        fs.create_dir(&dir).expect("mkdir");
+        let mut w = SegmentWriter::new(dir.clone(), 9, Vec::new()).with_limit(60);
+        for i in 0..6u64 {
+            let ev = Event::Insert {
+                key: vec![i as u8],
+                row: vec![],
+            };
+            w.append(&fs, i + 1, 0, INSERT, &ev.encode_payload().expect("enc"))
+                .expect("append");
+        }
+        let lens = w.sync(&fs, true).expect("sync");
+        assert!(lens.len() >= 3);
+        let first = dir.join(file_name(1));
+        let mut data = fs.read_file(&first).expect("read");
+        data.extend_from_slice(&[0xab; 40]);
+        fs.put_file(&first, data).expect("put");
+        let store = TableStore::new();
+        let mut cuts = Vec::new();
+        load(&fs, Path::new("/"), &dir, 9, &lens, &store, &mut cuts).expect("load");
+        assert_eq!(store.live_rows(), 6);
+        assert_eq!(cuts.len(), 1);
+        assert_eq!(cuts[0].file, "t/00000001.seg");
+    }
+
+    #[test]
     fn corruption_inside_checkpoint_is_an_error() {
-        let (fs, dir, no, len) = setup(5);
-        let path = dir.join(file_name(no));
+        let (fs, dir, lens) = setup(5);
+        let path = dir.join(file_name(1));
         let mut data = fs.read_file(&path).expect("read");
         data[30] ^= 0xff;
         fs.put_file(&path, data).expect("put");
+        let root = Path::new("/");
         match load(
             &fs,
-            Path::new("/"),
+            root,
             &dir,
             9,
-            no,
-            len,
+            &lens,
             &TableStore::new(),
             &mut Vec::new(),
         ) {
@@ -221,15 +246,29 @@ mod tests {
             other => panic!("expected Corrupted, got {other:?}"),
         }
         // A wrong table id in the header is refused too.
-        let (fs, dir, no, len) = setup(1);
+        let (fs, dir, lens) = setup(1);
         assert!(
             load(
                 &fs,
-                Path::new("/"),
+                root,
                 &dir,
                 10,
-                no,
-                len,
+                &lens,
+                &TableStore::new(),
+                &mut Vec::new()
+            )
+            .is_err()
+        );
+        // So is a segment shorter than the checkpoint says.
+        let (fs, dir, mut lens) = setup(1);
+        lens[0] += 1;
+        assert!(
+            load(
+                &fs,
+                root,
+                &dir,
+                9,
+                &lens,
                 &TableStore::new(),
                 &mut Vec::new()
             )

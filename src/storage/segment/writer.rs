@@ -17,6 +17,8 @@ const FLUSH_AT: usize = 256 * 1024;
 pub struct SegmentWriter {
     dir: PathBuf,
     table: TableId,
+    /// Final lengths of the segments before the current one.
+    closed: Vec<u64>,
     /// Current segment number (0: none yet).
     seg_no: u32,
     /// Length of the current segment, buffered bytes included.
@@ -32,12 +34,16 @@ pub struct SegmentWriter {
 }
 
 impl SegmentWriter {
-    /// A writer continuing segment `seg_no` (0: none yet) of length `len`,
-    /// which the caller has already cut to exactly that length.
-    pub fn new(dir: PathBuf, table: TableId, seg_no: u32, len: u64) -> SegmentWriter {
+    /// A writer continuing after existing segments 1..=n of the given
+    /// lengths (none: start at segment 1); the caller has already cut the
+    /// last one to exactly its length.
+    pub fn new(dir: PathBuf, table: TableId, mut lens: Vec<u64>) -> SegmentWriter {
+        let seg_no = lens.len() as u32;
+        let len = lens.pop().unwrap_or(0);
         SegmentWriter {
             dir,
             table,
+            closed: lens,
             seg_no,
             len,
             file: None,
@@ -93,6 +99,9 @@ impl SegmentWriter {
         if let Some(f) = self.file.take() {
             self.to_sync.push(f);
         }
+        if self.seg_no > 0 {
+            self.closed.push(self.len);
+        }
         self.seg_no += 1;
         let mut f = fs.open_append(&self.dir.join(file_name(self.seg_no)), true)?;
         // A file left by an interrupted earlier run is not trusted.
@@ -119,9 +128,9 @@ impl SegmentWriter {
         Ok(())
     }
 
-    /// Flushes and (if `fsync`) makes everything durable; returns the
-    /// current (segment number, length) for the checkpoint.
-    pub fn sync(&mut self, fs: &dyn FileSystem, fsync: bool) -> Result<(u32, u64)> {
+    /// Flushes and (if `fsync`) makes everything durable; returns the length
+    /// of every segment, 1..=n, for the checkpoint.
+    pub fn sync(&mut self, fs: &dyn FileSystem, fsync: bool) -> Result<Vec<u64>> {
         self.flush(fs)?;
         if fsync {
             for f in &mut self.to_sync {
@@ -136,7 +145,11 @@ impl SegmentWriter {
         }
         self.to_sync.clear();
         self.dir_dirty = false;
-        Ok((self.seg_no, self.len))
+        let mut lens = self.closed.clone();
+        if self.seg_no > 0 {
+            lens.push(self.len);
+        }
+        Ok(lens)
     }
 }
 
@@ -153,12 +166,13 @@ mod tests {
         let dir = PathBuf::from("/segs");
         fs.create_dir(&dir).expect("mkdir");
         fs.sync_dir(Path::new("/")).expect("sync");
-        let mut w = SegmentWriter::new(dir.clone(), 7, 0, 0).with_limit(100);
+        let mut w = SegmentWriter::new(dir.clone(), 7, Vec::new()).with_limit(100);
         for seq in 1..=10u64 {
             w.append(&fs, seq, 1000 + seq, 1, &[0x90; 20])
                 .expect("append");
         }
-        let (n, len) = w.sync(&fs, true).expect("sync");
+        let lens = w.sync(&fs, true).expect("sync");
+        let n = lens.len() as u32;
         assert!(n > 1, "rolled at 100 bytes");
         let img = fs.crash_image();
         let mut seqs = Vec::new();
@@ -167,9 +181,7 @@ mod tests {
                 .read_file(&dir.join(file_name(i)))
                 .expect("durable segment");
             assert_eq!(&data[..16], &header(7, i));
-            if i == n {
-                assert_eq!(data.len() as u64, len);
-            }
+            assert_eq!(data.len() as u64, lens[i as usize - 1]);
             let scan = scan_frames(&data, 16);
             assert!(scan.bad.is_none());
             for (_, body) in scan.frames {

@@ -125,6 +125,8 @@ fn torn_wal_tail_at_every_offset() {
     let wal = fs.read_file(&path).expect("read");
     let ends = commit_ends(&wal);
     assert_eq!(ends.len(), 5, "create + 4 data commits");
+    // Each torn cut logs a warning; hundreds of them say nothing more.
+    crate::logging::set_quiet(true);
     for cut in 0..=wal.len() {
         let img = fs.snapshot();
         img.put_file(&path, wal[..cut].to_vec()).expect("cut");
@@ -152,6 +154,7 @@ fn torn_wal_tail_at_every_offset() {
         let torn = cut > 0 && cut != 16 && !ends.iter().any(|(end, _)| *end == cut);
         assert_eq!(!s.recovery_cuts().is_empty(), torn, "cut at {cut}");
     }
+    crate::logging::set_quiet(false);
 }
 
 #[test]
@@ -376,4 +379,86 @@ fn real_files_reopen_and_lock() {
     assert!(dir.join("tables/events/segments/00000001.seg").exists());
     assert!(dir.join("CHECKPOINT").exists() && dir.join("seqtime").exists());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn segment_frames_past_the_checkpoint_are_rebuilt_not_doubled() {
+    let fs = MemFs::new();
+    let c = clock();
+    let s = open(&fs, &c).expect("open");
+    let t = create(&s, "t");
+    let u = create(&s, "u");
+    for i in 0..20 {
+        put(&s, t, i, i as i64);
+    }
+    s.checkpoint().expect("checkpoint");
+    // Enough after the checkpoint that segments roll and reach the files
+    // (4 KiB segments), in transactions touching both tables.
+    for round in 0..5u32 {
+        let mut w = s.begin_write(&no_abort).expect("begin");
+        for i in 0..100u32 {
+            let key = 1000 + round * 100 + i;
+            w.insert(t, k(key), r(i64::from(key))).expect("insert");
+            w.insert(u, k(key), r(i64::from(key))).expect("insert");
+        }
+        w.update(t, k(round), r(-1)).expect("update");
+        w.commit().expect("commit");
+    }
+    let want_t = dump(&s, t, u64::MAX);
+    let want_old = dump(&s, t, 3);
+    drop(s);
+    // Every byte reached the disk, segments past the checkpoint included.
+    let img = fs.snapshot();
+    let segs_before = img.files_under(Path::new("/db/tables/t/segments")).len();
+    assert!(segs_before > 1);
+    let s = open(&img, &c).expect("reopen");
+    assert_eq!(dump(&s, t, u64::MAX), want_t);
+    assert_eq!(dump(&s, t, 3), want_old);
+    assert_eq!(dump(&s, u, u64::MAX).len(), 500);
+    assert_eq!(s.visible_seq(), 25);
+    // And once more, from what that recovery wrote.
+    drop(s);
+    let s = open(&img.crash_image(), &c).expect("second reopen");
+    assert_eq!(dump(&s, t, u64::MAX), want_t);
+    assert_eq!(dump(&s, u, 24).len(), 400);
+}
+
+#[test]
+fn the_background_checkpointer_trims_a_growing_wal() {
+    let fs = MemFs::new();
+    let opts = StorageOptions {
+        clock: clock(),
+        fsync: true,
+    };
+    let tuning = Tuning {
+        segment_limit: 1 << 20,
+        checkpoint_wal_bytes: 2000,
+    };
+    let s = Storage::open_with(
+        Path::new(DIR),
+        opts,
+        std::sync::Arc::new(fs.clone()),
+        tuning,
+    )
+    .expect("open");
+    let t = create(&s, "t");
+    for i in 0..200 {
+        put(&s, t, i, i as i64);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    // Summed over files: a checkpoint may be between creating the new WAL
+    // file and deleting the old one.
+    let wal_len = || {
+        fs.files_under(Path::new("/db/wal"))
+            .iter()
+            .map(|p| fs.read_file(p).map(|b| b.len()).unwrap_or(0))
+            .sum::<usize>()
+    };
+    while wal_len() > 4000 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(wal_len() <= 4000, "WAL is {} bytes", wal_len());
+    drop(s);
+    let s = open(&fs.crash_image(), &clock()).expect("reopen");
+    assert_eq!(dump(&s, t, u64::MAX).len(), 200);
 }

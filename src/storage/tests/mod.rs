@@ -5,6 +5,7 @@
 
 mod concurrency;
 mod durability;
+mod garbage;
 mod txns;
 mod visibility;
 
@@ -103,4 +104,17 @@ pub fn table_id(s: &Storage, name: &str) -> TableId {
         .find(|m| m.name == name)
         .map(|m| m.id)
         .expect("table exists")
+}
+
+/// Sessions move these across threads (one thread per connection, shared
+/// storage): they must stay Send/Sync.
+#[test]
+fn public_types_are_thread_safe() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<Storage>();
+    sync::<Storage>();
+    send::<super::WriteTxn>();
+    send::<super::TableReader>();
+    sync::<super::TableReader>();
 }

@@ -228,6 +228,7 @@ mod tests {
     #[test]
     fn every_truncation_keeps_whole_commits() {
         let (data, ends) = wal(4);
+        crate::logging::set_quiet(true);
         for cut in 0..=data.len() {
             let (got, c) = read_file(&data[..cut], 3, "wal/x").expect("torn tail is not an error");
             assert_eq!(
@@ -238,6 +239,7 @@ mod tests {
             let whole = ends.iter().filter(|e| **e <= cut).count();
             assert_eq!(got.len(), whole, "cut at {cut}");
         }
+        crate::logging::set_quiet(false);
     }
 
     #[test]
