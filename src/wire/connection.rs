@@ -25,7 +25,7 @@ use crate::{log_info, log_warn};
 
 use super::auth::{self, AuthMethod, Credentials};
 use super::backend::{Backend, BackendFactory};
-use super::codec::{Frame, Io, OutBuf};
+use super::codec::{Frame, Io, MAX_AUTH_MESSAGE_LEN, MAX_MESSAGE_LEN, OutBuf};
 use super::messages::{self, Frontend, Severity, Target};
 use super::registry::{ConnHandle, Registry};
 use super::sink::{SinkState, WireSink};
@@ -124,9 +124,11 @@ fn establish<S: Read + Write, F: BackendFactory>(
             format!("role \"{}\" does not exist", params.user),
         ));
     }
+    io.inb.set_max_message_len(MAX_AUTH_MESSAGE_LEN);
     if !auth::authenticate(io, cfg.auth_method, &cfg.credentials)? {
         return Ok(None);
     }
+    io.inb.set_max_message_len(MAX_MESSAGE_LEN);
     if params.database != cfg.database {
         return Err(Error::sql(
             SqlState::INVALID_CATALOG_NAME,
