@@ -203,6 +203,17 @@ impl InBuf {
             let n = match r.read(&mut self.buf[self.end..]) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // Only the authentication timeout sets a read timeout.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(Error::Cancelled(
+                        "canceling authentication due to timeout".into(),
+                    ));
+                }
                 Err(e) => return Err(e.into()),
             };
             if n == 0 {

@@ -79,6 +79,8 @@ pub fn serve<S: Read + Write, F: BackendFactory>(
         // Woken by shutdown in the middle of startup or authentication.
         Ok(None) | Err(_) if handle.shutting_down() => send_fatal(&mut io, &admin_shutdown()),
         Ok(None) => {}
+        // As PostgreSQL: logged, not sent (the client is not listening).
+        Err(e @ Error::Cancelled(_)) => log_warn!("connection {}: {e}", handle.pid()),
         Err(e) => {
             log_warn!("connection {}: {e}", handle.pid());
             send_fatal(&mut io, &e);
@@ -129,6 +131,7 @@ fn establish<S: Read + Write, F: BackendFactory>(
         return Ok(None);
     }
     io.inb.set_max_message_len(MAX_MESSAGE_LEN);
+    handle.authenticated();
     if params.database != cfg.database {
         return Err(Error::sql(
             SqlState::INVALID_CATALOG_NAME,
