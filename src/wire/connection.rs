@@ -14,7 +14,10 @@
 //! Sync answers ReadyForQuery. Output is flushed only when the connection is
 //! about to wait for input (or the buffer is large), so a pipeline of
 //! Bind/Execute/Sync costs one write. A frame that cannot be decoded ends the
-//! connection with a FATAL 08P01; the server goes on serving everyone else.
+//! connection with a FATAL 08P01 (the server goes on serving everyone else);
+//! invalid UTF-8 in a well-formed message is an ordinary 22021 ERROR, as in
+//! PostgreSQL. Startup and authentication are bounded: 64 KiB messages and
+//! the server's authentication timeout.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
