@@ -35,6 +35,10 @@ pub const GRACE: Duration = Duration::from_secs(4);
 /// How long cancelled statements get to end before the server stops anyway.
 pub const CANCEL_WAIT: Duration = Duration::from_secs(2);
 
+/// The default for [`ServerConfig::auth_timeout`] (PostgreSQL's
+/// `authentication_timeout`).
+pub const AUTH_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Connection threads get a larger stack than the default 2 MiB: the parser
 /// and executor recurse on deeply nested expressions.
 const THREAD_STACK: usize = 8 << 20;
@@ -69,6 +73,8 @@ pub struct ServerConfig {
     pub port: u16,
     /// Login settings.
     pub wire: WireConfig,
+    /// How long a client may take from connecting to being authenticated.
+    pub auth_timeout: Duration,
 }
 
 /// A bound server. See the module docs.
@@ -76,6 +82,7 @@ pub struct ServerConfig {
 pub struct Server<F> {
     listener: TcpListener,
     addr: SocketAddr,
+    auth_timeout: Duration,
     ctx: Arc<WireContext<F>>,
     stop: Arc<AtomicBool>,
 }
@@ -122,6 +129,7 @@ impl<F: BackendFactory> Server<F> {
         Ok(Server {
             listener,
             addr,
+            auth_timeout: config.auth_timeout,
             ctx,
             stop: Arc::new(AtomicBool::new(false)),
         })
@@ -179,6 +187,10 @@ impl<F: BackendFactory> Server<F> {
     fn spawn(&self, stream: TcpStream) {
         if let Err(e) = stream.set_nodelay(true) {
             log_warn!("could not set TCP_NODELAY: {e}");
+        }
+        // Lifted by the connection once authenticated.
+        if let Err(e) = stream.set_read_timeout(Some(self.auth_timeout)) {
+            log_warn!("could not set a read timeout: {e}");
         }
         let ctx = self.ctx.clone();
         let handle = ctx.registry.register(stream.try_clone().ok());

@@ -371,3 +371,22 @@ fn invalid_utf8_is_an_error_not_a_disconnect() {
     assert_eq!(tags(&msgs), "EZ");
     assert_eq!(tags(&r.query("SELECT 1")), "TDCZ");
 }
+
+/// A client that connects and says nothing, or stops halfway through
+/// authentication, is dropped after the authentication timeout; an
+/// authenticated session may stay idle for as long as it likes.
+#[test]
+fn authentication_timeout() {
+    let srv = TestServer::start_with(AuthMethod::Scram, Duration::from_millis(300));
+    let mut silent = Raw::connect(srv.addr);
+    let mut halfway = Raw::connect(srv.addr);
+    halfway.send_raw(&startup_packet(&[("user", "driftdb")]));
+    assert_eq!(halfway.recv().tag, b'R');
+    let mut idle = Raw::login(srv.addr);
+    let start = Instant::now();
+    assert!(silent.closed());
+    assert!(halfway.closed());
+    assert!(start.elapsed() < Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(wire_support::tags(&idle.query("SELECT 1")), "TDCZ");
+}

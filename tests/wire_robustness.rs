@@ -125,6 +125,16 @@ fn hostile_input_never_takes_the_server_down() {
     }
     assert_serving(&srv);
 
+    // Before authentication, messages are limited to 64 KiB.
+    let mut r = Raw::connect(srv.addr);
+    r.send_raw(&startup_packet(&[("user", "driftdb")]));
+    assert_eq!(r.recv().tag, b'R');
+    let mut m = vec![b'p'];
+    m.extend_from_slice(&100_000i32.to_be_bytes());
+    r.send_raw(&m);
+    assert_eq!(r.recv().field(b'C').as_deref(), Some("08P01"));
+    assert!(r.closed());
+
     // Garbage after login: bursts of random messages on live sessions.
     for round in 0..120 {
         let mut r = Raw::login(srv.addr);

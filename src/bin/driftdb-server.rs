@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use driftdb::server::{Server, ServerConfig, stop_on_signals};
+use driftdb::server::{AUTH_TIMEOUT, Server, ServerConfig, stop_on_signals};
 use driftdb::sql::session::Database;
 use driftdb::wire::auth::password_store::{self, PASSWORD_ENV};
 use driftdb::wire::{AuthMethod, WireConfig};
@@ -73,6 +73,7 @@ fn serve(args: Args) -> Result<()> {
             auth_method: args.auth_method,
             credentials,
         },
+        auth_timeout: AUTH_TIMEOUT,
     };
     let server = Server::bind(config, db)?;
     stop_on_signals(server.shutdown_handle()?)?;

@@ -22,6 +22,11 @@ use crate::error::{Error, Result};
 /// is 1 GiB too); the 4-byte length word included.
 pub const MAX_MESSAGE_LEN: usize = 1 << 30;
 
+/// The largest message before authentication completes (PostgreSQL's
+/// `PG_MAX_AUTH_TOKEN_LENGTH`): an unauthenticated client cannot make the
+/// server buffer more than this.
+pub const MAX_AUTH_MESSAGE_LEN: usize = 65_535;
+
 /// The largest startup packet (PostgreSQL's `MAX_STARTUP_PACKET_LENGTH`).
 pub const MAX_STARTUP_LEN: usize = 10_000;
 
@@ -70,6 +75,8 @@ pub struct InBuf {
     end: usize,
     /// Bytes of the last frame handed out, consumed on the next read.
     pending: usize,
+    /// Messages longer than this (length word included) are refused.
+    max_len: usize,
 }
 
 impl Default for InBuf {
@@ -86,7 +93,13 @@ impl InBuf {
             start: 0,
             end: 0,
             pending: 0,
+            max_len: MAX_MESSAGE_LEN,
         }
+    }
+
+    /// Sets the longest message accepted (at most [`MAX_MESSAGE_LEN`]).
+    pub fn set_max_message_len(&mut self, max: usize) {
+        self.max_len = max.min(MAX_MESSAGE_LEN);
     }
 
     /// True when a whole tagged message is already buffered, so reading the
@@ -114,7 +127,7 @@ impl InBuf {
 
     /// Reads the next tagged message. `Ok(None)` on a clean EOF between
     /// messages; EOF inside a message is an error, as is a length outside
-    /// 4..=[`MAX_MESSAGE_LEN`].
+    /// 4..=[`MAX_MESSAGE_LEN`] (or the lower limit set).
     pub fn read_message<R: Read>(&mut self, r: &mut R) -> Result<Option<Frame>> {
         self.consume_pending();
         if !self.fill(r, 5)? {
@@ -122,7 +135,7 @@ impl InBuf {
         }
         let tag = self.buf[self.start];
         let len = self.be_i32(self.start + 1);
-        if len < 4 || len as usize > MAX_MESSAGE_LEN {
+        if len < 4 || len as usize > self.max_len {
             return Err(Error::Protocol(format!(
                 "invalid message length {len} for message type \"{}\"",
                 char::from(tag).escape_default()
@@ -190,6 +203,17 @@ impl InBuf {
             let n = match r.read(&mut self.buf[self.end..]) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // Only the authentication timeout sets a read timeout.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(Error::Cancelled(
+                        "canceling authentication due to timeout".into(),
+                    ));
+                }
                 Err(e) => return Err(e.into()),
             };
             if n == 0 {
@@ -501,6 +525,18 @@ mod tests {
             "grew to {}",
             inb.buf.len()
         );
+    }
+
+    #[test]
+    fn lower_limit_applies() {
+        let mut inb = InBuf::new();
+        inb.set_max_message_len(MAX_AUTH_MESSAGE_LEN);
+        let big = msg(b'p', &vec![b'x'; MAX_AUTH_MESSAGE_LEN]);
+        assert!(inb.read_message(&mut chunked(big, 4096)).is_err());
+        let mut inb = InBuf::new();
+        inb.set_max_message_len(MAX_AUTH_MESSAGE_LEN);
+        let ok = msg(b'p', &vec![b'x'; MAX_AUTH_MESSAGE_LEN - 4]);
+        assert!(inb.read_message(&mut chunked(ok, 4096)).unwrap().is_some());
     }
 
     #[test]

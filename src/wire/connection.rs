@@ -14,18 +14,21 @@
 //! Sync answers ReadyForQuery. Output is flushed only when the connection is
 //! about to wait for input (or the buffer is large), so a pipeline of
 //! Bind/Execute/Sync costs one write. A frame that cannot be decoded ends the
-//! connection with a FATAL 08P01; the server goes on serving everyone else.
+//! connection with a FATAL 08P01 (the server goes on serving everyone else);
+//! invalid UTF-8 in a well-formed message is an ordinary 22021 ERROR, as in
+//! PostgreSQL. Startup and authentication are bounded: 64 KiB messages and
+//! the server's authentication timeout.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
 
 use crate::error::{Error, Result, SqlState};
-use crate::sql::session::{ExecuteOutcome, Format};
+use crate::sql::session::ExecuteOutcome;
 use crate::{log_info, log_warn};
 
 use super::auth::{self, AuthMethod, Credentials};
 use super::backend::{Backend, BackendFactory};
-use super::codec::{Frame, Io};
+use super::codec::{Frame, Io, MAX_AUTH_MESSAGE_LEN, MAX_MESSAGE_LEN, OutBuf};
 use super::messages::{self, Frontend, Severity, Target};
 use super::registry::{ConnHandle, Registry};
 use super::sink::{SinkState, WireSink};
@@ -79,6 +82,8 @@ pub fn serve<S: Read + Write, F: BackendFactory>(
         // Woken by shutdown in the middle of startup or authentication.
         Ok(None) | Err(_) if handle.shutting_down() => send_fatal(&mut io, &admin_shutdown()),
         Ok(None) => {}
+        // As PostgreSQL: logged, not sent (the client is not listening).
+        Err(e @ Error::Cancelled(_)) => log_warn!("connection {}: {e}", handle.pid()),
         Err(e) => {
             log_warn!("connection {}: {e}", handle.pid());
             send_fatal(&mut io, &e);
@@ -124,9 +129,12 @@ fn establish<S: Read + Write, F: BackendFactory>(
             format!("role \"{}\" does not exist", params.user),
         ));
     }
+    io.inb.set_max_message_len(MAX_AUTH_MESSAGE_LEN);
     if !auth::authenticate(io, cfg.auth_method, &cfg.credentials)? {
         return Ok(None);
     }
+    io.inb.set_max_message_len(MAX_MESSAGE_LEN);
+    handle.authenticated();
     if params.database != cfg.database {
         return Err(Error::sql(
             SqlState::INVALID_CATALOG_NAME,
@@ -213,107 +221,78 @@ impl<S: Read + Write, B: Backend> Conn<'_, S, B> {
 
     /// Handles one message. `Err` is fatal for the connection.
     fn dispatch(&mut self, frame: Frame) -> Result<Next> {
-        let Conn {
-            io,
-            backend,
-            sink,
-            text,
-            ..
-        } = self;
-        let msg = match messages::decode(frame.tag, io.inb.body(&frame)) {
+        let msg = match messages::decode(frame.tag, self.io.inb.body(&frame)) {
             Ok(m) => m,
             Err(e) => return self.undecodable(frame.tag, e),
         };
         if self.ignore_till_sync && !matches!(msg, Frontend::Sync | Frontend::Terminate) {
             return Ok(Next::Continue);
         }
-        let out = &mut io.out;
-        let ext: Result<()> = match msg {
+        match msg {
             Frontend::Query(sql) => {
-                text.clear();
-                text.push_str(sql);
-                let r = backend.simple_query(text, &mut WireSink::new(io, sink));
-                self.end_simple(r);
-                return Ok(Next::Continue);
+                self.text.clear();
+                self.text.push_str(sql);
+                self.simple_query();
             }
-            Frontend::Parse {
-                name,
-                sql,
-                param_oids,
-            } => backend
-                .parse(name, sql, &param_oids)
-                .map(|_| messages::empty(out, b'1')),
-            Frontend::Bind(b) => {
-                let params: Vec<Option<Vec<u8>>> =
-                    b.params.iter().map(|p| p.map(<[u8]>::to_vec)).collect();
-                backend
-                    .bind(
-                        b.portal,
-                        b.statement,
-                        &b.param_formats,
-                        &params,
-                        &b.result_formats,
-                    )
-                    .map(|_| messages::empty(out, b'2'))
-            }
-            Frontend::Describe(Target::Statement, name) => describe_statement(backend, out, name),
-            Frontend::Describe(Target::Portal, name) => describe_portal(backend, out, name),
             Frontend::Execute { portal, max_rows } => {
-                text.clear();
-                text.push_str(portal);
-                let max = u64::try_from(max_rows).unwrap_or(0);
-                match backend.execute(text, max, &mut WireSink::new(io, sink)) {
-                    Ok(ExecuteOutcome::Suspended) => {
-                        messages::empty(&mut io.out, b's');
-                        Ok(())
-                    }
-                    Ok(ExecuteOutcome::Complete) => Ok(()),
-                    Err(e) => Err(e),
-                }
-            }
-            Frontend::Close(target, name) => {
-                match target {
-                    Target::Statement => backend.close_statement(name),
-                    Target::Portal => backend.close_portal(name),
-                }
-                messages::empty(out, b'3');
-                Ok(())
-            }
-            Frontend::Flush => {
-                io.flush()?;
-                Ok(())
+                self.text.clear();
+                self.text.push_str(portal);
+                let r = self.execute(max_rows);
+                self.extended_done(r);
             }
             Frontend::Sync => {
                 self.ignore_till_sync = false;
-                let r = backend.sync();
+                let r = self.backend.sync();
                 self.end_simple(r);
-                return Ok(Next::Continue);
             }
+            Frontend::Flush => self.io.flush()?,
             Frontend::Terminate => return Ok(Next::Stop),
             // Leftovers of a COPY that failed: ignored, as PostgreSQL does.
-            Frontend::CopyData(_) | Frontend::CopyDone | Frontend::CopyFail(_) => Ok(()),
-            Frontend::FunctionCall => {
-                let e = Error::sql(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    "fastpath function calls are not supported",
-                );
-                self.end_simple(Err(e));
-                return Ok(Next::Continue);
-            }
+            Frontend::CopyData(_) | Frontend::CopyDone | Frontend::CopyFail(_) => {}
+            Frontend::FunctionCall => self.end_simple(Err(Error::sql(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "fastpath function calls are not supported",
+            ))),
             Frontend::Password(_) => {
                 return Err(Error::Protocol(format!(
                     "invalid frontend message type {}",
                     frame.tag
                 )));
             }
-        };
-        if let Err(e) = ext {
+            other => {
+                let r = extended(&mut self.backend, &mut self.io.out, other);
+                self.extended_done(r);
+            }
+        }
+        Ok(Next::Continue)
+    }
+
+    /// Runs the query string in `self.text`, then ReadyForQuery.
+    fn simple_query(&mut self) {
+        let mut sink = WireSink::new(&mut self.io, &mut self.sink);
+        let r = self.backend.simple_query(&self.text, &mut sink);
+        self.end_simple(r);
+    }
+
+    /// Executes the portal named in `self.text`.
+    fn execute(&mut self, max_rows: i32) -> Result<()> {
+        let max = u64::try_from(max_rows).unwrap_or(0);
+        let mut sink = WireSink::new(&mut self.io, &mut self.sink);
+        if self.backend.execute(&self.text, max, &mut sink)? == ExecuteOutcome::Suspended {
+            messages::empty(&mut self.io.out, b's');
+        }
+        Ok(())
+    }
+
+    /// After an extended-protocol message: on error, report it and skip
+    /// everything up to Sync.
+    fn extended_done(&mut self, r: Result<()>) {
+        if let Err(e) = r {
             if !self.sink.broken {
                 messages::error_response(&mut self.io.out, Severity::Error, &e);
             }
             self.ignore_till_sync = true;
         }
-        Ok(Next::Continue)
     }
 
     /// A message that could not be decoded. A broken frame (08P01) ends
@@ -350,13 +329,46 @@ impl<S: Read + Write, B: Backend> Conn<'_, S, B> {
     }
 }
 
+/// Parse, Bind, Describe and Close: the extended-protocol messages that
+/// answer with one small message and never stream rows.
+fn extended<B: Backend>(backend: &mut B, out: &mut OutBuf, msg: Frontend<'_>) -> Result<()> {
+    match msg {
+        Frontend::Parse {
+            name,
+            sql,
+            param_oids,
+        } => {
+            backend.parse(name, sql, &param_oids)?;
+            messages::empty(out, b'1');
+        }
+        Frontend::Bind(b) => {
+            let params: Vec<Option<Vec<u8>>> =
+                b.params.iter().map(|p| p.map(<[u8]>::to_vec)).collect();
+            let (pf, rf) = (&b.param_formats, &b.result_formats);
+            backend.bind(b.portal, b.statement, pf, &params, rf)?;
+            messages::empty(out, b'2');
+        }
+        Frontend::Describe(Target::Statement, name) => describe_statement(backend, out, name)?,
+        Frontend::Describe(Target::Portal, name) => describe_portal(backend, out, name)?,
+        Frontend::Close(target, name) => {
+            match target {
+                Target::Statement => backend.close_statement(name),
+                Target::Portal => backend.close_portal(name),
+            }
+            messages::empty(out, b'3');
+        }
+        other => {
+            return Err(Error::Internal(format!(
+                "not an extended-protocol message: {other:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Describe (statement): ParameterDescription, then RowDescription (all
 /// text, the formats are not known before Bind) or NoData.
-fn describe_statement<B: Backend>(
-    backend: &mut B,
-    out: &mut super::codec::OutBuf,
-    name: &str,
-) -> Result<()> {
+fn describe_statement<B: Backend>(backend: &mut B, out: &mut OutBuf, name: &str) -> Result<()> {
     let d = backend.describe_statement(name)?;
     messages::parameter_description(out, &d.params)?;
     match d.columns {
@@ -369,16 +381,9 @@ fn describe_statement<B: Backend>(
 }
 
 /// Describe (portal): RowDescription with the bound formats, or NoData.
-fn describe_portal<B: Backend>(
-    backend: &mut B,
-    out: &mut super::codec::OutBuf,
-    name: &str,
-) -> Result<()> {
+fn describe_portal<B: Backend>(backend: &mut B, out: &mut OutBuf, name: &str) -> Result<()> {
     match backend.describe_portal(name)? {
-        Some((cols, formats)) => {
-            let formats: &[Format] = &formats;
-            messages::row_description(out, &cols, formats)
-        }
+        Some((cols, formats)) => messages::row_description(out, &cols, &formats),
         None => {
             messages::empty(out, b'n');
             Ok(())

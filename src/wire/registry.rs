@@ -182,6 +182,17 @@ impl ConnHandle {
         }
     }
 
+    /// Authentication is over: lifts the socket's read timeout that bounds
+    /// startup and authentication (PostgreSQL's `authentication_timeout`).
+    pub fn authenticated(&self) {
+        if let Some(Entry {
+            socket: Some(s), ..
+        }) = self.registry.lock().get(&self.pid)
+        {
+            let _ = s.set_read_timeout(None);
+        }
+    }
+
     /// Marks the connection idle, about to block for input. Returns true if
     /// the server is shutting down, in which case the connection must end.
     pub fn going_idle(&self) -> bool {

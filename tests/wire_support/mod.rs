@@ -32,6 +32,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with `method` on a free port.
     pub fn start(method: AuthMethod) -> TestServer {
+        TestServer::start_with(method, driftdb::server::AUTH_TIMEOUT)
+    }
+
+    /// Starts a server with `method` and an authentication timeout.
+    pub fn start_with(method: AuthMethod, auth_timeout: Duration) -> TestServer {
         driftdb::logging::set_quiet(true);
         let factory = MockFactory::default();
         let config = ServerConfig {
@@ -43,6 +48,7 @@ impl TestServer {
                 auth_method: method,
                 credentials: Credentials::from_password("driftdb", PASSWORD).unwrap(),
             },
+            auth_timeout,
         };
         let server = Server::bind(config, factory.clone()).unwrap();
         let addr = server.local_addr();
