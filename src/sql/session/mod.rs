@@ -160,14 +160,14 @@ pub struct StartupParams {
 pub struct Database {}
 
 impl Database {
-    /// Opens the data directory at `path` (creating it when missing) and
-    /// recovers it. STUB (added by the CLI work; the session work fills it in).
+    /// Opens (creating if missing) the database in `path` and recovers it.
+    /// STUB added by the wire work for `driftdb-server`; the SQL layer owns it.
     pub fn open(_path: &std::path::Path) -> Result<Database> {
         todo!()
     }
 
-    /// Clean shutdown: checkpoint and close (the CLI calls it before exit).
-    /// STUB (added by the CLI work; the session work fills it in).
+    /// The server is stopping and every session has ended: checkpoint and
+    /// make everything durable. STUB added by the wire work; the SQL layer owns it.
     pub fn shutdown(&self) -> Result<()> {
         todo!()
     }
