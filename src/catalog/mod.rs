@@ -77,9 +77,11 @@ pub struct Table {
 }
 
 impl Table {
-    /// The PostgreSQL OID reported for this table (RowDescription, catalogs).
+    /// The PostgreSQL OID reported for this table (RowDescription, catalogs):
+    /// storage hands out table ids from `FIRST_USER_OID` up, so the id is
+    /// the OID.
     pub fn oid(&self) -> u32 {
-        FIRST_USER_OID + self.id
+        self.id
     }
 
     /// The table name.
@@ -184,7 +186,7 @@ mod tests {
         let a = cache.lookup(&tables, "events").unwrap().unwrap();
         let b = cache.lookup(&tables, "events").unwrap().unwrap();
         assert!(Arc::ptr_eq(&a.schema, &b.schema));
-        assert_eq!(a.oid(), FIRST_USER_OID + 3);
+        assert_eq!(a.oid(), 3);
         assert!(cache.lookup(&tables, "nope").unwrap().is_none());
     }
 }
