@@ -238,10 +238,10 @@ impl Error {
 
     /// Sets the 1-based cursor position (SQL errors only), unless one is set.
     pub fn with_position(mut self, position: u32) -> Error {
-        if let Error::Sql(e) = &mut self {
-            if e.position.is_none() {
-                e.position = Some(position);
-            }
+        if let Error::Sql(e) = &mut self
+            && e.position.is_none()
+        {
+            e.position = Some(position);
         }
         self
     }
@@ -301,10 +301,10 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.sqlstate(), self.message())?;
-        if let Error::Sql(e) = self {
-            if let Some(d) = &e.detail {
-                write!(f, " (DETAIL: {d})")?;
-            }
+        if let Error::Sql(e) = self
+            && let Some(d) = &e.detail
+        {
+            write!(f, " (DETAIL: {d})")?;
         }
         Ok(())
     }

@@ -94,8 +94,11 @@ impl Table {
 /// identity, so a statement's name lookup costs a map probe.
 #[derive(Debug, Default)]
 pub struct SchemaCache {
-    decoded: Mutex<HashMap<TableId, (Arc<Vec<u8>>, Arc<TableSchema>)>>,
+    decoded: Mutex<HashMap<TableId, CachedSchema>>,
 }
+
+/// A schema blob and its decoded form.
+type CachedSchema = (Arc<Vec<u8>>, Arc<TableSchema>);
 
 impl SchemaCache {
     /// Finds `name` among `tables` (a storage listing) and decodes its schema.
@@ -112,13 +115,13 @@ impl SchemaCache {
             .decoded
             .lock()
             .map_err(|_| Error::Internal("schema cache lock poisoned".into()))?;
-        if let Some((blob, schema)) = cache.get(&meta.id) {
-            if Arc::ptr_eq(blob, &meta.schema) {
-                return Ok(Table {
-                    id: meta.id,
-                    schema: schema.clone(),
-                });
-            }
+        if let Some((blob, schema)) = cache.get(&meta.id)
+            && Arc::ptr_eq(blob, &meta.schema)
+        {
+            return Ok(Table {
+                id: meta.id,
+                schema: schema.clone(),
+            });
         }
         let schema = Arc::new(TableSchema::decode(&meta.schema)?);
         cache.insert(meta.id, (meta.schema.clone(), schema.clone()));

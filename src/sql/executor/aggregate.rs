@@ -51,7 +51,7 @@ impl<'c> Aggregate<'c> {
         let mut n: u32 = 0;
         while let Some(row) = input.next()? {
             n = n.wrapping_add(1);
-            if n % 4096 == 0 {
+            if n.is_multiple_of(4096) {
                 self.cx.cancel.check()?;
             }
             let key = self
@@ -68,10 +68,10 @@ impl<'c> Aggregate<'c> {
                 }
             };
             for (acc, call) in groups[slot].1.iter_mut().zip(self.aggs) {
-                if let Some(f) = &call.filter {
-                    if truth(&eval(f, &row, self.cx)?)? != Some(true) {
-                        continue;
-                    }
+                if let Some(f) = &call.filter
+                    && truth(&eval(f, &row, self.cx)?)? != Some(true)
+                {
+                    continue;
                 }
                 let args = call
                     .args

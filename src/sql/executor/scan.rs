@@ -31,6 +31,9 @@ pub struct ScanRow {
     pub period: Option<(Seq, Option<Seq>)>,
 }
 
+/// Lower and upper bounds on encoded keys.
+type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 type RawIter<'c> = Box<dyn Iterator<Item = Result<ScanRow>> + 'c>;
 
 /// The scan operator.
@@ -58,17 +61,17 @@ impl RowIter for ScanIter<'_> {
     fn next(&mut self) -> Result<Option<Row>> {
         loop {
             self.seen = self.seen.wrapping_add(1);
-            if self.seen % 1024 == 0 {
+            if self.seen.is_multiple_of(1024) {
                 self.cx.cancel.check()?;
             }
             let Some(r) = self.raw.next().transpose()? else {
                 return Ok(None);
             };
             let row = self.shape(r)?;
-            if let Some(f) = &self.scan.filter {
-                if truth(&eval(f, &row, self.cx)?)? != Some(true) {
-                    continue;
-                }
+            if let Some(f) = &self.scan.filter
+                && truth(&eval(f, &row, self.cx)?)? != Some(true)
+            {
+                continue;
             }
             return Ok(Some(row));
         }
@@ -139,40 +142,40 @@ pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> 
         TimeSelect::Current => match &cx.source {
             Source::Snapshot { storage, seq } => {
                 let reader = storage.reader(table)?;
-                if let (Bound::Included(lo), Bound::Included(hi)) = (&lower, &upper) {
-                    if lo == hi {
-                        let key = lo.clone();
-                        let row = reader.get(&key, *seq)?;
-                        return Ok(Box::new(
-                            row.map(|row| {
-                                Ok(ScanRow {
-                                    key,
-                                    row,
-                                    period: None,
-                                })
+                if let (Bound::Included(lo), Bound::Included(hi)) = (&lower, &upper)
+                    && lo == hi
+                {
+                    let key = lo.clone();
+                    let row = reader.get(&key, *seq)?;
+                    return Ok(Box::new(
+                        row.map(|row| {
+                            Ok(ScanRow {
+                                key,
+                                row,
+                                period: None,
                             })
-                            .into_iter(),
-                        ));
-                    }
+                        })
+                        .into_iter(),
+                    ));
                 }
                 Ok(Box::new(reader.scan(*seq, lower, upper).map(plain)))
             }
             Source::Txn { txn, .. } => {
-                if let (Bound::Included(lo), Bound::Included(hi)) = (&lower, &upper) {
-                    if lo == hi {
-                        let key = lo.clone();
-                        let row = txn.get(table, &key)?;
-                        return Ok(Box::new(
-                            row.map(|row| {
-                                Ok(ScanRow {
-                                    key,
-                                    row,
-                                    period: None,
-                                })
+                if let (Bound::Included(lo), Bound::Included(hi)) = (&lower, &upper)
+                    && lo == hi
+                {
+                    let key = lo.clone();
+                    let row = txn.get(table, &key)?;
+                    return Ok(Box::new(
+                        row.map(|row| {
+                            Ok(ScanRow {
+                                key,
+                                row,
+                                period: None,
                             })
-                            .into_iter(),
-                        ));
-                    }
+                        })
+                        .into_iter(),
+                    ));
                 }
                 Ok(Box::new(txn.scan(table, lower, upper)?.map(plain)))
             }
@@ -246,10 +249,7 @@ fn resolve(b: &TimeBound, cx: &ExecContext<'_>, strict: bool) -> Result<Seq> {
 
 /// The key range a scan reads, or `None` when no key can match (e.g. a
 /// NULL key or a value outside the key column's type).
-fn key_range(
-    scan: &Scan,
-    cx: &ExecContext<'_>,
-) -> Result<Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>> {
+fn key_range(scan: &Scan, cx: &ExecContext<'_>) -> Result<Option<KeyRange>> {
     let schema = &scan.table.schema;
     match &scan.access {
         KeyAccess::Full => Ok(Some((Bound::Unbounded, Bound::Unbounded))),

@@ -28,11 +28,11 @@ impl<'c> SetOp<'c> {
             seen: HashSet::new(),
             counts: HashMap::new(),
         };
-        if kind != SetOpKind::Union {
-            if let Some(r) = op.right.take() {
-                for row in collect(r)? {
-                    *op.counts.entry(row).or_default() += 1;
-                }
+        if kind != SetOpKind::Union
+            && let Some(r) = op.right.take()
+        {
+            for row in collect(r)? {
+                *op.counts.entry(row).or_default() += 1;
             }
         }
         Ok(op)

@@ -234,10 +234,10 @@ fn targets(plan: &ModifyPlan, cx: &ExecContext<'_>) -> Result<Vec<ScanRow>> {
     for r in open(&plan.scan, cx)? {
         let mut r = r?;
         r.row.resize(width, Value::Null);
-        if let Some(f) = &plan.scan.filter {
-            if crate::sql::executor::eval::truth(&eval(f, &r.row, cx)?)? != Some(true) {
-                continue;
-            }
+        if let Some(f) = &plan.scan.filter
+            && crate::sql::executor::eval::truth(&eval(f, &r.row, cx)?)? != Some(true)
+        {
+            continue;
         }
         out.push(r);
     }

@@ -159,10 +159,10 @@ impl Accumulator {
         if v.is_null() {
             return Ok(());
         }
-        if let Some(seen) = &mut self.seen {
-            if !seen.insert(args.to_vec()) {
-                return Ok(());
-            }
+        if let Some(seen) = &mut self.seen
+            && !seen.insert(args.to_vec())
+        {
+            return Ok(());
         }
         self.count += 1;
         self.acc = match self.func {

@@ -612,7 +612,7 @@ fn f_sign(a: &[Value], _: &FnContext) -> Result<Value> {
 }
 fn decimal_arg(v: &Value) -> Result<Decimal> {
     match v {
-        Value::Numeric(d) => Ok(d.clone()),
+        Value::Numeric(d) => Ok(*d),
         other => Err(Error::Internal(format!("expected numeric, got {other:?}"))),
     }
 }
@@ -640,7 +640,11 @@ fn dec_round(d: &Decimal, places: i32) -> Result<Decimal> {
 fn dec_trunc(d: &Decimal, places: i32) -> Result<Decimal> {
     scale_places(d, places, Decimal::trunc_to_scale)
 }
-fn scale_places(d: &Decimal, places: i32, f: fn(&Decimal, u16) -> Result<Decimal>) -> Result<Decimal> {
+fn scale_places(
+    d: &Decimal,
+    places: i32,
+    f: fn(&Decimal, u16) -> Result<Decimal>,
+) -> Result<Decimal> {
     if places >= 0 {
         return f(d, places.min(1000) as u16);
     }

@@ -56,10 +56,11 @@ pub fn fold(e: Expr) -> Expr {
     );
     let mut all_const = true;
     e.for_each_child(&mut |c| all_const &= c.is_const());
-    if foldable && all_const {
-        if let Ok(v) = eval_const(&e) {
-            return Expr::Const(v, e.ty());
-        }
+    if foldable
+        && all_const
+        && let Ok(v) = eval_const(&e)
+    {
+        return Expr::Const(v, e.ty());
     }
     e
 }

@@ -193,10 +193,10 @@ impl Planner<'_> {
             .chain
             .resolve(qualifier, &col.name)
             .map_err(|e| e.with_position(parts[0].pos))?;
-        if let Some(scan) = r.column.scan_id {
-            if r.column.hidden {
-                self.pseudo_used.borrow_mut().insert(scan);
-            }
+        if let Some(scan) = r.column.scan_id
+            && r.column.hidden
+        {
+            self.pseudo_used.borrow_mut().insert(scan);
         }
         if r.depth == 0 {
             return Ok(Expr::Column(r.index, r.column.ty));
@@ -362,7 +362,13 @@ impl Planner<'_> {
             (t, DataType::Unknown) => Ok((a, self.coerce(b, t, CoercionKind::Implicit)?)),
             (DataType::Char(_), _) | (_, DataType::Char(_)) if comparable(&ta, &tb) => {
                 // bpchar compares without trailing blanks.
-                let trim = |e: Expr| if matches!(e.ty(), DataType::Char(_)) { char_to_text(e) } else { e };
+                let trim = |e: Expr| {
+                    if matches!(e.ty(), DataType::Char(_)) {
+                        char_to_text(e)
+                    } else {
+                        e
+                    }
+                };
                 Ok((trim(a), trim(b)))
             }
             (x, y) if comparable(&x, &y) => Ok((a, b)),
@@ -520,9 +526,16 @@ impl Planner<'_> {
                 Expr::Param(i, to)
             }
             other if other.ty() == to => other,
-            other if matches!(other.ty(), DataType::Char(_)) && matches!(to, DataType::Text | DataType::Varchar(_)) => {
+            other
+                if matches!(other.ty(), DataType::Char(_))
+                    && matches!(to, DataType::Text | DataType::Varchar(_)) =>
+            {
                 let t = char_to_text(other);
-                if to == DataType::Text { t } else { Expr::Cast(Box::new(t), to) }
+                if to == DataType::Text {
+                    t
+                } else {
+                    Expr::Cast(Box::new(t), to)
+                }
             }
             other => Expr::Cast(Box::new(other), to),
         })

@@ -59,7 +59,9 @@ impl Planner<'_> {
                 return Ok(Ok(Expr::Param(i, to)));
             }
             e if from == to => return Ok(Ok(e)),
-            e if matches!(from, DataType::Char(_)) && matches!(to, DataType::Text | DataType::Varchar(_)) => {
+            e if matches!(from, DataType::Char(_))
+                && matches!(to, DataType::Text | DataType::Varchar(_)) =>
+            {
                 return Ok(Ok(char_to_text(e)));
             }
             e if same_base(&from, &to) => return Ok(Ok(e)),
@@ -130,7 +132,8 @@ impl Planner<'_> {
 /// A `character(n)` value as text: trailing blanks are not significant in
 /// bpchar, and PostgreSQL's bpchar → text conversion drops them.
 pub fn char_to_text(e: Expr) -> Expr {
-    let func = crate::sql::functions::scalar::lookup("rtrim").expect("invariant: rtrim is built in");
+    let func =
+        crate::sql::functions::scalar::lookup("rtrim").expect("invariant: rtrim is built in");
     Expr::Call {
         func,
         args: vec![e],

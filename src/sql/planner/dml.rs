@@ -431,12 +431,11 @@ fn check_arity(exprs: usize, targets: usize) -> Result<()> {
 /// Parses a stored expression (a column DEFAULT).
 pub(crate) fn parse_expr(text: &str) -> Result<ast::Expr> {
     let stmts = crate::sql::parser::parse(&format!("SELECT {text}"))?;
-    if let [ast::Statement::Query(q)] = stmts.as_slice() {
-        if let ast::QueryBody::Select(s) = &q.body {
-            if let [ast::SelectItem::Expr { expr, .. }] = s.items.as_slice() {
-                return Ok(expr.clone());
-            }
-        }
+    if let [ast::Statement::Query(q)] = stmts.as_slice()
+        && let ast::QueryBody::Select(s) = &q.body
+        && let [ast::SelectItem::Expr { expr, .. }] = s.items.as_slice()
+    {
+        return Ok(expr.clone());
     }
     Err(Error::Internal(format!(
         "stored expression does not parse: {text}"

@@ -253,7 +253,7 @@ impl Planner<'_> {
             return Ok((node, cols));
         }
         let scope = Scope {
-            columns: cols.iter().map(|c| output_scope_column(c)).collect(),
+            columns: cols.iter().map(output_scope_column).collect(),
         };
         let chain = ScopeChain::child(&scope, outer);
         let cx = BindCtx::plain(&chain, "ORDER BY");
@@ -1053,14 +1053,14 @@ fn project_if_needed(node: Node, exprs: Vec<Expr>) -> Node {
 
 fn check_duplicate_aliases(l: &Scope, r: &Scope) -> Result<()> {
     for c in &r.columns {
-        if let Some(q) = &c.qualifier {
-            if l.has_qualifier(q) {
-                return Err(sql_err!(
-                    SqlState::DUPLICATE_OBJECT,
-                    "table name \"{}\" specified more than once",
-                    q
-                ));
-            }
+        if let Some(q) = &c.qualifier
+            && l.has_qualifier(q)
+        {
+            return Err(sql_err!(
+                SqlState::DUPLICATE_OBJECT,
+                "table name \"{}\" specified more than once",
+                q
+            ));
         }
     }
     Ok(())

@@ -223,7 +223,7 @@ impl Session {
                 )?;
                 insert_plain(table, row, txn, &env.fns.types)?;
                 count += 1;
-                if count % 4096 == 0 {
+                if count.is_multiple_of(4096) {
                     cancel.check()?;
                 }
             }

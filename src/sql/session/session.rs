@@ -141,20 +141,20 @@ impl Session {
 
     /// The connection is closing: roll back any open transaction.
     pub fn terminate(&mut self) {
-        if let Some(t) = self.txn.take() {
-            if let Some(w) = t.write {
-                w.rollback();
-            }
+        if let Some(t) = self.txn.take()
+            && let Some(w) = t.write
+        {
+            w.rollback();
         }
         self.portals.clear();
     }
 
     /// Commits an implicit transaction (end of a query string, or Sync).
     pub(super) fn end_implicit(&mut self) -> Result<()> {
-        if matches!(&self.txn, Some(t) if t.mode == Mode::Implicit) {
-            if let Some(t) = self.txn.take() {
-                commit(t)?;
-            }
+        if matches!(&self.txn, Some(t) if t.mode == Mode::Implicit)
+            && let Some(t) = self.txn.take()
+        {
+            commit(t)?;
         }
         Ok(())
     }
