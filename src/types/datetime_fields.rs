@@ -242,12 +242,14 @@ fn extract_timestamp(
     ctx: Option<&TypeContext>,
     v: &Value,
 ) -> Result<Value> {
+    // As PostgreSQL, an infinite input is answered before the unit is
+    // checked against the type.
+    if ts == TS_NEG_INF || ts == TS_POS_INF {
+        return infinite_result(u);
+    }
     let tz_unit = matches!(u, Unit::Timezone | Unit::TimezoneHour | Unit::TimezoneMinute);
     if tz_unit && ctx.is_none() {
         return Err(not_supported(field, v));
-    }
-    if ts == TS_NEG_INF || ts == TS_POS_INF {
-        return infinite_result(u);
     }
     let offset = ctx.map_or(0, |c| offset_at(ts, &c.timezone)) as i64;
     let f = Fields::from_timestamp(ts + offset * USECS_PER_SEC);
@@ -346,7 +348,6 @@ pub fn date_trunc(field: &str, v: &Value, ctx: &TypeContext) -> Result<Value> {
         Value::Date(d) => Value::Timestamptz(super::cast::date_to_timestamptz(*d, ctx)?),
         other => other.clone(),
     };
-    let u = unit(field).ok_or_else(|| not_recognized(field, &v))?;
     let (ts, zoned) = match v {
         Value::Timestamp(ts) => (ts, false),
         Value::Timestamptz(ts) => (ts, true),
@@ -359,13 +360,16 @@ pub fn date_trunc(field: &str, v: &Value, ctx: &TypeContext) -> Result<Value> {
         }
     };
     let wrap = |t| if zoned { Value::Timestamptz(t) } else { Value::Timestamp(t) };
+    // As PostgreSQL, infinities come back before the unit is looked at.
     if ts == TS_NEG_INF || ts == TS_POS_INF {
         return Ok(wrap(ts));
     }
+    let u = unit(field).ok_or_else(|| not_recognized(field, &v))?;
     let local = if zoned { utc_to_local(ts, &ctx.timezone) } else { ts };
     let mut f = Fields::from_timestamp(local);
     if !trunc_fields(u, &mut f) {
-        return Err(not_recognized(field, &v));
+        let tz_unit = matches!(u, Unit::Timezone | Unit::TimezoneHour | Unit::TimezoneMinute);
+        return Err(if tz_unit { not_supported(field, &v) } else { not_recognized(field, &v) });
     }
     let truncated = f.timestamp();
     if !zoned {
