@@ -507,6 +507,7 @@ impl Ord for Decimal {
     fn cmp(&self, other: &Self) -> Ordering {
         let sign = |m: i128| m.signum();
         match sign(self.mantissa).cmp(&sign(other.mantissa)) {
+            Ordering::Equal if self.mantissa == 0 => return Ordering::Equal,
             Ordering::Equal => {}
             o => return o,
         }
@@ -609,6 +610,8 @@ mod tests {
     fn equality_ignores_scale() {
         assert_eq!(d("1.0"), d("1.00"));
         assert_eq!(d("0"), d("-0.000"));
+        assert_eq!(d("0"), Decimal::new(0, 900).unwrap());
+        assert!(Decimal::new(1, 900).unwrap() > d("0"));
         assert!(d("1.01") > d("1.009"));
         assert!(d("-1.01") < d("-1.009"));
         assert!(d("1e-40") > d("0"));
