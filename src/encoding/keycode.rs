@@ -104,7 +104,11 @@ fn encode_float(f: f64, width: u8, out: &mut Vec<u8>) {
         f
     };
     let bits = f.to_bits();
-    let key = if bits >> 63 == 1 { !bits } else { bits ^ (1 << 63) };
+    let key = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits ^ (1 << 63)
+    };
     out.push(TAG_FLOAT);
     out.extend_from_slice(&key.to_be_bytes());
     out.push(width);
@@ -154,7 +158,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn byte(&mut self) -> Result<u8> {
-        let b = *self.b.get(self.i).ok_or_else(|| bad("truncated key", self.i))?;
+        let b = *self
+            .b
+            .get(self.i)
+            .ok_or_else(|| bad("truncated key", self.i))?;
         self.i += 1;
         Ok(b)
     }
@@ -219,7 +226,11 @@ fn decode_int(r: &mut Reader, at: usize) -> Result<Value> {
 
 fn decode_float(r: &mut Reader, at: usize) -> Result<Value> {
     let key = u64::from_be_bytes(r.array()?);
-    let bits = if key >> 63 == 1 { key ^ (1 << 63) } else { !key };
+    let bits = if key >> 63 == 1 {
+        key ^ (1 << 63)
+    } else {
+        !key
+    };
     let f = f64::from_bits(bits);
     Ok(match r.byte()? {
         4 => {

@@ -29,8 +29,18 @@ impl Rng {
 
 /// The kinds of column the generator can fill.
 const KINDS: [&str; 12] = [
-    "bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "json", "date",
-    "timestamp", "timestamptz",
+    "bool",
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "numeric",
+    "text",
+    "json",
+    "date",
+    "timestamp",
+    "timestamptz",
 ];
 
 fn random_numeric(r: &mut Rng) -> Decimal {
@@ -55,7 +65,9 @@ fn random_numeric(r: &mut Rng) -> Decimal {
 }
 
 fn random_string(r: &mut Rng) -> String {
-    let alphabet = ['a', 'b', 'z', 'A', '\0', '\u{1}', '\u{ff}', 'é', '日', ' ', '~'];
+    let alphabet = [
+        'a', 'b', 'z', 'A', '\0', '\u{1}', '\u{ff}', 'é', '日', ' ', '~',
+    ];
     (0..r.below(6)).map(|_| r.pick(&alphabet)).collect()
 }
 
@@ -66,16 +78,45 @@ fn random_value(r: &mut Rng, kind: &str) -> Value {
     let special = r.below(8) == 0;
     match kind {
         "bool" => Value::Bool(r.below(2) == 1),
-        "int2" => Value::Int2(if special { r.pick(&[i16::MIN, i16::MAX, 0, -1]) } else { r.next() as i16 % 300 }),
-        "int4" => Value::Int4(if special { r.pick(&[i32::MIN, i32::MAX, 0, -1]) } else { r.next() as i32 }),
-        "int8" => Value::Int8(if special { r.pick(&[i64::MIN, i64::MAX, 0, -1]) } else { r.next() as i64 >> r.below(60) }),
+        "int2" => Value::Int2(if special {
+            r.pick(&[i16::MIN, i16::MAX, 0, -1])
+        } else {
+            r.next() as i16 % 300
+        }),
+        "int4" => Value::Int4(if special {
+            r.pick(&[i32::MIN, i32::MAX, 0, -1])
+        } else {
+            r.next() as i32
+        }),
+        "int8" => Value::Int8(if special {
+            r.pick(&[i64::MIN, i64::MAX, 0, -1])
+        } else {
+            r.next() as i64 >> r.below(60)
+        }),
         "float4" => Value::Float4(if special {
-            r.pick(&[f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0, f32::MIN_POSITIVE, 1e-45])
+            r.pick(&[
+                f32::NAN,
+                -f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                0.0,
+                -0.0,
+                f32::MIN_POSITIVE,
+                1e-45,
+            ])
         } else {
             f32::from_bits(r.next() as u32)
         }),
         "float8" => Value::Float8(if special {
-            r.pick(&[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, 5e-324, -1.5])
+            r.pick(&[
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                0.0,
+                -0.0,
+                5e-324,
+                -1.5,
+            ])
         } else if r.below(2) == 0 {
             (r.next() as i64 % 1000) as f64 / 8.0
         } else {
@@ -84,9 +125,21 @@ fn random_value(r: &mut Rng, kind: &str) -> Value {
         "numeric" => Value::Numeric(random_numeric(r)),
         "text" => Value::Text(random_string(r)),
         "json" => Value::Json(random_string(r)),
-        "date" => Value::Date(if special { r.pick(&[i32::MIN, i32::MAX, -2_451_545]) } else { r.next() as i32 / 1000 }),
-        "timestamp" => Value::Timestamp(if special { r.pick(&[i64::MIN, i64::MAX, 0]) } else { r.next() as i64 / 1000 }),
-        _ => Value::Timestamptz(if special { r.pick(&[i64::MIN, i64::MAX, 1]) } else { r.next() as i64 / 1000 }),
+        "date" => Value::Date(if special {
+            r.pick(&[i32::MIN, i32::MAX, -2_451_545])
+        } else {
+            r.next() as i32 / 1000
+        }),
+        "timestamp" => Value::Timestamp(if special {
+            r.pick(&[i64::MIN, i64::MAX, 0])
+        } else {
+            r.next() as i64 / 1000
+        }),
+        _ => Value::Timestamptz(if special {
+            r.pick(&[i64::MIN, i64::MAX, 1])
+        } else {
+            r.next() as i64 / 1000
+        }),
     }
 }
 
@@ -139,7 +192,12 @@ fn order_matches_sort_cmp_for_composite_keys() {
             .map(|k| (0..4).map(|_| random_value(&mut r, k)).collect())
             .collect();
         let tuples: Vec<Vec<Value>> = (0..60)
-            .map(|_| pools.iter().map(|p| p[r.below(p.len() as u64) as usize].clone()).collect())
+            .map(|_| {
+                pools
+                    .iter()
+                    .map(|p| p[r.below(p.len() as u64) as usize].clone())
+                    .collect()
+            })
             .collect();
         check_order(&tuples);
     }
@@ -147,7 +205,7 @@ fn order_matches_sort_cmp_for_composite_keys() {
 
 #[test]
 fn mixed_integer_widths_order_by_value() {
-    let vals = vec![
+    let vals = [
         vec![Value::Int2(-3)],
         vec![Value::Int8(-2)],
         vec![Value::Int4(7)],
@@ -167,7 +225,11 @@ fn decode_inverts_encode() {
         let back = decode_key(&key(&tuple)).unwrap();
         assert_eq!(back.len(), tuple.len());
         for (a, b) in tuple.iter().zip(&back) {
-            assert_eq!(std::mem::discriminant(a), std::mem::discriminant(b), "{a:?} {b:?}");
+            assert_eq!(
+                std::mem::discriminant(a),
+                std::mem::discriminant(b),
+                "{a:?} {b:?}"
+            );
             assert_eq!(sort_cmp(a, b), Ordering::Equal, "{a:?} {b:?}");
         }
         assert_eq!(key(&back), key(&tuple));
@@ -175,7 +237,10 @@ fn decode_inverts_encode() {
     // What keys cannot keep: numeric display scale, the sign of zero.
     let d: Decimal = "1.50".parse().unwrap();
     let back = decode_key(&key(&[Value::Numeric(d), Value::Float8(-0.0)])).unwrap();
-    assert_eq!(format!("{back:?}"), "[Numeric(Decimal { mantissa: 15, scale: 1 }), Float8(0.0)]");
+    assert_eq!(
+        format!("{back:?}"),
+        "[Numeric(Decimal { mantissa: 15, scale: 1 }), Float8(0.0)]"
+    );
 }
 
 #[test]
@@ -184,7 +249,10 @@ fn equal_values_give_equal_keys() {
     assert_eq!(key(&[n("1.0")]), key(&[n("1.00")]));
     assert_eq!(key(&[n("-0.0")]), key(&[n("0")]));
     assert_eq!(key(&[Value::Float8(-0.0)]), key(&[Value::Float8(0.0)]));
-    assert_eq!(key(&[Value::Float8(f64::NAN)]), key(&[Value::Float8(-f64::NAN)]));
+    assert_eq!(
+        key(&[Value::Float8(f64::NAN)]),
+        key(&[Value::Float8(-f64::NAN)])
+    );
     assert!(key(&[Value::Null]) > key(&[Value::Text("\u{10ffff}".into())]));
 }
 

@@ -282,8 +282,14 @@ mod tests {
         assert_eq!(a.mul(&b).div_rem(&b).0, a);
         assert_eq!(a.add(&b).sub(&b), a);
         let (q, r) = a.div_rem(&b);
-        assert_eq!(q.to_u128(), Some(123_456_789_012_345_678_901_234 / 987_654_321));
-        assert_eq!(r.to_u128(), Some(123_456_789_012_345_678_901_234 % 987_654_321));
+        assert_eq!(
+            q.to_u128(),
+            Some(123_456_789_012_345_678_901_234 / 987_654_321)
+        );
+        assert_eq!(
+            r.to_u128(),
+            Some(123_456_789_012_345_678_901_234 % 987_654_321)
+        );
     }
 
     #[test]
@@ -299,7 +305,10 @@ mod tests {
         assert_eq!(big(100).isqrt().to_u128(), Some(10));
         let mut x = big(2);
         x.mul_pow10(60);
-        assert_eq!(x.isqrt().to_u128(), Some(1_414_213_562_373_095_048_801_688_724_209));
+        assert_eq!(
+            x.isqrt().to_u128(),
+            Some(1_414_213_562_373_095_048_801_688_724_209)
+        );
         assert_eq!(big(u128::MAX).mul(&big(u128::MAX)).to_u128(), None);
     }
 }

@@ -25,20 +25,47 @@ fn hash(v: &Value) -> u64 {
 #[test]
 fn comparisons_match_postgres() {
     use Ordering::*;
-    assert_eq!(cmp(&Value::Float8(f64::NAN), &Value::Float8(f64::INFINITY)), Greater);
-    assert_eq!(cmp(&Value::Float8(f64::NAN), &Value::Float8(f64::NAN)), Equal);
+    assert_eq!(
+        cmp(&Value::Float8(f64::NAN), &Value::Float8(f64::INFINITY)),
+        Greater
+    );
+    assert_eq!(
+        cmp(&Value::Float8(f64::NAN), &Value::Float8(f64::NAN)),
+        Equal
+    );
     assert_eq!(cmp(&Value::Float8(-0.0), &Value::Float8(0.0)), Equal);
     assert_eq!(cmp(&Value::Int4(1), &n("1.0")), Equal);
     assert_eq!(cmp(&Value::Int8(2), &n("2.5")), Less);
-    assert_eq!(cmp(&Value::Date(8766), &Value::Timestamp(8766 * 86_400_000_000)), Equal);
-    assert_eq!(cmp(&Value::Date(i32::MAX), &Value::Timestamp(i64::MAX)), Equal);
-    assert_eq!(cmp(&Value::Date(5_000_000), &Value::Timestamp(i64::MAX)), Less);
-    assert_eq!(cmp(&Value::Float4(f32::NAN), &Value::Float8(f64::NAN)), Equal);
+    assert_eq!(
+        cmp(&Value::Date(8766), &Value::Timestamp(8766 * 86_400_000_000)),
+        Equal
+    );
+    assert_eq!(
+        cmp(&Value::Date(i32::MAX), &Value::Timestamp(i64::MAX)),
+        Equal
+    );
+    assert_eq!(
+        cmp(&Value::Date(5_000_000), &Value::Timestamp(i64::MAX)),
+        Less
+    );
+    assert_eq!(
+        cmp(&Value::Float4(f32::NAN), &Value::Float8(f64::NAN)),
+        Equal
+    );
     assert_ne!(cmp(&Value::Float4(0.1), &Value::Float8(0.1)), Equal);
     assert_eq!(cmp(&Value::Int4(1), &Value::Float4(1.0)), Equal);
-    assert_eq!(cmp(&Value::Text("a".into()), &Value::Text("b".into())), Less);
-    assert_eq!(cmp(&Value::Text("a".into()), &Value::Text("B".into())), Greater);
-    assert_eq!(cmp(&Value::Text("é".into()), &Value::Text("z".into())), Greater);
+    assert_eq!(
+        cmp(&Value::Text("a".into()), &Value::Text("b".into())),
+        Less
+    );
+    assert_eq!(
+        cmp(&Value::Text("a".into()), &Value::Text("B".into())),
+        Greater
+    );
+    assert_eq!(
+        cmp(&Value::Text("é".into()), &Value::Text("z".into())),
+        Greater
+    );
     assert_eq!(cmp(&Value::Bool(false), &Value::Bool(true)), Less);
     assert_eq!(compare(&Value::Null, &Value::Int4(1)).unwrap(), None);
     let e = compare(&Value::Int4(1), &Value::Text("a".into())).unwrap_err();
@@ -49,7 +76,7 @@ fn comparisons_match_postgres() {
 
 #[test]
 fn sort_order_puts_null_last_and_nan_after_numbers() {
-    let mut vals = vec![
+    let mut vals = [
         Value::Null,
         Value::Float8(f64::NAN),
         Value::Float8(f64::INFINITY),
@@ -73,18 +100,47 @@ fn sort_order_puts_null_last_and_nan_after_numbers() {
         ]
     );
     // Unrelated types still order totally: bool < numbers < text < json < date/times.
-    assert_eq!(sort_cmp(&Value::Bool(true), &Value::Int4(0)), Ordering::Less);
-    assert_eq!(sort_cmp(&Value::Text("z".into()), &Value::Date(0)), Ordering::Less);
+    assert_eq!(
+        sort_cmp(&Value::Bool(true), &Value::Int4(0)),
+        Ordering::Less
+    );
+    assert_eq!(
+        sort_cmp(&Value::Text("z".into()), &Value::Date(0)),
+        Ordering::Less
+    );
 }
 
 /// Values equal under `sort_cmp` hash alike (GROUP BY / DISTINCT).
 #[test]
 fn equal_values_hash_alike() {
     let groups = [
-        vec![Value::Int2(1), Value::Int4(1), Value::Int8(1), n("1"), n("1.000"), Value::Float4(1.0), Value::Float8(1.0)],
-        vec![Value::Float8(0.0), Value::Float8(-0.0), Value::Float4(-0.0), n("0.00"), n("-0"), Value::Int4(0)],
-        vec![Value::Float8(f64::NAN), Value::Float8(-f64::NAN), Value::Float4(f32::NAN)],
-        vec![Value::Date(1), Value::Timestamp(86_400_000_000), Value::Timestamptz(86_400_000_000)],
+        vec![
+            Value::Int2(1),
+            Value::Int4(1),
+            Value::Int8(1),
+            n("1"),
+            n("1.000"),
+            Value::Float4(1.0),
+            Value::Float8(1.0),
+        ],
+        vec![
+            Value::Float8(0.0),
+            Value::Float8(-0.0),
+            Value::Float4(-0.0),
+            n("0.00"),
+            n("-0"),
+            Value::Int4(0),
+        ],
+        vec![
+            Value::Float8(f64::NAN),
+            Value::Float8(-f64::NAN),
+            Value::Float4(f32::NAN),
+        ],
+        vec![
+            Value::Date(1),
+            Value::Timestamp(86_400_000_000),
+            Value::Timestamptz(86_400_000_000),
+        ],
         vec![Value::Date(i32::MAX), Value::Timestamp(i64::MAX)],
         vec![Value::Null, Value::Null],
     ];
@@ -135,11 +191,26 @@ fn random_numbers_keep_eq_and_hash_consistent() {
 
 #[test]
 fn negation() {
-    assert_eq!(format!("{:?}", negate(&Value::Int4(5)).unwrap()), "Int4(-5)");
-    assert_eq!(negate(&Value::Int2(i16::MIN)).unwrap_err().message(), "smallint out of range");
-    assert_eq!(negate(&Value::Int4(i32::MIN)).unwrap_err().message(), "integer out of range");
-    assert_eq!(negate(&Value::Int8(i64::MIN)).unwrap_err().message(), "bigint out of range");
-    assert_eq!(negate(&n("1.50")).unwrap().to_text(&TypeContext::default()), "-1.50");
+    assert_eq!(
+        format!("{:?}", negate(&Value::Int4(5)).unwrap()),
+        "Int4(-5)"
+    );
+    assert_eq!(
+        negate(&Value::Int2(i16::MIN)).unwrap_err().message(),
+        "smallint out of range"
+    );
+    assert_eq!(
+        negate(&Value::Int4(i32::MIN)).unwrap_err().message(),
+        "integer out of range"
+    );
+    assert_eq!(
+        negate(&Value::Int8(i64::MIN)).unwrap_err().message(),
+        "bigint out of range"
+    );
+    assert_eq!(
+        negate(&n("1.50")).unwrap().to_text(&TypeContext::default()),
+        "-1.50"
+    );
     assert!(negate(&Value::Null).unwrap().is_null());
     let e = negate(&Value::Text("a".into())).unwrap_err();
     assert_eq!(e.message(), "operator does not exist: - text");
@@ -156,5 +227,8 @@ fn concatenation_matches_postgres() {
     assert_eq!(show(concat(&x, &Value::Float8(1.5), &ctx)), "x1.5");
     assert_eq!(show(concat(&Value::Date(0), &x, &ctx)), "2000-01-01x");
     assert!(concat(&x, &Value::Null, &ctx).is_null());
-    assert_eq!(concat(&x, &Value::Null, &ctx).data_type(), DataType::Unknown);
+    assert_eq!(
+        concat(&x, &Value::Null, &ctx).data_type(),
+        DataType::Unknown
+    );
 }

@@ -121,12 +121,12 @@ impl Eq for Value {}
 /// the ends; a date and the timestamp of its midnight meet.
 pub(crate) fn datetime_key(v: &Value) -> i128 {
     match v {
-        Value::Date(DATE_NEG_INF) | Value::Timestamp(TS_NEG_INF) | Value::Timestamptz(TS_NEG_INF) => {
-            i128::MIN
-        }
-        Value::Date(DATE_POS_INF) | Value::Timestamp(TS_POS_INF) | Value::Timestamptz(TS_POS_INF) => {
-            i128::MAX
-        }
+        Value::Date(DATE_NEG_INF)
+        | Value::Timestamp(TS_NEG_INF)
+        | Value::Timestamptz(TS_NEG_INF) => i128::MIN,
+        Value::Date(DATE_POS_INF)
+        | Value::Timestamp(TS_POS_INF)
+        | Value::Timestamptz(TS_POS_INF) => i128::MAX,
         Value::Date(d) => *d as i128 * USECS_PER_DAY as i128,
         Value::Timestamp(t) | Value::Timestamptz(t) => *t as i128,
         _ => 0,
