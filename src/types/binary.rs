@@ -10,7 +10,7 @@
 //! | text, varchar, bpchar | the UTF-8 bytes                                   |
 //! | json                  | the UTF-8 bytes (jsonb would add a version byte)  |
 //! | date                  | i32 days since 2000-01-01                         |
-//! | timestamp[tz]         | i64 microseconds since 2000-01-01 (UTC for tz)    |
+//! | timestamp(tz)         | i64 microseconds since 2000-01-01 (UTC for tz)    |
 //!
 //! No length prefix: the wire layer frames each value. A byte count that
 //! does not fit the type is 22P03 `incorrect binary data format`.

@@ -18,7 +18,8 @@
 
 use std::sync::Arc;
 
-use super::tzif::{self, Zone};
+use super::tzif;
+pub use super::tzif::Zone;
 use crate::error::{Result, SqlState};
 use crate::sql_err;
 
