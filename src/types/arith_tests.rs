@@ -4,9 +4,16 @@
 use super::*;
 use crate::types::TypeContext;
 
-/// (left type, left, op, right type, right, result type, result or `ERR: message`)
+/// (left type, left, op, right type, right, result type, result or `ERR: message`):
+/// a hand-picked table, then random NUMERIC operands (results PostgreSQL
+/// gives within 38 significant digits).
 fn cases() -> Vec<Vec<&'static str>> {
-    crate::types::test_cases::rows(include_str!("testdata/arith.tsv"), 7)
+    let mut rows = crate::types::test_cases::rows(include_str!("testdata/arith.tsv"), 7);
+    rows.extend(crate::types::test_cases::rows(
+        include_str!("testdata/numeric_random.tsv"),
+        7,
+    ));
+    rows
 }
 
 fn ty(name: &str) -> DataType {

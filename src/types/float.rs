@@ -4,14 +4,21 @@
 //! (every modern driver) the shortest digits that read back exactly, in
 //! fixed notation when the decimal exponent is in `-4..15` (`-4..6` for
 //! real) and `1e+15` style otherwise; with `extra_float_digits <= 0`, C's
-//! `%.*g` with 15 (6) plus `extra_float_digits` significant digits. Rust's
-//! `{:e}` formatting gives exactly the digits both need (shortest round-trip,
-//! or correctly rounded to a precision), so only the layout is done here.
+//! `%.*g` with 15 (6) plus `extra_float_digits` significant digits.
+//!
+//! PostgreSQL's shortest digits come from its copy of Ryu, which differs
+//! from Rust's `{:e}` in two corners: it never picks a decimal lying
+//! exactly halfway between the value and a neighbour (even though such a
+//! string reads back under round-half-even), and among equally short
+//! candidates it takes the nearest, ties to even. [`shortest`] starts
+//! from Rust's length and checks both, using Rust's correctly rounded
+//! `{:.N$e}` (which rounds ties to even) for the candidate.
 //!
 //! Input follows `float8in`/`float4in`: surrounding whitespace, `NaN`,
 //! `Infinity`/`inf` with signs, and out-of-range values (overflow to
 //! infinity or underflow to zero) rejected with 22003.
 
+use super::bignum::BigUint;
 use crate::error::{Result, SqlState};
 use crate::sql_err;
 
@@ -88,13 +95,95 @@ pub(crate) fn format_g(v: f64, precision: usize) -> String {
     layout(neg, &digits, exp, p as i32)
 }
 
+/// The shortest digits PostgreSQL prints for a finite value: `shortest`
+/// is Rust's shortest form, `rounded(p)` the value correctly rounded to p
+/// significant digits, `reads_back` whether a string parses to the value
+/// and `halfway` whether (digits, exp) lies exactly between the value and
+/// a neighbour.
+fn shortest(
+    shortest: String,
+    rounded: impl Fn(usize) -> String,
+    reads_back: impl Fn(&str) -> bool,
+    halfway: impl Fn(&str, i32) -> bool,
+    max_digits: usize,
+) -> (bool, String, i32) {
+    let (_, digits, exp) = split_exp(&shortest);
+    let mut p = digits.len().max(1);
+    loop {
+        let s = rounded(p);
+        let (neg, d, e) = split_exp(&s);
+        let ok = (d == digits && e == exp) || reads_back(&s);
+        if (ok && !halfway(&d, e)) || p >= max_digits {
+            return (neg, d, e);
+        }
+        p += 1;
+    }
+}
+
+/// True when the decimal `digits` x 10^(exp + 1 - len) equals a midpoint
+/// between `v` and a neighbouring double. Only values of at least 2^52
+/// can have such a midpoint within 17 digits (a smaller one has a
+/// fraction of 2 or more binary places, hence 18+ decimal digits).
+fn halfway_f64(v: f64, digits: &str, exp: i32) -> bool {
+    let a = v.abs();
+    if a < 4_503_599_627_370_496.0 || !a.is_finite() {
+        return false;
+    }
+    let bits = a.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as u32 - 1075; // a >= 2^52, so e >= 0
+    let m = (bits & ((1 << 52) - 1)) | (1 << 52);
+    // 2 * c, where c = D x 10^k.
+    let Ok(d) = digits.parse::<u128>() else {
+        return false;
+    };
+    let k = exp - (digits.len() as i32 - 1);
+    let mut two_c = BigUint::from_u128(d * 2);
+    match k {
+        k if k >= 0 => two_c.mul_pow10(k as u32),
+        -1 if d % 5 == 0 => two_c = BigUint::from_u128(d / 5),
+        _ => return false,
+    }
+    // 2 * midpoint: (2m ± 1) x 2^e; below a power of two the lower
+    // neighbour is closer: (4m - 1) x 2^(e - 1).
+    let scaled = |n: u128, shift: u32| {
+        let mut b = BigUint::from_u128(n);
+        b.mul_pow2(shift);
+        b
+    };
+    let m = m as u128;
+    let lower = if m == 1 << 52 && e >= 1 {
+        scaled(4 * m - 1, e - 1)
+    } else {
+        scaled(2 * m - 1, e)
+    };
+    two_c == scaled(2 * m + 1, e) || two_c == lower
+}
+
+/// [`halfway_f64`] for a real: float midpoints are exact doubles.
+fn halfway_f32(v: f32, digits: &str, exp: i32) -> bool {
+    let a = v.abs();
+    let Ok(c) = format!("{digits}e{}", exp - (digits.len() as i32 - 1)).parse::<f64>() else {
+        return false;
+    };
+    let up = f32::from_bits(a.to_bits() + 1);
+    let hi = up.is_finite() && c == (a as f64 + up as f64) / 2.0;
+    let lo = a > 0.0 && c == (a as f64 + f32::from_bits(a.to_bits() - 1) as f64) / 2.0;
+    hi || lo
+}
+
 /// `float8out` under the given `extra_float_digits`.
 pub fn format_f64(v: f64, extra_float_digits: i32) -> String {
     if let Some(s) = special(v) {
         return s.to_string();
     }
     if extra_float_digits > 0 {
-        let (neg, digits, exp) = split_exp(&format!("{v:e}"));
+        let (neg, digits, exp) = shortest(
+            format!("{v:e}"),
+            |p| format!("{:.*e}", p - 1, v),
+            |s| s.parse::<f64>() == Ok(v),
+            |d, e| halfway_f64(v, d, e),
+            17,
+        );
         layout(neg, &digits, exp, 15)
     } else {
         format_g(v, (15 + extra_float_digits).max(1) as usize)
@@ -107,7 +196,13 @@ pub fn format_f32(v: f32, extra_float_digits: i32) -> String {
         return s.to_string();
     }
     if extra_float_digits > 0 {
-        let (neg, digits, exp) = split_exp(&format!("{v:e}"));
+        let (neg, digits, exp) = shortest(
+            format!("{v:e}"),
+            |p| format!("{:.*e}", p - 1, v),
+            |s| s.parse::<f32>() == Ok(v),
+            |d, e| halfway_f32(v, d, e),
+            9,
+        );
         layout(neg, &digits, exp, 6)
     } else {
         format_g(v as f64, (6 + extra_float_digits).max(1) as usize)
@@ -242,6 +337,9 @@ mod tests {
             (1.7976931348623157e308, "1.7976931348623157e+308"),
             (-2.5, "-2.5"),
             (100.0, "100"),
+            // Rust's shortest form is 16 digits here, exactly halfway to
+            // the next double; PostgreSQL prints 17.
+            (-2.519371267525283e16, "-2.5193712675252832e+16"),
         ];
         for (v, want) in cases {
             assert_eq!(format_f64(*v, 1), *want, "{v:e}");
@@ -257,6 +355,10 @@ mod tests {
             (0.1, "0.1"),
             (3.4e38, "3.4e+38"),
             (1e-45, "1e-45"),
+            // Two 8-digit candidates equally near: ties to even.
+            (431920.125, "431920.12"),
+            // 8.057922e+07 is exactly halfway to the next real.
+            (80579216.0, "8.0579216e+07"),
         ];
         for (v, want) in cases {
             assert_eq!(format_f32(*v, 1), *want, "{v:e}");

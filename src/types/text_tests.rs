@@ -4,9 +4,16 @@
 
 use super::*;
 
-/// (type[@extra_float_digits], input, output or `ERR: message`)
+/// (type[@extra_float_digits], input, output or `ERR: message`): a
+/// hand-picked table, then random doubles printed as float8 and float4
+/// under several `extra_float_digits`.
 fn cases() -> Vec<Vec<&'static str>> {
-    crate::types::test_cases::rows(include_str!("testdata/text_io.tsv"), 3)
+    let mut rows = crate::types::test_cases::rows(include_str!("testdata/text_io.tsv"), 3);
+    rows.extend(crate::types::test_cases::rows(
+        include_str!("testdata/float_random.tsv"),
+        3,
+    ));
+    rows
 }
 
 fn ty(name: &str) -> DataType {
