@@ -160,3 +160,38 @@ fn random_timestamps_round_trip() {
         }
     }
 }
+
+/// Random instants (years 1-9999, many near DST switches) in a dozen
+/// zones, printed by PostgreSQL 15: read as UTC (`'<t>+00'::timestamptz`)
+/// and as local time (`'<t>'::timestamptz`), both printed in the zone.
+#[test]
+fn zones_match_postgres() {
+    let rows = crate::types::test_cases::rows(include_str!("testdata/timestamptz_zones.tsv"), 4);
+    let mut failures = Vec::new();
+    for row in rows {
+        let [zone, kind, input, want] = row[..] else {
+            unreachable!("rows() checks the width")
+        };
+        let ctx = TypeContext {
+            timezone: crate::types::TimeZone::parse(zone).unwrap(),
+            ..TypeContext::default()
+        };
+        let text = if kind == "utc" {
+            format!("{input}+00")
+        } else {
+            input.to_string()
+        };
+        let got = Value::from_text(&text, &DataType::Timestamptz, &ctx)
+            .map(|v| v.to_text(&ctx))
+            .unwrap_or_else(|e| format!("ERR: {}", e.message()));
+        if got != want {
+            failures.push(format!("{zone} {kind} {input}: got {got}, want {want}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures[..failures.len().min(30)].join("\n")
+    );
+}
