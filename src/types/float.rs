@@ -22,15 +22,37 @@ use super::bignum::BigUint;
 use crate::error::{Result, SqlState};
 use crate::sql_err;
 
+/// Up to 40 significant decimal digits, on the stack (formatting floats
+/// is hot on the wire path).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Digits {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0")
+    }
+}
+
 /// Splits Rust's `{:e}` output (`-1.5e-5`) into sign, digits and exponent.
-fn split_exp(s: &str) -> (bool, String, i32) {
+fn split_exp(s: &str) -> (bool, Digits, i32) {
     let (neg, s) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s),
     };
     let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    (neg, digits, exp.parse().unwrap_or(0))
+    let mut d = Digits {
+        buf: [b'0'; 40],
+        len: 0,
+    };
+    for b in mant.bytes().filter(u8::is_ascii_digit).take(40) {
+        d.buf[d.len] = b;
+        d.len += 1;
+    }
+    (neg, d, exp.parse().unwrap_or(0))
 }
 
 /// Lays out significant `digits` (no leading zeros) whose first digit has
@@ -49,8 +71,13 @@ fn layout(neg: bool, digits: &str, exp: i32, fixed_below: i32) -> String {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let sign = if exp < 0 { '-' } else { '+' };
-        out.push_str(&format!("e{sign}{:02}", exp.unsigned_abs()));
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            out.push('0');
+        }
+        out.push_str(&e.to_string());
     } else if exp < 0 {
         out.push_str("0.");
         for _ in 0..(-exp - 1) {
@@ -92,7 +119,7 @@ pub(crate) fn format_g(v: f64, precision: usize) -> String {
     }
     let p = precision.max(1);
     let (neg, digits, exp) = split_exp(&format!("{:.*e}", p - 1, v));
-    layout(neg, &digits, exp, p as i32)
+    layout(neg, digits.as_str(), exp, p as i32)
 }
 
 /// The shortest digits PostgreSQL prints for a finite value: `shortest`
@@ -106,14 +133,14 @@ fn shortest(
     reads_back: impl Fn(&str) -> bool,
     halfway: impl Fn(&str, i32) -> bool,
     max_digits: usize,
-) -> (bool, String, i32) {
+) -> (bool, Digits, i32) {
     let (_, digits, exp) = split_exp(&shortest);
-    let mut p = digits.len().max(1);
+    let mut p = digits.len.max(1);
     loop {
         let s = rounded(p);
         let (neg, d, e) = split_exp(&s);
         let ok = (d == digits && e == exp) || reads_back(&s);
-        if (ok && !halfway(&d, e)) || p >= max_digits {
+        if (ok && !halfway(d.as_str(), e)) || p >= max_digits {
             return (neg, d, e);
         }
         p += 1;
@@ -171,20 +198,53 @@ fn halfway_f32(v: f32, digits: &str, exp: i32) -> bool {
     hi || lo
 }
 
+/// Whether Rust's shortest digits might not be PostgreSQL's, for a finite
+/// float given as (fraction bits, biased exponent, fraction width).
+///
+/// Both corners need a short exact decimal: a tie between two shortest
+/// candidates needs the value itself, a halfway candidate needs a midpoint
+/// (whose lowest bit is at most one place below the value's). A number
+/// `N / 2^F` (N odd) has exactly `F + floor(log10 |x|) + 1` significant
+/// decimal digits; when even a lower bound of that exceeds 18 (float8) or
+/// 10 (float4) digits for the value's lowest bit minus one, neither corner
+/// can occur. This keeps typical values (0.1, 123.456) on the fast path.
+fn needs_exact_check(fraction: u64, biased: u64, width: u32) -> bool {
+    let (bias, limit) = if width == 52 { (1023, 18) } else { (127, 10) };
+    let (m, e) = if biased == 0 {
+        (fraction, 1 - bias - width as i32)
+    } else {
+        (fraction | (1 << width), biased as i32 - bias - width as i32)
+    };
+    if m == 0 {
+        return false;
+    }
+    // Fraction bits of the midpoint one place below the lowest set bit.
+    let f = (1 - e - m.trailing_zeros() as i32).max(0);
+    let lead = e + 63 - m.leading_zeros() as i32; // floor(log2 |x|)
+    let log10_floor = (lead as f64 * std::f64::consts::LOG10_2).floor() as i32 - 1;
+    f + log10_floor + 1 <= limit
+}
+
 /// `float8out` under the given `extra_float_digits`.
 pub fn format_f64(v: f64, extra_float_digits: i32) -> String {
     if let Some(s) = special(v) {
         return s.to_string();
     }
     if extra_float_digits > 0 {
-        let (neg, digits, exp) = shortest(
-            format!("{v:e}"),
-            |p| format!("{:.*e}", p - 1, v),
-            |s| s.parse::<f64>() == Ok(v),
-            |d, e| halfway_f64(v, d, e),
-            17,
-        );
-        layout(neg, &digits, exp, 15)
+        let bits = v.to_bits();
+        let (neg, digits, exp) =
+            if !needs_exact_check(bits & ((1 << 52) - 1), (bits >> 52) & 0x7ff, 52) {
+                split_exp(&format!("{v:e}"))
+            } else {
+                shortest(
+                    format!("{v:e}"),
+                    |p| format!("{:.*e}", p - 1, v),
+                    |s| s.parse::<f64>() == Ok(v),
+                    |d, e| halfway_f64(v, d, e),
+                    17,
+                )
+            };
+        layout(neg, digits.as_str(), exp, 15)
     } else {
         format_g(v, (15 + extra_float_digits).max(1) as usize)
     }
@@ -196,14 +256,20 @@ pub fn format_f32(v: f32, extra_float_digits: i32) -> String {
         return s.to_string();
     }
     if extra_float_digits > 0 {
-        let (neg, digits, exp) = shortest(
-            format!("{v:e}"),
-            |p| format!("{:.*e}", p - 1, v),
-            |s| s.parse::<f32>() == Ok(v),
-            |d, e| halfway_f32(v, d, e),
-            9,
-        );
-        layout(neg, &digits, exp, 6)
+        let bits = v.to_bits() as u64;
+        let (neg, digits, exp) =
+            if !needs_exact_check(bits & ((1 << 23) - 1), (bits >> 23) & 0xff, 23) {
+                split_exp(&format!("{v:e}"))
+            } else {
+                shortest(
+                    format!("{v:e}"),
+                    |p| format!("{:.*e}", p - 1, v),
+                    |s| s.parse::<f32>() == Ok(v),
+                    |d, e| halfway_f32(v, d, e),
+                    9,
+                )
+            };
+        layout(neg, digits.as_str(), exp, 6)
     } else {
         format_g(v as f64, (6 + extra_float_digits).max(1) as usize)
     }
