@@ -222,7 +222,7 @@ fn needs_exact_check(fraction: u64, biased: u64, width: u32) -> bool {
     let f = (1 - e - m.trailing_zeros() as i32).max(0);
     let lead = e + 63 - m.leading_zeros() as i32; // floor(log2 |x|)
     let log10_floor = (lead as f64 * std::f64::consts::LOG10_2).floor() as i32 - 1;
-    f + log10_floor + 1 <= limit
+    f + log10_floor < limit
 }
 
 /// `float8out` under the given `extra_float_digits`.
@@ -422,7 +422,7 @@ mod tests {
             (3.4e38, "3.4e+38"),
             (1e-45, "1e-45"),
             // Two 8-digit candidates equally near: ties to even.
-            (431920.125, "431920.12"),
+            (3_455_361.0 / 8.0, "431920.12"),
             // 8.057922e+07 is exactly halfway to the next real.
             (80579216.0, "8.0579216e+07"),
         ];
