@@ -190,7 +190,7 @@ pub fn offset_at(ts: i64, tz: &TimeZone) -> i32 {
 
 /// A timestamptz as local wall time in `tz` (finite values).
 pub fn utc_to_local(ts: i64, tz: &TimeZone) -> i64 {
-    ts + offset_at(ts, tz) as i64 * USECS_PER_SEC
+    ts.saturating_add(offset_at(ts, tz) as i64 * USECS_PER_SEC)
 }
 
 /// The timestamptz instant of a local wall time in `tz`, PostgreSQL's rule
@@ -198,7 +198,7 @@ pub fn utc_to_local(ts: i64, tz: &TimeZone) -> i64 {
 pub fn local_to_utc(local: i64, tz: &TimeZone) -> i64 {
     let unix = pg_to_unix_micros(local);
     let secs = unix.div_euclid(USECS_PER_SEC);
-    local - tz.local_offset(secs) as i64 * USECS_PER_SEC
+    local.saturating_sub(tz.local_offset(secs) as i64 * USECS_PER_SEC)
 }
 
 fn push_date(out: &mut String, f: &Fields) {
@@ -260,7 +260,7 @@ pub fn format_timestamptz(ts: i64, tz: &TimeZone) -> String {
         TS_POS_INF => "infinity".into(),
         _ => {
             let offset = offset_at(ts, tz);
-            let f = Fields::from_timestamp(ts + offset as i64 * USECS_PER_SEC);
+            let f = Fields::from_timestamp(ts.saturating_add(offset as i64 * USECS_PER_SEC));
             let mut out = String::with_capacity(40);
             push_date(&mut out, &f);
             out.push(' ');

@@ -268,7 +268,7 @@ fn extract_timestamp(
         return Err(not_supported(field, v));
     }
     let offset = ctx.map_or(0, |c| offset_at(ts, &c.timezone)) as i64;
-    let f = Fields::from_timestamp(ts + offset * USECS_PER_SEC);
+    let f = Fields::from_timestamp(ts.saturating_add(offset * USECS_PER_SEC));
     let sec_us = f.second as i64 * USECS_PER_SEC + f.micros as i64;
     match u {
         Unit::Microseconds => numeric(sec_us, 0),
@@ -423,7 +423,7 @@ pub fn date_trunc(field: &str, v: &Value, ctx: &TypeContext) -> Result<Value> {
     Ok(wrap(if day_or_more {
         local_to_utc(truncated, &ctx.timezone)
     } else {
-        truncated - (local - ts)
+        truncated.saturating_sub(local.saturating_sub(ts))
     }))
 }
 

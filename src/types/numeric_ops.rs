@@ -281,7 +281,7 @@ impl Decimal {
     /// the integer square root with one extra digit decides the rounding.
     fn sqrt_exact(&self) -> Result<Decimal> {
         let weight = 0.5 * self.to_f64().ln() * std::f64::consts::LOG10_E;
-        let rscale = (MIN_SIG_DIGITS - weight as i32)
+        let rscale = (MIN_SIG_DIGITS - weight.clamp(-1e6, 1e6) as i32)
             .max(self.scale() as i32)
             .clamp(0, MAX_SCALE as i32) as u32;
         // floor(sqrt(m / 10^s) * 10^(rscale + 1)) = isqrt(m * 10^(2 rscale + 2 - s))
@@ -298,7 +298,7 @@ impl Decimal {
         if weight >= MAX_DIGITS as f64 {
             return Err(overflow());
         }
-        let rscale = (MIN_SIG_DIGITS - weight as i32)
+        let rscale = (MIN_SIG_DIGITS - weight.clamp(-1e6, 1e6) as i32)
             .max(self.scale() as i32)
             .max(exp.scale() as i32)
             .clamp(0, MAX_SCALE as i32) as u16;

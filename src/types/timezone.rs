@@ -126,6 +126,10 @@ pub(crate) fn parse_offset_within(s: &str, max: i32) -> Option<i32> {
         b'-' => (true, &s[1..]),
         _ => return None,
     };
+    // Only ASCII from here on, so the byte slicing below is safe.
+    if !body.bytes().all(|b| b.is_ascii_digit() || b == b':') {
+        return None;
+    }
     let parts: Vec<&str> = if body.contains(':') {
         body.split(':').collect()
     } else {
@@ -278,5 +282,7 @@ mod tests {
         assert_eq!(parse_iso_offset("+5"), Some(18000));
         assert_eq!(parse_iso_offset("-08:00:00"), Some(-28800));
         assert_eq!(parse_iso_offset("+053"), None);
+        assert_eq!(parse_iso_offset("+aé1"), None);
+        assert!(TimeZone::parse("+aé1").is_err());
     }
 }
