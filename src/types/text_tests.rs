@@ -195,3 +195,43 @@ fn zones_match_postgres() {
         failures[..failures.len().min(30)].join("\n")
     );
 }
+
+/// Random bytes through every input function, the zone parser and LIKE:
+/// errors are fine, panics are not.
+#[test]
+fn random_input_never_panics() {
+    let ctx = TypeContext::default();
+    let types = [
+        DataType::Bool,
+        DataType::Int2,
+        DataType::Int4,
+        DataType::Int8,
+        DataType::Float4,
+        DataType::Float8,
+        ty("numeric"),
+        ty("numeric(5,2)"),
+        DataType::Char(Some(3)),
+        DataType::Date,
+        DataType::Timestamp,
+        DataType::Timestamptz,
+        DataType::Json,
+    ];
+    let alphabet = "0123456789+-.:eE /TZnNaAiIfFuUlL[]{}\",\\%_é日\0";
+    let chars: Vec<char> = alphabet.chars().collect();
+    let mut x = 0xA076_1D64_78BD_642Fu64;
+    for _ in 0..10_000 {
+        let mut s = String::new();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for i in 0..(x % 20) {
+            s.push(chars[((x >> (i % 50)) as usize + i as usize * 7) % chars.len()]);
+        }
+        for t in &types {
+            let _ = Value::from_text(&s, t, &ctx);
+        }
+        let _ = crate::types::TimeZone::parse(&s);
+        let _ = crate::types::ops::like(&s, &s, None, true);
+        let _ = Value::from_binary(s.as_bytes(), &ty("numeric"));
+    }
+}
