@@ -262,4 +262,35 @@ mod tests {
             "numeric field overflow"
         );
     }
+
+    #[test]
+    fn random_round_trips() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let numeric = DataType::Numeric {
+            precision: None,
+            scale: None,
+        };
+        for _ in 0..5000 {
+            let r = next();
+            let digits = 1 + r % 38;
+            let m = (next() as i128 * (next() >> 2) as i128).rem_euclid(10i128.pow(digits as u32));
+            let m = if r & 1 == 0 { m } else { -m };
+            let d = Decimal::new(m, (next() % 60) as u16).unwrap();
+            round_trip(Value::Numeric(d), numeric);
+            round_trip(Value::Float8(f64::from_bits(next())), DataType::Float8);
+            round_trip(Value::Int8(next() as i64), DataType::Int8);
+            let s: String = (0..r % 12)
+                .filter_map(|i| char::from_u32(((next() >> i) % 0x11_0000) as u32))
+                .collect();
+            round_trip(Value::Text(s), DataType::Text);
+            let ts = (next() % 9_000_000_000_000_000_000) as i64 - 200_000_000_000_000_000;
+            round_trip(Value::Timestamptz(ts), DataType::Timestamptz);
+        }
+    }
 }
