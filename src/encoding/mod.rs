@@ -1,5 +1,6 @@
 //! Byte encodings shared by several layers.
 //!
-//! STUB: `keycode` (order-preserving key encoding of SQL values) comes with
-//! the types work.
+//! - [`keycode`]: the order-preserving encoding of SQL values used for
+//!   B-tree and index keys (bytewise order = SQL sort order, NULL last).
+
 pub mod keycode;

@@ -130,7 +130,10 @@ fn resolve(op: ArithOp, l: &DataType, r: &DataType) -> Result<(Kind, DataType)> 
 }
 
 fn is_datetime(t: &DataType) -> bool {
-    matches!(t, DataType::Date | DataType::Timestamp | DataType::Timestamptz)
+    matches!(
+        t,
+        DataType::Date | DataType::Timestamp | DataType::Timestamptz
+    )
 }
 
 /// The result type of `l op r` for the planner. An untyped literal
@@ -220,7 +223,9 @@ fn int_op(op: ArithOp, a: i64, b: i64, ty: &DataType) -> Result<Value> {
         ArithOp::Mod => Some(a.checked_rem(b).unwrap_or(0)),
         ArithOp::Pow => return Err(Error::Internal("integer ^ resolved to integers".into())),
     };
-    let r = r.filter(|r| *r >= min && *r <= max).ok_or_else(|| int_range_error(ty))?;
+    let r = r
+        .filter(|r| *r >= min && *r <= max)
+        .ok_or_else(|| int_range_error(ty))?;
     Ok(match ty {
         DataType::Int2 => Value::Int2(r as i16),
         DataType::Int4 => Value::Int4(r as i32),
@@ -240,11 +245,17 @@ fn numeric_op(op: ArithOp, a: &Decimal, b: &Decimal) -> Result<Decimal> {
 }
 
 fn overflow() -> Error {
-    sql_err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow")
+    sql_err!(
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        "value out of range: overflow"
+    )
 }
 
 fn underflow() -> Error {
-    sql_err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: underflow")
+    sql_err!(
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        "value out of range: underflow"
+    )
 }
 
 /// The float operators' checks (`float8pl`, `float8mul`, `float8div`):

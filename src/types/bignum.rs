@@ -89,6 +89,26 @@ impl BigUint {
         }
     }
 
+    /// Multiplies in place by 2^k.
+    pub(crate) fn mul_pow2(&mut self, k: u32) {
+        if self.is_zero() {
+            return;
+        }
+        let (words, bits) = ((k / 32) as usize, k % 32);
+        if bits > 0 {
+            let mut carry = 0u32;
+            for limb in self.limbs.iter_mut() {
+                let next = *limb >> (32 - bits);
+                *limb = (*limb << bits) | carry;
+                carry = next;
+            }
+            if carry != 0 {
+                self.limbs.push(carry);
+            }
+        }
+        self.limbs.splice(0..0, std::iter::repeat_n(0, words));
+    }
+
     /// The product of two numbers.
     pub(crate) fn mul(&self, other: &BigUint) -> BigUint {
         let mut out = vec![0u32; self.limbs.len() + other.limbs.len()];
@@ -282,8 +302,14 @@ mod tests {
         assert_eq!(a.mul(&b).div_rem(&b).0, a);
         assert_eq!(a.add(&b).sub(&b), a);
         let (q, r) = a.div_rem(&b);
-        assert_eq!(q.to_u128(), Some(123_456_789_012_345_678_901_234 / 987_654_321));
-        assert_eq!(r.to_u128(), Some(123_456_789_012_345_678_901_234 % 987_654_321));
+        assert_eq!(
+            q.to_u128(),
+            Some(123_456_789_012_345_678_901_234 / 987_654_321)
+        );
+        assert_eq!(
+            r.to_u128(),
+            Some(123_456_789_012_345_678_901_234 % 987_654_321)
+        );
     }
 
     #[test]
@@ -296,10 +322,16 @@ mod tests {
         assert_eq!(big(150).div_pow10_round(2).to_u128(), Some(2));
         assert_eq!(big(0).decimal_digits(), 0);
         assert_eq!(big(99).isqrt().to_u128(), Some(9));
+        let mut p = big(3);
+        p.mul_pow2(70);
+        assert_eq!(p.to_u128(), Some(3 << 70));
         assert_eq!(big(100).isqrt().to_u128(), Some(10));
         let mut x = big(2);
         x.mul_pow10(60);
-        assert_eq!(x.isqrt().to_u128(), Some(1_414_213_562_373_095_048_801_688_724_209));
+        assert_eq!(
+            x.isqrt().to_u128(),
+            Some(1_414_213_562_373_095_048_801_688_724_209)
+        );
         assert_eq!(big(u128::MAX).mul(&big(u128::MAX)).to_u128(), None);
     }
 }

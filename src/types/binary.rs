@@ -10,12 +10,14 @@
 //! | text, varchar, bpchar | the UTF-8 bytes                                   |
 //! | json                  | the UTF-8 bytes (jsonb would add a version byte)  |
 //! | date                  | i32 days since 2000-01-01                         |
-//! | timestamp[tz]         | i64 microseconds since 2000-01-01 (UTC for tz)    |
+//! | timestamp(tz)         | i64 microseconds since 2000-01-01 (UTC for tz)    |
 //!
 //! No length prefix: the wire layer frames each value. A byte count that
 //! does not fit the type is 22P03 `incorrect binary data format`.
 
-use super::datetime::{DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF, date_in_range, timestamp_in_range};
+use super::datetime::{
+    DATE_NEG_INF, DATE_POS_INF, TS_NEG_INF, TS_POS_INF, date_in_range, timestamp_in_range,
+};
 use super::{DataType, Decimal, TypeContext, Value};
 use crate::error::{Error, Result, SqlState};
 use crate::sql_err;
@@ -35,30 +37,30 @@ fn fixed<const N: usize>(bytes: &[u8]) -> Result<[u8; N]> {
 /// Appends the binary form of `v` as a value of column type `ty`. A value
 /// of another type (an Int4 for an int8 column, say) is cast first.
 pub(crate) fn to_binary(v: &Value, ty: &DataType, out: &mut Vec<u8>) -> Result<()> {
-    match (v, ty) {
-        (Value::Null, _) => Err(Error::Internal("NULL has no binary form".into())),
-        (Value::Bool(b), DataType::Bool) => {
-            out.push(*b as u8);
-            Ok(())
-        }
-        (Value::Int2(i), DataType::Int2) => Ok(out.extend_from_slice(&i.to_be_bytes())),
-        (Value::Int4(i), DataType::Int4) => Ok(out.extend_from_slice(&i.to_be_bytes())),
-        (Value::Int8(i), DataType::Int8) => Ok(out.extend_from_slice(&i.to_be_bytes())),
-        (Value::Float4(f), DataType::Float4) => Ok(out.extend_from_slice(&f.to_be_bytes())),
-        (Value::Float8(f), DataType::Float8) => Ok(out.extend_from_slice(&f.to_be_bytes())),
-        (Value::Numeric(d), DataType::Numeric { .. }) => {
-            d.to_pg_binary(out);
-            Ok(())
-        }
-        (
-            Value::Text(s) | Value::Json(s),
-            DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown | DataType::Json,
-        ) => Ok(out.extend_from_slice(s.as_bytes())),
-        (Value::Date(d), DataType::Date) => Ok(out.extend_from_slice(&d.to_be_bytes())),
-        (Value::Timestamp(t), DataType::Timestamp) | (Value::Timestamptz(t), DataType::Timestamptz) => {
-            Ok(out.extend_from_slice(&t.to_be_bytes()))
-        }
-        (other, _) => {
+    if !fits(v, ty) {
+        return send_cast(v, ty, out);
+    }
+    match v {
+        Value::Null => return Err(Error::Internal("NULL has no binary form".into())),
+        Value::Bool(b) => out.push(*b as u8),
+        Value::Int2(i) => out.extend_from_slice(&i.to_be_bytes()),
+        Value::Int4(i) => out.extend_from_slice(&i.to_be_bytes()),
+        Value::Int8(i) => out.extend_from_slice(&i.to_be_bytes()),
+        Value::Float4(f) => out.extend_from_slice(&f.to_be_bytes()),
+        Value::Float8(f) => out.extend_from_slice(&f.to_be_bytes()),
+        Value::Numeric(d) => d.to_pg_binary(out),
+        Value::Text(s) | Value::Json(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Date(d) => out.extend_from_slice(&d.to_be_bytes()),
+        Value::Timestamp(t) | Value::Timestamptz(t) => out.extend_from_slice(&t.to_be_bytes()),
+    }
+    Ok(())
+}
+
+/// Sends a value of another type than the column's by casting it first.
+fn send_cast(v: &Value, ty: &DataType, out: &mut Vec<u8>) -> Result<()> {
+    match v {
+        Value::Null => Err(Error::Internal("NULL has no binary form".into())),
+        other => {
             // Cast with a default context (UTC): callers normally pass
             // values of the column's type already.
             let cast = super::cast::cast(other.clone(), ty, &TypeContext::default())?;
@@ -93,6 +95,7 @@ fn fits(v: &Value, ty: &DataType) -> bool {
             | (Value::Date(_), T::Date)
             | (Value::Timestamp(_), T::Timestamp)
             | (Value::Timestamptz(_), T::Timestamptz)
+            | (Value::Null, _)
     )
 }
 
@@ -139,14 +142,20 @@ pub(crate) fn from_binary(bytes: &[u8], ty: &DataType) -> Result<Value> {
         DataType::Date => {
             let d = i32::from_be_bytes(fixed(bytes)?);
             if d != DATE_NEG_INF && d != DATE_POS_INF && !date_in_range(d) {
-                return Err(sql_err!(SqlState::DATETIME_FIELD_OVERFLOW, "date out of range"));
+                return Err(sql_err!(
+                    SqlState::DATETIME_FIELD_OVERFLOW,
+                    "date out of range"
+                ));
             }
             Value::Date(d)
         }
         DataType::Timestamp | DataType::Timestamptz => {
             let t = i64::from_be_bytes(fixed(bytes)?);
             if t != TS_NEG_INF && t != TS_POS_INF && !timestamp_in_range(t) {
-                return Err(sql_err!(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range"));
+                return Err(sql_err!(
+                    SqlState::DATETIME_FIELD_OVERFLOW,
+                    "timestamp out of range"
+                ));
             }
             if *ty == DataType::Timestamp {
                 Value::Timestamp(t)
@@ -176,7 +185,13 @@ mod tests {
         round_trip(Value::Int8(i64::MAX), DataType::Int8);
         round_trip(Value::Float4(-1.5), DataType::Float4);
         round_trip(Value::Float8(f64::INFINITY), DataType::Float8);
-        round_trip(Value::Numeric("-12.340".parse().unwrap()), DataType::Numeric { precision: None, scale: None });
+        round_trip(
+            Value::Numeric("-12.340".parse().unwrap()),
+            DataType::Numeric {
+                precision: None,
+                scale: None,
+            },
+        );
         round_trip(Value::Text("héllo".into()), DataType::Text);
         round_trip(Value::Json("{\"a\":1}".into()), DataType::Json);
         round_trip(Value::Date(-1), DataType::Date);
@@ -205,19 +220,77 @@ mod tests {
 
     #[test]
     fn bad_lengths_are_22p03() {
-        for ty in [DataType::Bool, DataType::Int2, DataType::Int4, DataType::Int8, DataType::Float8, DataType::Date, DataType::Timestamp] {
+        for ty in [
+            DataType::Bool,
+            DataType::Int2,
+            DataType::Int4,
+            DataType::Int8,
+            DataType::Float8,
+            DataType::Date,
+            DataType::Timestamp,
+        ] {
             let e = from_binary(&[1, 2, 3], &ty).unwrap_err();
-            assert_eq!(e.sqlstate(), SqlState::INVALID_BINARY_REPRESENTATION, "{ty:?}");
+            assert_eq!(
+                e.sqlstate(),
+                SqlState::INVALID_BINARY_REPRESENTATION,
+                "{ty:?}"
+            );
             assert_eq!(e.message(), "incorrect binary data format");
         }
         let e = from_binary(&[0xff, 0xfe], &DataType::Text).unwrap_err();
         assert_eq!(e.sqlstate(), SqlState::CHARACTER_NOT_IN_REPERTOIRE);
-        assert_eq!(e.message(), "invalid byte sequence for encoding \"UTF8\": 0xff");
-        assert!(from_binary(&i64::MAX.wrapping_sub(1).to_be_bytes(), &DataType::Timestamp).is_err());
+        assert_eq!(
+            e.message(),
+            "invalid byte sequence for encoding \"UTF8\": 0xff"
+        );
+        assert!(
+            from_binary(
+                &i64::MAX.wrapping_sub(1).to_be_bytes(),
+                &DataType::Timestamp
+            )
+            .is_err()
+        );
         assert!(from_binary(b"{", &DataType::Json).is_err());
-        let numeric52 = DataType::Numeric { precision: Some(5), scale: Some(2) };
+        let numeric52 = DataType::Numeric {
+            precision: Some(5),
+            scale: Some(2),
+        };
         let mut out = Vec::new();
         "12345.6".parse::<Decimal>().unwrap().to_pg_binary(&mut out);
-        assert_eq!(from_binary(&out, &numeric52).unwrap_err().message(), "numeric field overflow");
+        assert_eq!(
+            from_binary(&out, &numeric52).unwrap_err().message(),
+            "numeric field overflow"
+        );
+    }
+
+    #[test]
+    fn random_round_trips() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let numeric = DataType::Numeric {
+            precision: None,
+            scale: None,
+        };
+        for _ in 0..5000 {
+            let r = next();
+            let digits = 1 + r % 38;
+            let m = (next() as i128 * (next() >> 2) as i128).rem_euclid(10i128.pow(digits as u32));
+            let m = if r & 1 == 0 { m } else { -m };
+            let d = Decimal::new(m, (next() % 60) as u16).unwrap();
+            round_trip(Value::Numeric(d), numeric);
+            round_trip(Value::Float8(f64::from_bits(next())), DataType::Float8);
+            round_trip(Value::Int8(next() as i64), DataType::Int8);
+            let s: String = (0..r % 12)
+                .filter_map(|i| char::from_u32(((next() >> i) % 0x11_0000) as u32))
+                .collect();
+            round_trip(Value::Text(s), DataType::Text);
+            let ts = (next() % 9_000_000_000_000_000_000) as i64 - 200_000_000_000_000_000;
+            round_trip(Value::Timestamptz(ts), DataType::Timestamptz);
+        }
     }
 }

@@ -71,7 +71,9 @@ fn convert(v: Value, to: &DataType, ctx: &TypeContext, mode: Mode) -> Result<Val
         (Value::Bool(b), DataType::Int4) => Ok(Value::Int4(*b as i32)),
         (Value::Int4(i), DataType::Bool) => Ok(Value::Bool(*i != 0)),
         _ if v.data_type().is_numeric() && to.is_numeric() => to_number(&v, to),
-        (Value::Date(_) | Value::Timestamp(_) | Value::Timestamptz(_), _) => to_datetime(&v, to, ctx),
+        (Value::Date(_) | Value::Timestamp(_) | Value::Timestamptz(_), _) => {
+            to_datetime(&v, to, ctx)
+        }
         _ => Err(cannot_cast(&v, to)),
     }
 }
@@ -92,7 +94,9 @@ fn fit_length(s: String, n: Option<u32>, pad: bool, mode: Mode, to: &DataType) -
     let cut = s.char_indices().nth(n as usize).map(|(i, _)| i);
     let s = match cut {
         None => s,
-        Some(i) if mode == Mode::Explicit || s[i..].bytes().all(|b| b == b' ') => s[..i].to_string(),
+        Some(i) if mode == Mode::Explicit || s[i..].bytes().all(|b| b == b' ') => {
+            s[..i].to_string()
+        }
         Some(_) => {
             return Err(sql_err!(
                 SqlState::STRING_DATA_RIGHT_TRUNCATION,
@@ -115,7 +119,10 @@ fn int_range(to: &DataType) -> Error {
 
 fn float_range(overflow: bool) -> Error {
     let which = if overflow { "overflow" } else { "underflow" };
-    sql_err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: {which}")
+    sql_err!(
+        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+        "value out of range: {which}"
+    )
 }
 
 /// A number as an integer of type `to`, rounding as PostgreSQL does.
@@ -134,7 +141,9 @@ fn to_integer(v: &Value, to: &DataType) -> Result<Value> {
         DataType::Int4 => (i32::MIN as i64, i32::MAX as i64),
         _ => (i64::MIN, i64::MAX),
     };
-    let n = n.filter(|n| *n >= min && *n <= max).ok_or_else(|| int_range(to))?;
+    let n = n
+        .filter(|n| *n >= min && *n <= max)
+        .ok_or_else(|| int_range(to))?;
     Ok(match to {
         DataType::Int2 => Value::Int2(n as i16),
         DataType::Int4 => Value::Int4(n as i32),
@@ -145,7 +154,9 @@ fn to_integer(v: &Value, to: &DataType) -> Result<Value> {
 /// An already-rounded double as i64, if it is in range (NaN is not).
 fn float_to_i64(f: f64) -> Option<i64> {
     // -2^63 is exact in f64; 2^63 is the first value out of range.
-    (f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0).then_some(f as i64)
+    (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0)
+        .contains(&f)
+        .then_some(f as i64)
 }
 
 fn to_number(v: &Value, to: &DataType) -> Result<Value> {
@@ -194,7 +205,10 @@ fn to_float4(v: &Value) -> Result<Value> {
 }
 
 fn date_range_for_timestamp() -> Error {
-    sql_err!(SqlState::DATETIME_FIELD_OVERFLOW, "date out of range for timestamp")
+    sql_err!(
+        SqlState::DATETIME_FIELD_OVERFLOW,
+        "date out of range for timestamp"
+    )
 }
 
 fn timestamp_range() -> Error {
@@ -206,12 +220,10 @@ fn date_to_timestamp(d: i32) -> Result<i64> {
     match d {
         DATE_NEG_INF => Ok(TS_NEG_INF),
         DATE_POS_INF => Ok(TS_POS_INF),
-        _ => {
-            match (d as i64).checked_mul(USECS_PER_DAY) {
-                Some(ts) if timestamp_in_range(ts) => Ok(ts),
-                _ => Err(date_range_for_timestamp()),
-            }
-        }
+        _ => match (d as i64).checked_mul(USECS_PER_DAY) {
+            Some(ts) if timestamp_in_range(ts) => Ok(ts),
+            _ => Err(date_range_for_timestamp()),
+        },
     }
 }
 
@@ -222,7 +234,11 @@ pub fn date_to_timestamptz(d: i32, ctx: &TypeContext) -> Result<i64> {
         return Ok(ts);
     }
     let utc = local_to_utc(ts, &ctx.timezone);
-    if timestamp_in_range(utc) { Ok(utc) } else { Err(date_range_for_timestamp()) }
+    if timestamp_in_range(utc) {
+        Ok(utc)
+    } else {
+        Err(date_range_for_timestamp())
+    }
 }
 
 /// A timestamp's date (infinities kept).
@@ -243,7 +259,9 @@ fn to_datetime(v: &Value, to: &DataType, ctx: &TypeContext) -> Result<Value> {
     Ok(match (v, to) {
         (Value::Date(d), DataType::Date) => Value::Date(*d),
         (Value::Date(d), DataType::Timestamp) => Value::Timestamp(date_to_timestamp(*d)?),
-        (Value::Date(d), DataType::Timestamptz) => Value::Timestamptz(date_to_timestamptz(*d, ctx)?),
+        (Value::Date(d), DataType::Timestamptz) => {
+            Value::Timestamptz(date_to_timestamptz(*d, ctx)?)
+        }
         (Value::Timestamp(t), DataType::Date) => Value::Date(timestamp_to_date(*t)),
         (Value::Timestamp(t), DataType::Timestamp) => Value::Timestamp(*t),
         (Value::Timestamp(t), DataType::Timestamptz) if finite(*t) => {
@@ -264,7 +282,9 @@ fn to_datetime(v: &Value, to: &DataType, ctx: &TypeContext) -> Result<Value> {
             Value::Timestamp(local)
         }
         // Infinities stay infinite.
-        (Value::Timestamp(t) | Value::Timestamptz(t), DataType::Timestamptz) => Value::Timestamptz(*t),
+        (Value::Timestamp(t) | Value::Timestamptz(t), DataType::Timestamptz) => {
+            Value::Timestamptz(*t)
+        }
         (Value::Timestamptz(t), DataType::Timestamp) => Value::Timestamp(*t),
         (Value::Timestamptz(t), DataType::Date) => Value::Date(timestamp_to_date(*t)),
         _ => return Err(cannot_cast(v, to)),

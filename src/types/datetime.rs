@@ -177,7 +177,9 @@ impl Fields {
         let time = ((self.hour as i64 * 60 + self.minute as i64) * 60 + self.second as i64)
             * USECS_PER_SEC
             + self.micros as i64;
-        (self.date() as i64).saturating_mul(USECS_PER_DAY).saturating_add(time)
+        (self.date() as i64)
+            .saturating_mul(USECS_PER_DAY)
+            .saturating_add(time)
     }
 }
 
@@ -188,7 +190,7 @@ pub fn offset_at(ts: i64, tz: &TimeZone) -> i32 {
 
 /// A timestamptz as local wall time in `tz` (finite values).
 pub fn utc_to_local(ts: i64, tz: &TimeZone) -> i64 {
-    ts + offset_at(ts, tz) as i64 * USECS_PER_SEC
+    ts.saturating_add(offset_at(ts, tz) as i64 * USECS_PER_SEC)
 }
 
 /// The timestamptz instant of a local wall time in `tz`, PostgreSQL's rule
@@ -196,7 +198,7 @@ pub fn utc_to_local(ts: i64, tz: &TimeZone) -> i64 {
 pub fn local_to_utc(local: i64, tz: &TimeZone) -> i64 {
     let unix = pg_to_unix_micros(local);
     let secs = unix.div_euclid(USECS_PER_SEC);
-    local - tz.local_offset(secs) as i64 * USECS_PER_SEC
+    local.saturating_sub(tz.local_offset(secs) as i64 * USECS_PER_SEC)
 }
 
 fn push_date(out: &mut String, f: &Fields) {
@@ -258,7 +260,7 @@ pub fn format_timestamptz(ts: i64, tz: &TimeZone) -> String {
         TS_POS_INF => "infinity".into(),
         _ => {
             let offset = offset_at(ts, tz);
-            let f = Fields::from_timestamp(ts + offset as i64 * USECS_PER_SEC);
+            let f = Fields::from_timestamp(ts.saturating_add(offset as i64 * USECS_PER_SEC));
             let mut out = String::with_capacity(40);
             push_date(&mut out, &f);
             out.push(' ');
@@ -299,21 +301,37 @@ mod tests {
         assert_eq!(format_date(d(-43, 3, 15)), "0044-03-15 BC");
         assert_eq!(format_date(d(10000, 1, 1)), "10000-01-01");
         assert_eq!(format_date(DATE_POS_INF), "infinity");
-        let ts = d(2024, 1, 2) as i64 * USECS_PER_DAY + 3_723_500_000 + 1_000_000 * 3600 * 0;
-        assert_eq!(format_timestamp(ts + 3_600_000_000 * 2), "2024-01-02 03:02:03.5");
+        let ts =
+            d(2024, 1, 2) as i64 * USECS_PER_DAY + (3600 + 2 * 60 + 3) * USECS_PER_SEC + 500_000;
+        assert_eq!(
+            format_timestamp(ts + 3_600_000_000 * 2),
+            "2024-01-02 03:02:03.5"
+        );
         assert_eq!(format_timestamp(TS_NEG_INF), "-infinity");
         let utc = TimeZone::Utc;
         let t = d(2024, 1, 2) as i64 * USECS_PER_DAY + (3 * 3600 + 4 * 60 + 5) * USECS_PER_SEC;
         assert_eq!(format_timestamptz(t, &utc), "2024-01-02 03:04:05+00");
         let paris = TimeZone::parse("Europe/Paris").unwrap();
         let t1900 = d(1900, 1, 1) as i64 * USECS_PER_DAY;
-        assert_eq!(format_timestamptz(t1900, &paris), "1900-01-01 00:09:21+00:09:21");
+        assert_eq!(
+            format_timestamptz(t1900, &paris),
+            "1900-01-01 00:09:21+00:09:21"
+        );
         let bc = d(-43, 3, 15) as i64 * USECS_PER_DAY + 12 * 3600 * USECS_PER_SEC;
-        assert_eq!(format_timestamptz(bc, &paris), "0044-03-15 12:09:21+00:09:21 BC");
+        assert_eq!(
+            format_timestamptz(bc, &paris),
+            "0044-03-15 12:09:21+00:09:21 BC"
+        );
         let nf = TimeZone::parse("America/St_Johns").unwrap();
         let t1880 = d(1880, 1, 1) as i64 * USECS_PER_DAY;
-        assert_eq!(format_timestamptz(t1880, &nf), "1879-12-31 20:29:08-03:30:52");
-        assert_eq!(format_timestamptz(t, &TimeZone::Fixed(19800)), "2024-01-02 08:34:05+05:30");
+        assert_eq!(
+            format_timestamptz(t1880, &nf),
+            "1879-12-31 20:29:08-03:30:52"
+        );
+        assert_eq!(
+            format_timestamptz(t, &TimeZone::Fixed(19800)),
+            "2024-01-02 08:34:05+05:30"
+        );
     }
 
     #[test]

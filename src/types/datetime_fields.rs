@@ -129,17 +129,29 @@ fn iso_year_week(f: &Fields) -> (i32, i64) {
 
 fn decade(year: i32) -> i64 {
     let y = year as i64;
-    if y >= 0 { y / 10 } else { -((8 - (y - 1)) / 10) }
+    if y >= 0 {
+        y / 10
+    } else {
+        -((8 - (y - 1)) / 10)
+    }
 }
 
 fn century(year: i32) -> i64 {
     let y = year as i64;
-    if y > 0 { (y + 99) / 100 } else { -((99 - (y - 1)) / 100) }
+    if y > 0 {
+        (y + 99) / 100
+    } else {
+        -((99 - (y - 1)) / 100)
+    }
 }
 
 fn millennium(year: i32) -> i64 {
     let y = year as i64;
-    if y > 0 { (y + 999) / 1000 } else { -((999 - (y - 1)) / 1000) }
+    if y > 0 {
+        (y + 999) / 1000
+    } else {
+        -((999 - (y - 1)) / 1000)
+    }
 }
 
 /// The integer-valued fields shared by dates and timestamps.
@@ -219,7 +231,8 @@ pub fn extract(field: &str, v: &Value, ctx: &TypeContext) -> Result<Value> {
 }
 
 fn extract_date(field: &str, u: Unit, d: i32, v: &Value) -> Result<Value> {
-    let supported = matches!(u, Unit::Julian | Unit::Epoch) || date_field(u, &Fields::default()).is_some();
+    let supported =
+        matches!(u, Unit::Julian | Unit::Epoch) || date_field(u, &Fields::default()).is_some();
     if !supported {
         return Err(not_supported(field, v));
     }
@@ -242,15 +255,20 @@ fn extract_timestamp(
     ctx: Option<&TypeContext>,
     v: &Value,
 ) -> Result<Value> {
-    let tz_unit = matches!(u, Unit::Timezone | Unit::TimezoneHour | Unit::TimezoneMinute);
-    if tz_unit && ctx.is_none() {
-        return Err(not_supported(field, v));
-    }
+    // As PostgreSQL, an infinite input is answered before the unit is
+    // checked against the type.
     if ts == TS_NEG_INF || ts == TS_POS_INF {
         return infinite_result(u);
     }
+    let tz_unit = matches!(
+        u,
+        Unit::Timezone | Unit::TimezoneHour | Unit::TimezoneMinute
+    );
+    if tz_unit && ctx.is_none() {
+        return Err(not_supported(field, v));
+    }
     let offset = ctx.map_or(0, |c| offset_at(ts, &c.timezone)) as i64;
-    let f = Fields::from_timestamp(ts + offset * USECS_PER_SEC);
+    let f = Fields::from_timestamp(ts.saturating_add(offset * USECS_PER_SEC));
     let sec_us = f.second as i64 * USECS_PER_SEC + f.micros as i64;
     match u {
         Unit::Microseconds => numeric(sec_us, 0),
@@ -291,7 +309,13 @@ fn trunc_fields(u: Unit, f: &mut Fields) -> bool {
                 -((99 - (year - 1)) / 100) * 100 + 1
             }
         }
-        Decade => year = if year > 0 { year / 10 * 10 } else { -((8 - (year - 1)) / 10) * 10 },
+        Decade => {
+            year = if year > 0 {
+                year / 10 * 10
+            } else {
+                -((8 - (year - 1)) / 10) * 10
+            }
+        }
         _ => {}
     }
     f.year = year;
@@ -346,7 +370,6 @@ pub fn date_trunc(field: &str, v: &Value, ctx: &TypeContext) -> Result<Value> {
         Value::Date(d) => Value::Timestamptz(super::cast::date_to_timestamptz(*d, ctx)?),
         other => other.clone(),
     };
-    let u = unit(field).ok_or_else(|| not_recognized(field, &v))?;
     let (ts, zoned) = match v {
         Value::Timestamp(ts) => (ts, false),
         Value::Timestamptz(ts) => (ts, true),
@@ -358,14 +381,34 @@ pub fn date_trunc(field: &str, v: &Value, ctx: &TypeContext) -> Result<Value> {
             ));
         }
     };
-    let wrap = |t| if zoned { Value::Timestamptz(t) } else { Value::Timestamp(t) };
+    let wrap = |t| {
+        if zoned {
+            Value::Timestamptz(t)
+        } else {
+            Value::Timestamp(t)
+        }
+    };
+    // As PostgreSQL, infinities come back before the unit is looked at.
     if ts == TS_NEG_INF || ts == TS_POS_INF {
         return Ok(wrap(ts));
     }
-    let local = if zoned { utc_to_local(ts, &ctx.timezone) } else { ts };
+    let u = unit(field).ok_or_else(|| not_recognized(field, &v))?;
+    let local = if zoned {
+        utc_to_local(ts, &ctx.timezone)
+    } else {
+        ts
+    };
     let mut f = Fields::from_timestamp(local);
     if !trunc_fields(u, &mut f) {
-        return Err(not_recognized(field, &v));
+        let tz_unit = matches!(
+            u,
+            Unit::Timezone | Unit::TimezoneHour | Unit::TimezoneMinute
+        );
+        return Err(if tz_unit {
+            not_supported(field, &v)
+        } else {
+            not_recognized(field, &v)
+        });
     }
     let truncated = f.timestamp();
     if !zoned {
@@ -380,7 +423,7 @@ pub fn date_trunc(field: &str, v: &Value, ctx: &TypeContext) -> Result<Value> {
     Ok(wrap(if day_or_more {
         local_to_utc(truncated, &ctx.timezone)
     } else {
-        truncated - (local - ts)
+        truncated.saturating_sub(local.saturating_sub(ts))
     }))
 }
 

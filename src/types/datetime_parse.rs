@@ -75,8 +75,15 @@ fn error(bad: Bad, target: Target, input: &str) -> Error {
             }
         }
         Bad::Range => {
-            let what = if target == Target::Date { "date" } else { "timestamp" };
-            sql_err!(SqlState::DATETIME_FIELD_OVERFLOW, "{what} out of range: \"{input}\"")
+            let what = if target == Target::Date {
+                "date"
+            } else {
+                "timestamp"
+            };
+            sql_err!(
+                SqlState::DATETIME_FIELD_OVERFLOW,
+                "{what} out of range: \"{input}\""
+            )
         }
         Bad::Displacement => sql_err!(
             SqlState("22009"),
@@ -196,8 +203,18 @@ fn tokenize(input: &str) -> Option<Vec<Tok>> {
 
 fn month_number(word: &str) -> Option<i32> {
     const MONTHS: [&str; 12] = [
-        "january", "february", "march", "april", "may", "june", "july", "august",
-        "september", "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     let w = word.to_ascii_lowercase();
     if w == "sept" {
@@ -211,7 +228,13 @@ fn month_number(word: &str) -> Option<i32> {
 
 fn is_day_name(word: &str) -> bool {
     const DAYS: [&str; 7] = [
-        "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
     ];
     let w = word.to_ascii_lowercase();
     DAYS.iter()
@@ -270,7 +293,9 @@ impl Decoded {
         };
         let names: Vec<Option<i32>> = parts.iter().map(|p| month_number(p)).collect();
         match names.as_slice() {
-            [None, None, None] if a.len() >= 3 => self.set_ymd(year(a)?, number(b, 2)?, number(c, 2)?),
+            [None, None, None] if a.len() >= 3 => {
+                self.set_ymd(year(a)?, number(b, 2)?, number(c, 2)?)
+            }
             [None, None, None] => self.set_ymd(year(c)?, number(a, 2)?, number(b, 2)?),
             [None, Some(m), None] if a.len() >= 3 => self.set_ymd(year(a)?, *m, number(c, 2)?),
             [None, Some(m), None] => self.set_ymd(year(c)?, *m, number(a, 2)?),
@@ -394,7 +419,13 @@ impl Decoded {
             }
             year = 1 - year;
         } else if y.two_digit && !self.relative {
-            year += if year < 70 { 2000 } else if year < 100 { 1900 } else { 0 };
+            year += if year < 70 {
+                2000
+            } else if year < 100 {
+                1900
+            } else {
+                0
+            };
         } else if year == 0 {
             return Err(Bad::Field(false));
         }
@@ -462,7 +493,8 @@ enum Special {
 
 fn special(s: &str, target: Target, ctx: &TypeContext) -> Option<Special> {
     let now = unix_micros_to_pg(ctx.now_unix_micros);
-    let epoch = -((POSTGRES_EPOCH_JDATE - super::datetime::UNIX_EPOCH_JDATE) as i64) * USECS_PER_DAY;
+    let epoch =
+        -((POSTGRES_EPOCH_JDATE - super::datetime::UNIX_EPOCH_JDATE) as i64) * USECS_PER_DAY;
     let v = match s.to_ascii_lowercase().as_str() {
         "infinity" | "+infinity" => return Some(Special::Infinity),
         "-infinity" => return Some(Special::NegInfinity),

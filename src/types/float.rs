@@ -4,26 +4,55 @@
 //! (every modern driver) the shortest digits that read back exactly, in
 //! fixed notation when the decimal exponent is in `-4..15` (`-4..6` for
 //! real) and `1e+15` style otherwise; with `extra_float_digits <= 0`, C's
-//! `%.*g` with 15 (6) plus `extra_float_digits` significant digits. Rust's
-//! `{:e}` formatting gives exactly the digits both need (shortest round-trip,
-//! or correctly rounded to a precision), so only the layout is done here.
+//! `%.*g` with 15 (6) plus `extra_float_digits` significant digits.
+//!
+//! PostgreSQL's shortest digits come from its copy of Ryu, which differs
+//! from Rust's `{:e}` in two corners: it never picks a decimal lying
+//! exactly halfway between the value and a neighbour (even though such a
+//! string reads back under round-half-even), and among equally short
+//! candidates it takes the nearest, ties to even. [`shortest`] starts
+//! from Rust's length and checks both, using Rust's correctly rounded
+//! `{:.N$e}` (which rounds ties to even) for the candidate.
 //!
 //! Input follows `float8in`/`float4in`: surrounding whitespace, `NaN`,
 //! `Infinity`/`inf` with signs, and out-of-range values (overflow to
 //! infinity or underflow to zero) rejected with 22003.
 
+use super::bignum::BigUint;
 use crate::error::{Result, SqlState};
 use crate::sql_err;
 
+/// Up to 40 significant decimal digits, on the stack (formatting floats
+/// is hot on the wire path).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Digits {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0")
+    }
+}
+
 /// Splits Rust's `{:e}` output (`-1.5e-5`) into sign, digits and exponent.
-fn split_exp(s: &str) -> (bool, String, i32) {
+fn split_exp(s: &str) -> (bool, Digits, i32) {
     let (neg, s) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s),
     };
     let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    (neg, digits, exp.parse().unwrap_or(0))
+    let mut d = Digits {
+        buf: [b'0'; 40],
+        len: 0,
+    };
+    for b in mant.bytes().filter(u8::is_ascii_digit).take(40) {
+        d.buf[d.len] = b;
+        d.len += 1;
+    }
+    (neg, d, exp.parse().unwrap_or(0))
 }
 
 /// Lays out significant `digits` (no leading zeros) whose first digit has
@@ -42,8 +71,13 @@ fn layout(neg: bool, digits: &str, exp: i32, fixed_below: i32) -> String {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let sign = if exp < 0 { '-' } else { '+' };
-        out.push_str(&format!("e{sign}{:02}", exp.unsigned_abs()));
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            out.push('0');
+        }
+        out.push_str(&e.to_string());
     } else if exp < 0 {
         out.push_str("0.");
         for _ in 0..(-exp - 1) {
@@ -85,7 +119,110 @@ pub(crate) fn format_g(v: f64, precision: usize) -> String {
     }
     let p = precision.max(1);
     let (neg, digits, exp) = split_exp(&format!("{:.*e}", p - 1, v));
-    layout(neg, &digits, exp, p as i32)
+    layout(neg, digits.as_str(), exp, p as i32)
+}
+
+/// The shortest digits PostgreSQL prints for a finite value: `shortest`
+/// is Rust's shortest form, `rounded(p)` the value correctly rounded to p
+/// significant digits, `reads_back` whether a string parses to the value
+/// and `halfway` whether (digits, exp) lies exactly between the value and
+/// a neighbour.
+fn shortest(
+    shortest: String,
+    rounded: impl Fn(usize) -> String,
+    reads_back: impl Fn(&str) -> bool,
+    halfway: impl Fn(&str, i32) -> bool,
+    max_digits: usize,
+) -> (bool, Digits, i32) {
+    let (_, digits, exp) = split_exp(&shortest);
+    let mut p = digits.len.max(1);
+    loop {
+        let s = rounded(p);
+        let (neg, d, e) = split_exp(&s);
+        let ok = (d == digits && e == exp) || reads_back(&s);
+        if (ok && !halfway(d.as_str(), e)) || p >= max_digits {
+            return (neg, d, e);
+        }
+        p += 1;
+    }
+}
+
+/// True when the decimal `digits` x 10^(exp + 1 - len) equals a midpoint
+/// between `v` and a neighbouring double. Only values of at least 2^52
+/// can have such a midpoint within 17 digits (a smaller one has a
+/// fraction of 2 or more binary places, hence 18+ decimal digits).
+fn halfway_f64(v: f64, digits: &str, exp: i32) -> bool {
+    let a = v.abs();
+    if a < 4_503_599_627_370_496.0 || !a.is_finite() {
+        return false;
+    }
+    let bits = a.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as u32 - 1075; // a >= 2^52, so e >= 0
+    let m = (bits & ((1 << 52) - 1)) | (1 << 52);
+    // 2 * c, where c = D x 10^k.
+    let Ok(d) = digits.parse::<u128>() else {
+        return false;
+    };
+    let k = exp - (digits.len() as i32 - 1);
+    let mut two_c = BigUint::from_u128(d * 2);
+    match k {
+        k if k >= 0 => two_c.mul_pow10(k as u32),
+        -1 if d % 5 == 0 => two_c = BigUint::from_u128(d / 5),
+        _ => return false,
+    }
+    // 2 * midpoint: (2m ± 1) x 2^e; below a power of two the lower
+    // neighbour is closer: (4m - 1) x 2^(e - 1).
+    let scaled = |n: u128, shift: u32| {
+        let mut b = BigUint::from_u128(n);
+        b.mul_pow2(shift);
+        b
+    };
+    let m = m as u128;
+    let lower = if m == 1 << 52 && e >= 1 {
+        scaled(4 * m - 1, e - 1)
+    } else {
+        scaled(2 * m - 1, e)
+    };
+    two_c == scaled(2 * m + 1, e) || two_c == lower
+}
+
+/// [`halfway_f64`] for a real: float midpoints are exact doubles.
+fn halfway_f32(v: f32, digits: &str, exp: i32) -> bool {
+    let a = v.abs();
+    let Ok(c) = format!("{digits}e{}", exp - (digits.len() as i32 - 1)).parse::<f64>() else {
+        return false;
+    };
+    let up = f32::from_bits(a.to_bits() + 1);
+    let hi = up.is_finite() && c == (a as f64 + up as f64) / 2.0;
+    let lo = a > 0.0 && c == (a as f64 + f32::from_bits(a.to_bits() - 1) as f64) / 2.0;
+    hi || lo
+}
+
+/// Whether Rust's shortest digits might not be PostgreSQL's, for a finite
+/// float given as (fraction bits, biased exponent, fraction width).
+///
+/// Both corners need a short exact decimal: a tie between two shortest
+/// candidates needs the value itself, a halfway candidate needs a midpoint
+/// (whose lowest bit is at most one place below the value's). A number
+/// `N / 2^F` (N odd) has exactly `F + floor(log10 |x|) + 1` significant
+/// decimal digits; when even a lower bound of that exceeds 18 (float8) or
+/// 10 (float4) digits for the value's lowest bit minus one, neither corner
+/// can occur. This keeps typical values (0.1, 123.456) on the fast path.
+fn needs_exact_check(fraction: u64, biased: u64, width: u32) -> bool {
+    let (bias, limit) = if width == 52 { (1023, 18) } else { (127, 10) };
+    let (m, e) = if biased == 0 {
+        (fraction, 1 - bias - width as i32)
+    } else {
+        (fraction | (1 << width), biased as i32 - bias - width as i32)
+    };
+    if m == 0 {
+        return false;
+    }
+    // Fraction bits of the midpoint one place below the lowest set bit.
+    let f = (1 - e - m.trailing_zeros() as i32).max(0);
+    let lead = e + 63 - m.leading_zeros() as i32; // floor(log2 |x|)
+    let log10_floor = (lead as f64 * std::f64::consts::LOG10_2).floor() as i32 - 1;
+    f + log10_floor < limit
 }
 
 /// `float8out` under the given `extra_float_digits`.
@@ -94,8 +231,20 @@ pub fn format_f64(v: f64, extra_float_digits: i32) -> String {
         return s.to_string();
     }
     if extra_float_digits > 0 {
-        let (neg, digits, exp) = split_exp(&format!("{v:e}"));
-        layout(neg, &digits, exp, 15)
+        let bits = v.to_bits();
+        let (neg, digits, exp) =
+            if !needs_exact_check(bits & ((1 << 52) - 1), (bits >> 52) & 0x7ff, 52) {
+                split_exp(&format!("{v:e}"))
+            } else {
+                shortest(
+                    format!("{v:e}"),
+                    |p| format!("{:.*e}", p - 1, v),
+                    |s| s.parse::<f64>() == Ok(v),
+                    |d, e| halfway_f64(v, d, e),
+                    17,
+                )
+            };
+        layout(neg, digits.as_str(), exp, 15)
     } else {
         format_g(v, (15 + extra_float_digits).max(1) as usize)
     }
@@ -107,8 +256,20 @@ pub fn format_f32(v: f32, extra_float_digits: i32) -> String {
         return s.to_string();
     }
     if extra_float_digits > 0 {
-        let (neg, digits, exp) = split_exp(&format!("{v:e}"));
-        layout(neg, &digits, exp, 6)
+        let bits = v.to_bits() as u64;
+        let (neg, digits, exp) =
+            if !needs_exact_check(bits & ((1 << 23) - 1), (bits >> 23) & 0xff, 23) {
+                split_exp(&format!("{v:e}"))
+            } else {
+                shortest(
+                    format!("{v:e}"),
+                    |p| format!("{:.*e}", p - 1, v),
+                    |s| s.parse::<f32>() == Ok(v),
+                    |d, e| halfway_f32(v, d, e),
+                    9,
+                )
+            };
+        layout(neg, digits.as_str(), exp, 6)
     } else {
         format_g(v as f64, (6 + extra_float_digits).max(1) as usize)
     }
@@ -242,6 +403,9 @@ mod tests {
             (1.7976931348623157e308, "1.7976931348623157e+308"),
             (-2.5, "-2.5"),
             (100.0, "100"),
+            // Rust's shortest form is 16 digits here, exactly halfway to
+            // the next double; PostgreSQL prints 17.
+            (-2.519371267525283e16, "-2.5193712675252832e+16"),
         ];
         for (v, want) in cases {
             assert_eq!(format_f64(*v, 1), *want, "{v:e}");
@@ -257,6 +421,10 @@ mod tests {
             (0.1, "0.1"),
             (3.4e38, "3.4e+38"),
             (1e-45, "1e-45"),
+            // Two 8-digit candidates equally near: ties to even.
+            (3_455_361.0 / 8.0, "431920.12"),
+            // 8.057922e+07 is exactly halfway to the next real.
+            (80579216.0, "8.0579216e+07"),
         ];
         for (v, want) in cases {
             assert_eq!(format_f32(*v, 1), *want, "{v:e}");

@@ -95,7 +95,10 @@ impl Lexer<'_> {
         let alnum = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
         let numeric = first == b'-' || first.is_ascii_digit();
         if !numeric && !alnum(first) {
-            return Err(detail(format!("Token \"{}\" is invalid.", self.token_text())));
+            return Err(detail(format!(
+                "Token \"{}\" is invalid.",
+                self.token_text()
+            )));
         }
         while let Some(&b) = self.s.get(self.i) {
             let more = alnum(b) || (numeric && matches!(b, b'.' | b'+' | b'-'));
@@ -108,21 +111,29 @@ impl Lexer<'_> {
         if matches!(word, b"true" | b"false" | b"null") || (numeric && valid_number(word)) {
             Ok(Tok::Scalar)
         } else {
-            Err(detail(format!("Token \"{}\" is invalid.", self.token_text())))
+            Err(detail(format!(
+                "Token \"{}\" is invalid.",
+                self.token_text()
+            )))
         }
     }
 
     fn string(&mut self) -> Result<Tok> {
         loop {
             let Some(&c) = self.s.get(self.i) else {
-                return Err(detail(format!("Token \"{}\" is invalid.", self.token_text())));
+                return Err(detail(format!(
+                    "Token \"{}\" is invalid.",
+                    self.token_text()
+                )));
             };
             self.i += 1;
             match c {
                 b'"' => return Ok(Tok::String),
                 b'\\' => self.escape()?,
                 c if c < 0x20 => {
-                    return Err(detail(format!("Character with value 0x{c:02x} must be escaped.")));
+                    return Err(detail(format!(
+                        "Character with value 0x{c:02x} must be escaped."
+                    )));
                 }
                 _ => {}
             }
@@ -156,8 +167,11 @@ impl Lexer<'_> {
 
 /// 22P02 `invalid input syntax for type json` with a DETAIL.
 fn detail(d: String) -> Error {
-    Error::sql(SqlState::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type json")
-        .with_detail(d)
+    Error::sql(
+        SqlState::INVALID_TEXT_REPRESENTATION,
+        "invalid input syntax for type json",
+    )
+    .with_detail(d)
 }
 
 /// An open container.
@@ -283,13 +297,22 @@ mod tests {
         assert_eq!(detail_of("[1,"), "The input string ended unexpectedly.");
         assert_eq!(detail_of("01"), "Token \"01\" is invalid.");
         assert_eq!(detail_of(""), "The input string ended unexpectedly.");
-        assert_eq!(detail_of("[1 2]"), "Expected \",\" or \"]\", but found \"2\".");
+        assert_eq!(
+            detail_of("[1 2]"),
+            "Expected \",\" or \"]\", but found \"2\"."
+        );
         assert_eq!(detail_of("{\"a\" 1}"), "Expected \":\", but found \"1\".");
         assert_eq!(detail_of("1 2"), "Expected end of input, but found \"2\".");
         assert_eq!(detail_of("[,]"), "Expected JSON value, but found \",\".");
         assert_eq!(detail_of("[1,]"), "Expected JSON value, but found \"]\".");
-        assert_eq!(detail_of("{\"a\":}"), "Expected JSON value, but found \"}\".");
-        assert_eq!(detail_of("{\"a\":1 \"b\"}"), "Expected \",\" or \"}\", but found \"\"b\"\".");
+        assert_eq!(
+            detail_of("{\"a\":}"),
+            "Expected JSON value, but found \"}\"."
+        );
+        assert_eq!(
+            detail_of("{\"a\":1 \"b\"}"),
+            "Expected \",\" or \"}\", but found \"\"b\"\"."
+        );
         assert_eq!(detail_of("{\"a\""), "The input string ended unexpectedly.");
         assert_eq!(detail_of("tru"), "Token \"tru\" is invalid.");
         assert_eq!(detail_of("-"), "Token \"-\" is invalid.");
@@ -299,10 +322,16 @@ mod tests {
         assert_eq!(detail_of("-01"), "Token \"-01\" is invalid.");
         assert_eq!(detail_of("\"abc"), "Token \"\"abc\" is invalid.");
         assert_eq!(detail_of("]"), "Expected JSON value, but found \"]\".");
-        assert_eq!(detail_of("{,}"), "Expected string or \"}\", but found \",\".");
+        assert_eq!(
+            detail_of("{,}"),
+            "Expected string or \"}\", but found \",\"."
+        );
         assert_eq!(detail_of("{\"a\":1,}"), "Expected string, but found \"}\".");
         assert_eq!(detail_of("\"\\x\""), "Escape sequence \"\\x\" is invalid.");
-        assert_eq!(detail_of("\"a\nb\""), "Character with value 0x0a must be escaped.");
+        assert_eq!(
+            detail_of("\"a\nb\""),
+            "Character with value 0x0a must be escaped."
+        );
         assert_eq!(detail_of(":"), "Expected JSON value, but found \":\".");
         assert_eq!(
             detail_of("\"\\u12\""),

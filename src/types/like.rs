@@ -117,7 +117,10 @@ mod tests {
         assert!(t("abc", "a\\bc"), "escaped ordinary char is literal");
         let e = like("abc", "ab\\", None, false).unwrap_err();
         assert_eq!(e.sqlstate(), SqlState::INVALID_ESCAPE_SEQUENCE);
-        assert_eq!(e.message(), "LIKE pattern must not end with escape character");
+        assert_eq!(
+            e.message(),
+            "LIKE pattern must not end with escape character"
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@
 //!   (with `tzif`): dates, timestamps and time zones.
 
 mod arith;
-pub mod binary;
 mod bignum;
+pub mod binary;
 pub mod cast;
 pub mod datatype;
 pub mod datetime;
@@ -32,6 +32,8 @@ pub mod numeric;
 mod numeric_binary;
 mod numeric_ops;
 pub mod ops;
+#[cfg(test)]
+mod test_cases;
 pub mod text;
 pub mod timezone;
 mod tzif;

@@ -152,10 +152,11 @@ impl Decimal {
 
     /// [`Decimal::fit`] for a magnitude that may exceed `u128`.
     pub(crate) fn fit_big(negative: bool, mag: &BigUint, scale: u32) -> Result<Decimal> {
-        if let Some(m) = mag.to_u128() {
-            if u128_digits(m) <= MAX_DIGITS && scale <= MAX_SCALE as u32 {
-                return Decimal::fit(negative, m, scale);
-            }
+        if let Some(m) = mag.to_u128()
+            && u128_digits(m) <= MAX_DIGITS
+            && scale <= MAX_SCALE as u32
+        {
+            return Decimal::fit(negative, m, scale);
         }
         let digits = mag.decimal_digits();
         let mut cut = digits
@@ -242,13 +243,13 @@ impl Decimal {
         // division rounds correctly.
         const EXACT: u128 = 1 << 53;
         const P10: [f64; 23] = [
-            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
-            1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
         ];
-        if self.mantissa.unsigned_abs() < EXACT {
-            if let Some(p) = P10.get(self.scale as usize) {
-                return self.mantissa as f64 / p;
-            }
+        if self.mantissa.unsigned_abs() < EXACT
+            && let Some(p) = P10.get(self.scale as usize)
+        {
+            return self.mantissa as f64 / p;
         }
         self.to_string().parse().unwrap_or(0.0)
     }
@@ -284,7 +285,9 @@ impl Decimal {
     /// `precision - scale` integer digits remain (22003 `numeric field
     /// overflow` with PostgreSQL's DETAIL otherwise).
     pub fn apply_typmod(&self, precision: u16, scale: u16) -> Result<Decimal> {
-        let r = self.round_to_scale(scale).map_err(|_| field_overflow(precision, scale))?;
+        let r = self
+            .round_to_scale(scale)
+            .map_err(|_| field_overflow(precision, scale))?;
         let max_int_digits = precision.saturating_sub(scale) as u32;
         let int_part = POW10
             .get(scale as usize)
@@ -348,7 +351,14 @@ impl Decimal {
         if scale > MAX_SCALE as i32 {
             return Err(overflow());
         }
-        Decimal::new(if sign < 0 { -(mag as i128) } else { mag as i128 }, scale as u16)
+        Decimal::new(
+            if sign < 0 {
+                -(mag as i128)
+            } else {
+                mag as i128
+            },
+            scale as u16,
+        )
     }
 }
 
@@ -472,7 +482,11 @@ impl Decimal {
             let digit = sig.get(i).map_or(0, |b| (b - b'0') as u128);
             mag = mag * 10 + digit;
         }
-        let next = if count >= 0 { sig.get(count as usize) } else { None };
+        let next = if count >= 0 {
+            sig.get(count as usize)
+        } else {
+            None
+        };
         if next.is_some_and(|b| *b >= b'5') {
             mag += 1;
         }
@@ -507,6 +521,7 @@ impl Ord for Decimal {
     fn cmp(&self, other: &Self) -> Ordering {
         let sign = |m: i128| m.signum();
         match sign(self.mantissa).cmp(&sign(other.mantissa)) {
+            Ordering::Equal if self.mantissa == 0 => return Ordering::Equal,
             Ordering::Equal => {}
             o => return o,
         }
@@ -571,7 +586,10 @@ mod tests {
             ("-1.5e-3", "-0.0015"),
             ("00012.3400", "12.3400"),
             ("+7", "7"),
-            ("1e-50", "0.00000000000000000000000000000000000000000000000001"),
+            (
+                "1e-50",
+                "0.00000000000000000000000000000000000000000000000001",
+            ),
             (
                 "12345678901234567890123456789012345678",
                 "12345678901234567890123456789012345678",
@@ -597,7 +615,11 @@ mod tests {
     fn bad_input_is_22p02() {
         for bad in ["", "abc", "1.2.3", "1e", "--1", ". ", "1 2", "e5"] {
             let e = bad.parse::<Decimal>().unwrap_err();
-            assert_eq!(e.sqlstate(), SqlState::INVALID_TEXT_REPRESENTATION, "{bad:?}");
+            assert_eq!(
+                e.sqlstate(),
+                SqlState::INVALID_TEXT_REPRESENTATION,
+                "{bad:?}"
+            );
         }
         assert_eq!(
             "abc".parse::<Decimal>().unwrap_err().message(),
@@ -609,6 +631,8 @@ mod tests {
     fn equality_ignores_scale() {
         assert_eq!(d("1.0"), d("1.00"));
         assert_eq!(d("0"), d("-0.000"));
+        assert_eq!(d("0"), Decimal::new(0, 900).unwrap());
+        assert!(Decimal::new(1, 900).unwrap() > d("0"));
         assert!(d("1.01") > d("1.009"));
         assert!(d("-1.01") < d("-1.009"));
         assert!(d("1e-40") > d("0"));
@@ -634,7 +658,9 @@ mod tests {
         assert_eq!(e.message(), "numeric field overflow");
         assert_eq!(
             e.as_sql().unwrap().detail.as_deref(),
-            Some("A field with precision 5, scale 2 must round to an absolute value less than 10^3.")
+            Some(
+                "A field with precision 5, scale 2 must round to an absolute value less than 10^3."
+            )
         );
         let e = d("1").apply_typmod(3, 3).unwrap_err();
         assert_eq!(
@@ -642,7 +668,10 @@ mod tests {
             Some("A field with precision 3, scale 3 must round to an absolute value less than 1.")
         );
         assert!(d("999.995").apply_typmod(5, 2).is_err());
-        assert_eq!(d("999.994").apply_typmod(5, 2).unwrap().to_string(), "999.99");
+        assert_eq!(
+            d("999.994").apply_typmod(5, 2).unwrap().to_string(),
+            "999.99"
+        );
         assert_eq!(d("3.5").to_i64_round(), Some(4));
         assert_eq!(d("-3.5").to_i64_round(), Some(-4));
     }
@@ -658,7 +687,10 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(Decimal::try_from_f64(v).unwrap().to_string(), want);
         }
-        assert_eq!(Decimal::try_from_f32(123456789.123).unwrap().to_string(), "123457000");
+        assert_eq!(
+            Decimal::try_from_f32(123456789.123).unwrap().to_string(),
+            "123457000"
+        );
         assert_eq!(Decimal::try_from_f32(0.1).unwrap().to_string(), "0.1");
         assert!(Decimal::try_from_f64(f64::NAN).is_err());
         assert_eq!(d("0.1").to_f64(), 0.1);
@@ -666,10 +698,22 @@ mod tests {
 
     #[test]
     fn sign_exp_digits_round_trip() {
-        for s in ["0", "1", "-1.50", "123.456", "0.000123", "1e30", "-98765432109876543210.5"] {
+        for s in [
+            "0",
+            "1",
+            "-1.50",
+            "123.456",
+            "0.000123",
+            "1e30",
+            "-98765432109876543210.5",
+        ] {
             let v = d(s);
             let (sign, exp, digits) = v.sign_exp_digits();
-            assert_eq!(Decimal::from_sign_exp_digits(sign, exp, &digits).unwrap(), v, "{s}");
+            assert_eq!(
+                Decimal::from_sign_exp_digits(sign, exp, &digits).unwrap(),
+                v,
+                "{s}"
+            );
         }
         assert_eq!(d("123.456").sign_exp_digits(), (1, 2, "123456".to_string()));
         assert_eq!(d("0.00120").sign_exp_digits(), (1, -3, "12".to_string()));

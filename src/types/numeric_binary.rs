@@ -63,7 +63,11 @@ impl Decimal {
     /// Appends PostgreSQL's binary NUMERIC representation.
     pub fn to_pg_binary(&self, out: &mut Vec<u8>) {
         let (digits, weight) = nbase_digits(self);
-        let sign = if self.is_negative() { NUMERIC_NEG } else { NUMERIC_POS };
+        let sign = if self.is_negative() {
+            NUMERIC_NEG
+        } else {
+            NUMERIC_POS
+        };
         out.extend_from_slice(&(digits.len() as i16).to_be_bytes());
         out.extend_from_slice(&weight.to_be_bytes());
         out.extend_from_slice(&sign.to_be_bytes());
@@ -180,8 +184,17 @@ mod tests {
     #[test]
     fn round_trip() {
         for s in [
-            "0", "0.000", "1", "-1", "12345.678", "-0.0001", "0.00001", "100.50",
-            "99999999999999999999999999999999999999", "1e-50", "123456789.123456789",
+            "0",
+            "0.000",
+            "1",
+            "-1",
+            "12345.678",
+            "-0.0001",
+            "0.00001",
+            "100.50",
+            "99999999999999999999999999999999999999",
+            "1e-50",
+            "123456789.123456789",
         ] {
             let d: Decimal = s.parse().unwrap();
             let back = Decimal::from_pg_binary(&bin(s)).unwrap();

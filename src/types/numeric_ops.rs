@@ -142,7 +142,10 @@ impl Decimal {
     pub fn checked_mul(&self, other: &Decimal) -> Result<Decimal> {
         let s = self.scale() as u32 + other.scale() as u32;
         let neg = self.is_negative() != other.is_negative();
-        let (a, b) = (self.mantissa().unsigned_abs(), other.mantissa().unsigned_abs());
+        let (a, b) = (
+            self.mantissa().unsigned_abs(),
+            other.mantissa().unsigned_abs(),
+        );
         match a.checked_mul(b) {
             Some(p) => Decimal::fit(neg && p != 0, p, s),
             None => {
@@ -214,11 +217,9 @@ impl Decimal {
                 "a negative number raised to a non-integer power yields a complex result",
             ));
         }
-        if integral {
-            if let Some(n) = exp.to_i64_round().filter(|n| i32::try_from(*n).is_ok()) {
-                let rscale = (MIN_SIG_DIGITS as u32).max(self.scale() as u32);
-                return self.pow_int(n, rscale.min(MAX_SCALE as u32));
-            }
+        if integral && let Some(n) = exp.to_i64_round().filter(|n| i32::try_from(*n).is_ok()) {
+            let rscale = (MIN_SIG_DIGITS as u32).max(self.scale() as u32);
+            return self.pow_int(n, rscale.min(MAX_SCALE as u32));
         }
         if self.is_zero() {
             return Decimal::new(0, MIN_SIG_DIGITS as u16);
@@ -249,9 +250,9 @@ impl Decimal {
         }
         let exact_scale = self.scale() as i64 * n.abs();
         if base_digits * n.abs() > 3000 || exact_scale > 3000 {
-            return self.pow_float(&Decimal::from_i64(n)).and_then(|d| {
-                d.round_to_scale(rscale as u16).or(Ok(d))
-            });
+            return self
+                .pow_float(&Decimal::from_i64(n))
+                .and_then(|d| d.round_to_scale(rscale as u16).or(Ok(d)));
         }
         let mut mag = BigUint::from_u128(1);
         let base = BigUint::from_u128(self.mantissa().unsigned_abs());
@@ -280,7 +281,7 @@ impl Decimal {
     /// the integer square root with one extra digit decides the rounding.
     fn sqrt_exact(&self) -> Result<Decimal> {
         let weight = 0.5 * self.to_f64().ln() * std::f64::consts::LOG10_E;
-        let rscale = (MIN_SIG_DIGITS - weight as i32)
+        let rscale = (MIN_SIG_DIGITS - weight.clamp(-1e6, 1e6) as i32)
             .max(self.scale() as i32)
             .clamp(0, MAX_SCALE as i32) as u32;
         // floor(sqrt(m / 10^s) * 10^(rscale + 1)) = isqrt(m * 10^(2 rscale + 2 - s))
@@ -297,7 +298,7 @@ impl Decimal {
         if weight >= MAX_DIGITS as f64 {
             return Err(overflow());
         }
-        let rscale = (MIN_SIG_DIGITS - weight as i32)
+        let rscale = (MIN_SIG_DIGITS - weight.clamp(-1e6, 1e6) as i32)
             .max(self.scale() as i32)
             .max(exp.scale() as i32)
             .clamp(0, MAX_SCALE as i32) as u16;
@@ -350,7 +351,12 @@ mod tests {
             ("1.1", "^", "10", "2.5937424601000000"),
             ("3", "^", "-1", "0.3333333333333333"),
             ("0.5", "^", "3", "0.1250000000000000"),
-            ("1e-30", "*", "1e-30", "0.000000000000000000000000000000000000000000000000000000000001"),
+            (
+                "1e-30",
+                "*",
+                "1e-30",
+                "0.000000000000000000000000000000000000000000000000000000000001",
+            ),
             ("43200000000", "/", "86400000000", "0.50000000000000000000"),
         ];
         for (a, op, b, want) in cases {
@@ -372,7 +378,10 @@ mod tests {
     #[test]
     fn errors_match_postgres() {
         let e = d("1.5").checked_div(&d("0")).unwrap_err();
-        assert_eq!((e.sqlstate(), e.message().as_str()), (SqlState::DIVISION_BY_ZERO, "division by zero"));
+        assert_eq!(
+            (e.sqlstate(), e.message().as_str()),
+            (SqlState::DIVISION_BY_ZERO, "division by zero")
+        );
         assert!(d("1").checked_rem(&d("0.0")).is_err());
         let e = d("0").checked_pow(&d("-1")).unwrap_err();
         assert_eq!(e.sqlstate().code(), "2201F");
@@ -400,10 +409,14 @@ mod tests {
         let s = d("1e-30").checked_sub(&d("1e-30")).unwrap();
         assert!(s.is_zero());
         // Remainder with a huge scale gap.
-        let r = d("12345678901234567890123456789").checked_rem(&d("0.0000000007")).unwrap();
+        let r = d("12345678901234567890123456789")
+            .checked_rem(&d("0.0000000007"))
+            .unwrap();
         assert!(r < d("0.0000000007") && !r.is_negative());
         // A quotient that would need more than 38 digits gives up scale.
-        let q = d("12345678.123456789012345678901234567890").checked_div(&d("0.001")).unwrap();
+        let q = d("12345678.123456789012345678901234567890")
+            .checked_div(&d("0.001"))
+            .unwrap();
         assert_eq!(q.to_string(), "12345678123.456789012345678901234567890");
     }
 }

@@ -25,8 +25,7 @@ pub use super::arith::{ArithOp, arith, arith_result_type};
 pub use super::like::like;
 
 /// PostgreSQL's HINT for a missing binary operator.
-pub(crate) const OPERATOR_HINT: &str =
-    "No operator matches the given name and argument types. You might need to add explicit type casts.";
+pub(crate) const OPERATOR_HINT: &str = "No operator matches the given name and argument types. You might need to add explicit type casts.";
 
 /// Comparison categories; values of different categories never compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,10 +95,11 @@ fn cmp_numbers(a: &Value, b: &Value) -> Ordering {
         return x.cmp(&y);
     }
     let float = |v: &Value| matches!(v, Value::Float4(_) | Value::Float8(_));
-    if !float(a) && !float(b) {
-        if let (Some(x), Some(y)) = (as_decimal(a), as_decimal(b)) {
-            return x.cmp(&y);
-        }
+    if !float(a)
+        && !float(b)
+        && let (Some(x), Some(y)) = (as_decimal(a), as_decimal(b))
+    {
+        return x.cmp(&y);
     }
     float_cmp(as_f64(a), as_f64(b))
 }

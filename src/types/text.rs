@@ -40,7 +40,9 @@ pub(crate) fn to_text(v: &Value, ctx: &TypeContext) -> String {
 /// `boolin`: t/true/yes/on/1 and f/false/no/off/0, any case, unambiguous
 /// prefixes allowed, surrounding whitespace ignored.
 pub fn parse_bool(input: &str) -> Result<bool> {
-    let s = input.trim_matches(|c: char| c.is_ascii_whitespace()).to_ascii_lowercase();
+    let s = input
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .to_ascii_lowercase();
     let prefix_of = |word: &str, min: usize| s.len() >= min && word.starts_with(s.as_str());
     let v = match s.as_bytes().first() {
         Some(b't') if prefix_of("true", 1) => Some(true),

@@ -18,7 +18,8 @@
 
 use std::sync::Arc;
 
-use super::tzif::{self, Zone};
+use super::tzif;
+pub use super::tzif::Zone;
 use crate::error::{Result, SqlState};
 use crate::sql_err;
 
@@ -125,6 +126,10 @@ pub(crate) fn parse_offset_within(s: &str, max: i32) -> Option<i32> {
         b'-' => (true, &s[1..]),
         _ => return None,
     };
+    // Only ASCII from here on, so the byte slicing below is safe.
+    if !body.bytes().all(|b| b.is_ascii_digit() || b == b':') {
+        return None;
+    }
     let parts: Vec<&str> = if body.contains(':') {
         body.split(':').collect()
     } else {
@@ -219,7 +224,10 @@ mod tests {
         assert_eq!(TimeZone::parse("-08").unwrap(), TimeZone::Fixed(-28800));
         assert_eq!(TimeZone::parse("Etc/UTC").unwrap().name(), "Etc/UTC");
         assert_eq!(TimeZone::parse("GMT").unwrap().name(), "GMT");
-        assert_eq!(TimeZone::parse("europe/paris").unwrap().name(), "Europe/Paris");
+        assert_eq!(
+            TimeZone::parse("europe/paris").unwrap().name(),
+            "Europe/Paris"
+        );
         let posix = TimeZone::parse("UTC+3").unwrap();
         assert_eq!(posix.name(), "UTC+3");
         assert_eq!(posix.offset_at_utc(0), -3 * 3600);
@@ -246,11 +254,23 @@ mod tests {
         let overlap = unix(2024, 10, 27, 2, 30);
         assert_eq!(paris.local_to_utc(overlap), unix(2024, 10, 27, 1, 30));
         let ny = TimeZone::parse("America/New_York").unwrap();
-        assert_eq!(ny.local_to_utc(unix(2024, 11, 3, 1, 30)), unix(2024, 11, 3, 6, 30));
-        assert_eq!(ny.local_to_utc(unix(2024, 3, 10, 2, 30)), unix(2024, 3, 10, 7, 30));
+        assert_eq!(
+            ny.local_to_utc(unix(2024, 11, 3, 1, 30)),
+            unix(2024, 11, 3, 6, 30)
+        );
+        assert_eq!(
+            ny.local_to_utc(unix(2024, 3, 10, 2, 30)),
+            unix(2024, 3, 10, 7, 30)
+        );
         // Beyond the file's table the footer rule applies: 2050 gap.
-        assert_eq!(paris.local_to_utc(unix(2050, 3, 27, 2, 30)), unix(2050, 3, 27, 1, 30));
-        assert_eq!(paris.local_to_utc(unix(2050, 7, 1, 12, 0)), unix(2050, 7, 1, 10, 0));
+        assert_eq!(
+            paris.local_to_utc(unix(2050, 3, 27, 2, 30)),
+            unix(2050, 3, 27, 1, 30)
+        );
+        assert_eq!(
+            paris.local_to_utc(unix(2050, 7, 1, 12, 0)),
+            unix(2050, 7, 1, 10, 0)
+        );
     }
 
     #[test]
@@ -262,5 +282,7 @@ mod tests {
         assert_eq!(parse_iso_offset("+5"), Some(18000));
         assert_eq!(parse_iso_offset("-08:00:00"), Some(-28800));
         assert_eq!(parse_iso_offset("+053"), None);
+        assert_eq!(parse_iso_offset("+aé1"), None);
+        assert!(TimeZone::parse("+aé1").is_err());
     }
 }

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::datetime::{date2j, j2date, UNIX_EPOCH_JDATE};
+use super::datetime::{UNIX_EPOCH_JDATE, date2j, j2date};
 
 /// Where the system keeps the tz database.
 const ZONEINFO: &str = "/usr/share/zoneinfo";
@@ -112,10 +112,10 @@ impl Zone {
     /// Offset east of UTC (seconds) in effect at a UTC instant.
     pub fn offset_at(&self, t: i64) -> i32 {
         let n = self.times.partition_point(|&x| x <= t);
-        if n == self.times.len() {
-            if let Some(rule) = &self.rule {
-                return rule.offset_at(t);
-            }
+        if n == self.times.len()
+            && let Some(rule) = &self.rule
+        {
+            return rule.offset_at(t);
         }
         if n == 0 {
             return self.type_before_first().offset;
@@ -240,7 +240,10 @@ impl Posix<'_> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) && self.i - start < 6 {
             self.i += 1;
         }
-        let v: i64 = std::str::from_utf8(&self.s[start..self.i]).ok()?.parse().ok()?;
+        let v: i64 = std::str::from_utf8(&self.s[start..self.i])
+            .ok()?
+            .parse()
+            .ok()?;
         (v <= max).then_some(v)
     }
 
@@ -299,7 +302,10 @@ impl Posix<'_> {
 
 /// Parses a POSIX TZ string; offsets are converted to seconds *east*.
 pub(crate) fn parse_posix(s: &str) -> Option<PosixRule> {
-    let mut p = Posix { s: s.as_bytes(), i: 0 };
+    let mut p = Posix {
+        s: s.as_bytes(),
+        i: 0,
+    };
     p.name()?;
     let std_offset = -p.hms(24)? as i32;
     if p.peek().is_none() {
@@ -347,7 +353,8 @@ impl<'a> Reader<'a> {
     }
 
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        self.take(4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     fn i64(&mut self) -> Option<i64> {
@@ -391,14 +398,22 @@ pub(crate) fn parse_tzif(name: &str, bytes: &[u8]) -> Option<Zone> {
     } else {
         4
     };
-    let (_, c) = if time_size == 8 { header(&mut r)? } else { (version, c) };
+    let (_, c) = if time_size == 8 {
+        header(&mut r)?
+    } else {
+        (version, c)
+    };
     let [isut, isstd, leap, time, typ, chr] = c;
     if leap != 0 {
         return None;
     }
     let mut times = Vec::with_capacity(time);
     for _ in 0..time {
-        let t = if time_size == 8 { r.i64()? } else { r.u32()? as i32 as i64 };
+        let t = if time_size == 8 {
+            r.i64()?
+        } else {
+            r.u32()? as i32 as i64
+        };
         if times.last().is_some_and(|&prev| t <= prev) {
             return None;
         }
@@ -419,7 +434,11 @@ pub(crate) fn parse_tzif(name: &str, bytes: &[u8]) -> Option<Zone> {
         types.push(LocalType { offset, is_dst });
     }
     r.take(chr + isstd + isut)?;
-    let rule = if time_size == 8 { footer(&mut r)? } else { None };
+    let rule = if time_size == 8 {
+        footer(&mut r)?
+    } else {
+        None
+    };
     Some(Zone {
         name: name.to_string(),
         times,
@@ -527,7 +546,14 @@ mod tests {
         assert_eq!(parse_posix("UTC+3").unwrap().std_offset, -3 * 3600);
         assert_eq!(parse_posix("<+0530>-05:30").unwrap().std_offset, 19800);
         assert!(parse_posix("EST5EDT").unwrap().dst.is_some());
-        for bad in ["", "U+3", "UTC", "CET-1CEST,M13.5.0,M10.5.0", "UTC+3x", "<>+1"] {
+        for bad in [
+            "",
+            "U+3",
+            "UTC",
+            "CET-1CEST,M13.5.0,M10.5.0",
+            "UTC+3x",
+            "<>+1",
+        ] {
             assert!(parse_posix(bad).is_none(), "{bad}");
         }
     }

@@ -121,12 +121,12 @@ impl Eq for Value {}
 /// the ends; a date and the timestamp of its midnight meet.
 pub(crate) fn datetime_key(v: &Value) -> i128 {
     match v {
-        Value::Date(DATE_NEG_INF) | Value::Timestamp(TS_NEG_INF) | Value::Timestamptz(TS_NEG_INF) => {
-            i128::MIN
-        }
-        Value::Date(DATE_POS_INF) | Value::Timestamp(TS_POS_INF) | Value::Timestamptz(TS_POS_INF) => {
-            i128::MAX
-        }
+        Value::Date(DATE_NEG_INF)
+        | Value::Timestamp(TS_NEG_INF)
+        | Value::Timestamptz(TS_NEG_INF) => i128::MIN,
+        Value::Date(DATE_POS_INF)
+        | Value::Timestamp(TS_POS_INF)
+        | Value::Timestamptz(TS_POS_INF) => i128::MAX,
         Value::Date(d) => *d as i128 * USECS_PER_DAY as i128,
         Value::Timestamp(t) | Value::Timestamptz(t) => *t as i128,
         _ => 0,
@@ -165,6 +165,115 @@ impl Hash for Value {
             Value::Json(s) => (4u8, s).hash(state),
             Value::Date(_) | Value::Timestamp(_) | Value::Timestamptz(_) => {
                 (5u8, datetime_key(self)).hash(state)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::cast::{assign, cast};
+    use crate::types::ops::{ArithOp, arith, compare, concat, negate, sort_cmp};
+    use crate::types::{TimeZone, datetime};
+
+    /// Values storage could hand back (even outside the SQL ranges).
+    fn extremes() -> Vec<Value> {
+        let mut v = vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::Int2(i16::MIN),
+            Value::Int4(i32::MIN),
+            Value::Int8(i64::MIN),
+            Value::Int8(i64::MAX),
+            Value::Float4(f32::MAX),
+            Value::Float8(f64::MIN_POSITIVE),
+            Value::Float8(f64::NAN),
+            Value::Numeric(Decimal::new(-(10i128.pow(38) - 1), 0).unwrap()),
+            Value::Numeric(Decimal::new(1, 1000).unwrap()),
+            Value::Text(String::new()),
+            Value::Text("\0é".into()),
+            Value::Json("{}".into()),
+        ];
+        for d in [
+            i32::MIN,
+            i32::MIN + 1,
+            -2_451_546,
+            0,
+            2_145_031_948,
+            i32::MAX - 1,
+            i32::MAX,
+        ] {
+            v.push(Value::Date(d));
+        }
+        for t in [
+            i64::MIN,
+            i64::MIN + 1,
+            -211_813_488_000_000_001,
+            0,
+            i64::MAX - 1,
+            i64::MAX,
+        ] {
+            v.push(Value::Timestamp(t));
+            v.push(Value::Timestamptz(t));
+        }
+        v
+    }
+
+    /// Nothing a stored value holds makes an operation panic.
+    #[test]
+    fn extreme_values_never_panic() {
+        let ctx = TypeContext {
+            timezone: TimeZone::parse("America/St_Johns").unwrap(),
+            ..TypeContext::default()
+        };
+        let types = [
+            DataType::Bool,
+            DataType::Int2,
+            DataType::Int8,
+            DataType::Float4,
+            DataType::Numeric {
+                precision: Some(5),
+                scale: Some(2),
+            },
+            DataType::Varchar(Some(2)),
+            DataType::Char(Some(3)),
+            DataType::Date,
+            DataType::Timestamp,
+            DataType::Timestamptz,
+            DataType::Json,
+        ];
+        let ops = [
+            ArithOp::Add,
+            ArithOp::Sub,
+            ArithOp::Mul,
+            ArithOp::Div,
+            ArithOp::Mod,
+            ArithOp::Pow,
+        ];
+        let vals = extremes();
+        for a in &vals {
+            let text = a.to_text(&ctx);
+            let mut out = Vec::new();
+            let _ = a.to_binary(&a.data_type(), &mut out);
+            let _ = Value::from_text(&text, &a.data_type(), &ctx);
+            let _ = negate(a);
+            for field in ["year", "epoch", "julian", "week", "timezone", "second"] {
+                let _ = datetime::extract(field, a, &ctx);
+                let _ = datetime::date_trunc(field, a, &ctx);
+            }
+            for t in &types {
+                let _ = cast(a.clone(), t, &ctx);
+                let _ = assign(a.clone(), t, &ctx);
+                let _ = a.to_binary(t, &mut out);
+            }
+            for b in &vals {
+                let _ = compare(a, b);
+                let _ = sort_cmp(a, b);
+                let _ = concat(a, b, &ctx);
+                for op in ops {
+                    let _ = arith(op, a, b);
+                }
             }
         }
     }
