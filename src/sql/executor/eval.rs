@@ -273,7 +273,12 @@ fn eval_like(s: Value, p: Value, esc: Option<Value>, negated: bool, ci: bool) ->
         Some(Value::Text(e)) => {
             let mut chars = e.chars();
             match (chars.next(), chars.next()) {
-                (None, _) => None,
+                // ESCAPE '': no escape character. `like` always has one, so
+                // make every backslash a literal one instead.
+                (None, _) => {
+                    let literal = p.replace('\\', "\\\\");
+                    return Ok(Value::Bool(like(s, &literal, Some('\\'), ci)? != negated));
+                }
                 (Some(c), None) => Some(c),
                 _ => {
                     return Err(sql_err!(

@@ -54,6 +54,9 @@ pub fn fold(e: Expr) -> Expr {
             | Expr::Cast(..)
             | Expr::InList { .. }
     );
+    if depends_on_session(&e) {
+        return e;
+    }
     let mut all_const = true;
     e.for_each_child(&mut |c| all_const &= c.is_const());
     if foldable
@@ -63,6 +66,19 @@ pub fn fold(e: Expr) -> Expr {
         return Expr::Const(v, e.ty());
     }
     e
+}
+
+/// Casts and concatenations whose result depends on the session time zone
+/// (date/time conversions, timestamptz text) are evaluated at run time, with
+/// the session's settings, never folded.
+fn depends_on_session(e: &Expr) -> bool {
+    use crate::types::DataType::{Date, Timestamp, Timestamptz};
+    let datetime = |t: crate::types::DataType| matches!(t, Date | Timestamp | Timestamptz);
+    match e {
+        Expr::Cast(inner, to) => datetime(*to) || datetime(inner.ty()),
+        Expr::Concat(a, b) => datetime(a.ty()) || datetime(b.ty()),
+        _ => false,
+    }
 }
 
 /// Applies `f` to every expression held directly by the nodes of a tree.

@@ -9,8 +9,8 @@
 //! (`ON DELETE CASCADE`, `MATCH FULL`), identity sequence options.
 
 use super::ast::{
-    AlterTableAction, ColumnConstraint, ColumnDef, CreateIndex, CreateTable, Ident, ObjectName, OrderByItem,
-    Statement, TableConstraint,
+    AlterTableAction, ColumnConstraint, ColumnDef, CreateIndex, CreateTable, Ident, ObjectName,
+    OrderByItem, Statement, TableConstraint,
 };
 use super::cursor::{PResult, Parser};
 use super::expr::P_B_EXPR;
@@ -32,7 +32,11 @@ impl Parser<'_> {
         }
         if self.is_any_kw(&["temp", "temporary"]) {
             let pos = self.pos();
-            return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "temporary objects are not supported", pos);
+            return self.hard(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "temporary objects are not supported",
+                pos,
+            );
         }
         if self.is_kw("view") {
             return self.create_view(or_replace);
@@ -215,7 +219,9 @@ impl Parser<'_> {
         } else {
             Vec::new()
         };
-        if self.eat_kw("match") && !(self.eat_kw("full") || self.eat_kw("partial") || self.eat_kw("simple")) {
+        if self.eat_kw("match")
+            && !(self.eat_kw("full") || self.eat_kw("partial") || self.eat_kw("simple"))
+        {
             return self.fail();
         }
         while self.is_kw("on") && (self.is_kw_at(1, "delete") || self.is_kw_at(1, "update")) {
@@ -279,7 +285,11 @@ impl Parser<'_> {
             }
             self.constraint_attributes();
         }
-        Ok(ColumnDef { name, ty, constraints })
+        Ok(ColumnDef {
+            name,
+            ty,
+            constraints,
+        })
     }
 
     /// One column constraint, or `None` when none starts here.
@@ -326,7 +336,11 @@ impl Parser<'_> {
         self.expect_kw("as")?;
         if self.is(&Tok::LParen) {
             let pos = self.pos();
-            return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "generated columns are not supported", pos);
+            return self.hard(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "generated columns are not supported",
+                pos,
+            );
         }
         self.expect_kw("identity")?;
         if self.is(&Tok::LParen) {
@@ -380,7 +394,11 @@ impl Parser<'_> {
         self.index_parameters()?;
         if self.is_kw("where") {
             let pos = self.pos();
-            return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "partial indexes are not supported", pos);
+            return self.hard(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "partial indexes are not supported",
+                pos,
+            );
         }
         Ok(CreateIndex {
             name,
@@ -530,12 +548,19 @@ impl Parser<'_> {
             self.eat_kw("column");
             let if_not_exists = self.eat_kws(&["if", "not", "exists"]);
             let column = self.column_def()?;
-            return Ok(AlterTableAction::AddColumn { column, if_not_exists });
+            return Ok(AlterTableAction::AddColumn {
+                column,
+                if_not_exists,
+            });
         }
         if self.eat_kw("drop") {
             if self.is_kw("constraint") {
                 let pos = self.pos();
-                return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "DROP CONSTRAINT is not supported", pos);
+                return self.hard(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "DROP CONSTRAINT is not supported",
+                    pos,
+                );
             }
             self.eat_kw("column");
             let if_exists = self.eat_kws(&["if", "exists"]);
@@ -553,12 +578,21 @@ impl Parser<'_> {
             return Ok(AlterTableAction::SetDefault { column, default });
         }
         if self.eat_kws(&["drop", "default"]) {
-            return Ok(AlterTableAction::SetDefault { column, default: None });
+            return Ok(AlterTableAction::SetDefault {
+                column,
+                default: None,
+            });
         }
         if self.eat_kws(&["set", "not", "null"]) {
-            return Ok(AlterTableAction::SetNotNull { column, not_null: true });
+            return Ok(AlterTableAction::SetNotNull {
+                column,
+                not_null: true,
+            });
         }
         self.expect_kws(&["drop", "not", "null"])?;
-        Ok(AlterTableAction::SetNotNull { column, not_null: false })
+        Ok(AlterTableAction::SetNotNull {
+            column,
+            not_null: false,
+        })
     }
 }

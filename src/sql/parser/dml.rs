@@ -284,7 +284,9 @@ impl Parser<'_> {
             Tok::Op(o) if (o == "-" || o == "+") => {
                 self.advance();
                 match self.peek().clone() {
-                    Tok::Integer(n) | Tok::Decimal(n) => format!("{}{n}", if o == "-" { "-" } else { "" }),
+                    Tok::Integer(n) | Tok::Decimal(n) => {
+                        format!("{}{n}", if o == "-" { "-" } else { "" })
+                    }
                     _ => return self.fail(),
                 }
             }
@@ -324,7 +326,10 @@ impl Parser<'_> {
                     "*".to_string()
                 } else {
                     let cols = self.name_list()?;
-                    cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(",")
+                    cols.iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 };
                 options.push((name.to_string(), Some(value)));
             } else {

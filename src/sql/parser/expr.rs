@@ -114,10 +114,30 @@ fn op_meaning(sym: &str) -> Option<OpMeaning> {
         "<@" => ContainedBy,
         "->" => JsonGet,
         "->>" => JsonGetText,
-        "~~" => return Some(OpMeaning::Like { negated: false, ci: false }),
-        "~~*" => return Some(OpMeaning::Like { negated: false, ci: true }),
-        "!~~" => return Some(OpMeaning::Like { negated: true, ci: false }),
-        "!~~*" => return Some(OpMeaning::Like { negated: true, ci: true }),
+        "~~" => {
+            return Some(OpMeaning::Like {
+                negated: false,
+                ci: false,
+            });
+        }
+        "~~*" => {
+            return Some(OpMeaning::Like {
+                negated: false,
+                ci: true,
+            });
+        }
+        "!~~" => {
+            return Some(OpMeaning::Like {
+                negated: true,
+                ci: false,
+            });
+        }
+        "!~~*" => {
+            return Some(OpMeaning::Like {
+                negated: true,
+                ci: true,
+            });
+        }
         _ => return symbol_op(sym),
     };
     Some(OpMeaning::Binary(op))
@@ -229,7 +249,9 @@ impl Parser<'_> {
             | Tok::LParen
             | Tok::QuotedIdent(_)
             | Tok::Op(_) => true,
-            Tok::Word(w) => category(w) != Category::Reserved || EXPR_RESERVED.contains(&w.as_str()),
+            Tok::Word(w) => {
+                category(w) != Category::Reserved || EXPR_RESERVED.contains(&w.as_str())
+            }
             _ => false,
         }
     }
@@ -245,18 +267,21 @@ impl Parser<'_> {
                 "and" => self.starts_operand(1).then_some(P_AND),
                 "is" => {
                     let next = ["null", "not", "true", "false", "unknown", "distinct"];
-                    matches!(self.peek_nth(1), Tok::Word(n) if next.contains(&n.as_str())).then_some(P_IS)
+                    matches!(self.peek_nth(1), Tok::Word(n) if next.contains(&n.as_str()))
+                        .then_some(P_IS)
                 }
                 "isnull" | "notnull" => Some(P_IS),
                 "not" => {
                     let next = ["between", "in", "like", "ilike", "similar"];
-                    matches!(self.peek_nth(1), Tok::Word(n) if next.contains(&n.as_str())).then_some(P_LIKE)
+                    matches!(self.peek_nth(1), Tok::Word(n) if next.contains(&n.as_str()))
+                        .then_some(P_LIKE)
                 }
                 "between" | "like" | "ilike" => self.starts_operand(1).then_some(P_LIKE),
                 "in" => (self.peek_nth(1) == &Tok::LParen).then_some(P_LIKE),
                 "similar" => self.is_kw_at(1, "to").then_some(P_LIKE),
                 "at" => (self.is_kw_at(1, "time") && self.is_kw_at(2, "zone")).then_some(P_AT),
-                "collate" => matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_)).then_some(P_COLLATE),
+                "collate" => matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_))
+                    .then_some(P_COLLATE),
                 "operator" => (self.peek_nth(1) == &Tok::LParen).then_some(P_OP),
                 _ => None,
             },
@@ -303,7 +328,13 @@ impl Parser<'_> {
 
     /// Builds `lhs op rhs` (or `lhs op ANY/ALL (...)`) for an operator at
     /// `level`.
-    fn apply_op(&mut self, lhs: Expr, meaning: OpMeaning, level: u8, pos: u32) -> PResult<(Expr, bool)> {
+    fn apply_op(
+        &mut self,
+        lhs: Expr,
+        meaning: OpMeaning,
+        level: u8,
+        pos: u32,
+    ) -> PResult<(Expr, bool)> {
         let nonassoc = level == P_CMP;
         match meaning {
             OpMeaning::Binary(op) => {
@@ -355,8 +386,14 @@ impl Parser<'_> {
     /// Keyword operators; the keyword `w` at `pos` was consumed.
     fn keyword_infix(&mut self, lhs: Expr, w: &str, pos: u32) -> PResult<(Expr, bool)> {
         match w {
-            "or" => Ok((binary(BinaryOp::Or, lhs, self.expr_bp(P_OR + 1)?, pos), false)),
-            "and" => Ok((binary(BinaryOp::And, lhs, self.expr_bp(P_AND + 1)?, pos), false)),
+            "or" => Ok((
+                binary(BinaryOp::Or, lhs, self.expr_bp(P_OR + 1)?, pos),
+                false,
+            )),
+            "and" => Ok((
+                binary(BinaryOp::And, lhs, self.expr_bp(P_AND + 1)?, pos),
+                false,
+            )),
             "is" => self.is_tail(lhs),
             "isnull" | "notnull" => Ok((
                 Expr::IsNull {
@@ -448,7 +485,14 @@ impl Parser<'_> {
             _ => return self.fail(),
         };
         self.advance();
-        Ok((Expr::IsBool { expr, value, negated }, false))
+        Ok((
+            Expr::IsBool {
+                expr,
+                value,
+                negated,
+            },
+            false,
+        ))
     }
 
     /// BETWEEN / IN / LIKE / ILIKE / SIMILAR TO (the keyword `w` consumed).
@@ -475,12 +519,26 @@ impl Parser<'_> {
             "in" => {
                 if let Some(q) = self.opt_paren_query()? {
                     let query = Box::new(q);
-                    return Ok((Expr::InSubquery { expr, query, negated }, false));
+                    return Ok((
+                        Expr::InSubquery {
+                            expr,
+                            query,
+                            negated,
+                        },
+                        false,
+                    ));
                 }
                 self.expect(&Tok::LParen)?;
                 let list = self.expr_list()?;
                 self.expect(&Tok::RParen)?;
-                Ok((Expr::InList { expr, list, negated }, false))
+                Ok((
+                    Expr::InList {
+                        expr,
+                        list,
+                        negated,
+                    },
+                    false,
+                ))
             }
             "like" | "ilike" => {
                 let pattern = self.expr_bp(P_LIKE + 1)?;
@@ -529,7 +587,13 @@ impl Parser<'_> {
         let operand = self.expr_bp(level)?;
         Ok(match (op, operand) {
             // NOT EXISTS is one node, so the planner sees an anti-join.
-            (UnaryOp::Not, Expr::Exists { query, negated: false }) => Expr::Exists {
+            (
+                UnaryOp::Not,
+                Expr::Exists {
+                    query,
+                    negated: false,
+                },
+            ) => Expr::Exists {
                 query,
                 negated: true,
             },
@@ -542,7 +606,10 @@ impl Parser<'_> {
 
     /// Runs `f` as a speculative parse: on a syntax failure the cursor goes
     /// back and `None` is returned (hard errors still propagate).
-    pub(super) fn attempt<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<Option<T>> {
+    pub(super) fn attempt<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> PResult<T>,
+    ) -> PResult<Option<T>> {
         let mark = self.mark();
         match f(self) {
             Ok(v) => Ok(Some(v)),

@@ -19,7 +19,9 @@
 //! `(a JOIN b) LEFT JOIN c`; commas in the FROM list give separate items
 //! (an implicit cross join the planner builds).
 
-use super::ast::{JoinConstraint, JoinKind, ObjectName, SystemTime, TableAlias, TableRef, TimePoint};
+use super::ast::{
+    JoinConstraint, JoinKind, ObjectName, SystemTime, TableAlias, TableRef, TimePoint,
+};
 use super::cursor::{PResult, Parser};
 use super::expr::P_B_EXPR;
 use super::lexer::Tok;

@@ -392,7 +392,11 @@ fn quote_continuation(i: &str) -> Option<&str> {
 }
 
 /// One backslash escape of an `E'...'` string at `i` (which starts with `\`).
-fn backslash_escape<'a>(i: &'a str, offset: usize, out: &mut Vec<u8>) -> Result<&'a str, NomErr<LexFail>> {
+fn backslash_escape<'a>(
+    i: &'a str,
+    offset: usize,
+    out: &mut Vec<u8>,
+) -> Result<&'a str, NomErr<LexFail>> {
     let body = &i[1..];
     let Some(c) = body.chars().next() else {
         return failure(LexFail::AtToken {
@@ -419,7 +423,11 @@ fn backslash_escape<'a>(i: &'a str, offset: usize, out: &mut Vec<u8>) -> Result<
         return push_escaped_byte(v as u8, &body[n..], offset, out);
     }
     if c == 'x' {
-        let n = body[1..].chars().take(2).take_while(char::is_ascii_hexdigit).count();
+        let n = body[1..]
+            .chars()
+            .take(2)
+            .take_while(char::is_ascii_hexdigit)
+            .count();
         if n > 0 {
             let v = u8::from_str_radix(&body[1..1 + n], 16).unwrap_or(0);
             return push_escaped_byte(v, &body[1 + n..], offset, out);
@@ -434,7 +442,12 @@ fn backslash_escape<'a>(i: &'a str, offset: usize, out: &mut Vec<u8>) -> Result<
 }
 
 /// `\ooo` / `\xhh`: a raw byte; NUL is refused as PostgreSQL refuses it.
-fn push_escaped_byte<'a>(b: u8, rest: &'a str, _offset: usize, out: &mut Vec<u8>) -> Result<&'a str, NomErr<LexFail>> {
+fn push_escaped_byte<'a>(
+    b: u8,
+    rest: &'a str,
+    _offset: usize,
+    out: &mut Vec<u8>,
+) -> Result<&'a str, NomErr<LexFail>> {
     if b == 0 {
         return failure(LexFail::At {
             offset: 0,
@@ -448,7 +461,12 @@ fn push_escaped_byte<'a>(b: u8, rest: &'a str, _offset: usize, out: &mut Vec<u8>
 }
 
 /// `\uXXXX` / `\UXXXXXXXX` (body starts at the `u`), with UTF-16 surrogate pairs.
-fn unicode_escape<'a>(body: &'a str, long: bool, offset: usize, out: &mut Vec<u8>) -> Result<&'a str, NomErr<LexFail>> {
+fn unicode_escape<'a>(
+    body: &'a str,
+    long: bool,
+    offset: usize,
+    out: &mut Vec<u8>,
+) -> Result<&'a str, NomErr<LexFail>> {
     let invalid = || {
         failure::<()>(LexFail::At {
             offset,
@@ -458,7 +476,10 @@ fn unicode_escape<'a>(body: &'a str, long: bool, offset: usize, out: &mut Vec<u8
         .map(|(r, ())| r)
     };
     let digits = if long { 8 } else { 4 };
-    let Some(hex) = body.get(1..1 + digits).filter(|h| h.chars().all(|c| c.is_ascii_hexdigit())) else {
+    let Some(hex) = body
+        .get(1..1 + digits)
+        .filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()))
+    else {
         return invalid();
     };
     let mut code = u32::from_str_radix(hex, 16).unwrap_or(u32::MAX);
@@ -486,7 +507,11 @@ fn unicode_escape<'a>(body: &'a str, long: bool, offset: usize, out: &mut Vec<u8
 
 /// `E'...'`, `N'...'`, `B'...'`, `X'...'`, `U&'...'`.
 fn prefixed_string(i: &str) -> LResult<'_, Tok> {
-    let (rest, prefix) = alt((tag_no_case("u&'"), recognize((one_of("eEnNbBxX"), chr('\''))))).parse(i)?;
+    let (rest, prefix) = alt((
+        tag_no_case("u&'"),
+        recognize((one_of("eEnNbBxX"), chr('\''))),
+    ))
+    .parse(i)?;
     let after = &i[prefix.len() - 1..];
     let shift = |e: NomErr<LexFail>| match e {
         NomErr::Failure(LexFail::At {
@@ -546,10 +571,18 @@ fn unicode_body(s: &str) -> Result<String, NomErr<LexFail>> {
             rest = r;
             continue;
         }
-        let (len, skip) = if rest.starts_with('+') { (6, 1) } else { (4, 0) };
+        let (len, skip) = if rest.starts_with('+') {
+            (6, 1)
+        } else {
+            (4, 0)
+        };
         let hex = rest.get(skip..skip + len).ok_or_else(invalid)?;
         let code = u32::from_str_radix(hex, 16).map_err(|_| invalid())?;
-        out.push(char::from_u32(code).filter(|c| *c != '\0').ok_or_else(invalid)?);
+        out.push(
+            char::from_u32(code)
+                .filter(|c| *c != '\0')
+                .ok_or_else(invalid)?,
+        );
         rest = &rest[skip + len..];
     }
     out.push_str(rest);
@@ -606,7 +639,10 @@ fn unicode_ident(i: &str) -> LResult<'_, Tok> {
 fn dollar_string(i: &str) -> LResult<'_, Tok> {
     let (rest, delim) = recognize((
         chr('$'),
-        opt((take_while1(|c: char| is_ident_start(c)), take_while(is_dolq_cont))),
+        opt((
+            take_while1(|c: char| is_ident_start(c)),
+            take_while(is_dolq_cont),
+        )),
         chr('$'),
     ))
     .parse(i)?;
@@ -656,7 +692,9 @@ fn number(i: &str) -> LResult<'_, Tok> {
 /// A "trailing junk" error whose text is the token plus the identifier
 /// characters glued to it.
 fn junk(i: &str, len: usize, message: &'static str) -> LexFail {
-    let tail = i[len..].find(|c: char| !is_ident_cont(c)).unwrap_or(i.len() - len);
+    let tail = i[len..]
+        .find(|c: char| !is_ident_cont(c))
+        .unwrap_or(i.len() - len);
     LexFail::AtToken {
         message,
         end: Some(len + tail),
@@ -667,7 +705,11 @@ fn junk(i: &str, len: usize, message: &'static str) -> LexFail {
 fn param(i: &str) -> LResult<'_, Tok> {
     let (rest, digits) = nom::sequence::preceded(chr('$'), digit1).parse(i)?;
     if rest.starts_with(is_ident_start) {
-        return failure(junk(i, i.len() - rest.len(), "trailing junk after parameter"));
+        return failure(junk(
+            i,
+            i.len() - rest.len(),
+            "trailing junk after parameter",
+        ));
     }
     // PostgreSQL wraps absurd numbers; saturating keeps "no parameter $N" sane.
     let n = digits.parse::<u32>().unwrap_or(u32::MAX);
@@ -858,7 +900,11 @@ mod tests {
         );
         assert_eq!(
             toks("1..2"),
-            vec![Tok::Integer("1".into()), Tok::DotDot, Tok::Integer("2".into())]
+            vec![
+                Tok::Integer("1".into()),
+                Tok::DotDot,
+                Tok::Integer("2".into())
+            ]
         );
         assert_eq!(
             toks("1.2.3"),
@@ -886,7 +932,10 @@ mod tests {
                 w("text")
             ]
         );
-        assert_eq!(toks("1+--c\n2"), vec![Tok::Integer("1".into()), op("+"), Tok::Integer("2".into())]);
+        assert_eq!(
+            toks("1+--c\n2"),
+            vec![Tok::Integer("1".into()), op("+"), Tok::Integer("2".into())]
+        );
         assert_eq!(toks("*/*c*/"), vec![op("*")]);
         assert_eq!(toks("x => 1")[1], Tok::EqualsGreater);
     }
@@ -900,10 +949,7 @@ mod tests {
     #[test]
     fn params_and_seq_points() {
         assert_eq!(toks("$1 $12"), vec![Tok::Param(1), Tok::Param(12)]);
-        assert_eq!(
-            toks("@SEQ:5 @seq : 7"),
-            vec![Tok::Seq(5), Tok::Seq(7)]
-        );
+        assert_eq!(toks("@SEQ:5 @seq : 7"), vec![Tok::Seq(5), Tok::Seq(7)]);
         assert_eq!(toks("@seq::int")[0], op("@"));
         assert_eq!(toks("@ x"), vec![op("@"), w("x")]);
     }
@@ -918,19 +964,71 @@ mod tests {
     #[test]
     fn lexical_errors_match_postgres() {
         let cases: &[(&str, &str, u32)] = &[
-            ("select 'abc", "unterminated quoted string at or near \"'abc\"", 8),
-            ("select E'abc", "unterminated quoted string at or near \"E'abc\"", 8),
-            ("select \"abc", "unterminated quoted identifier at or near \"\"abc\"", 8),
-            ("select \"\"", "zero-length delimited identifier at or near \"\"\"\"", 8),
-            ("select 1 + /* x ", "unterminated /* comment at or near \"/* x \"", 12),
-            ("select $$abc", "unterminated dollar-quoted string at or near \"$$abc\"", 8),
-            ("select b'101", "unterminated bit string literal at or near \"b'101\"", 8),
-            ("select 1e", "trailing junk after numeric literal at or near \"1e\"", 8),
-            ("select 1e+", "trailing junk after numeric literal at or near \"1e+\"", 8),
-            ("select 12abc", "trailing junk after numeric literal at or near \"12abc\"", 8),
-            ("select 0x1f", "trailing junk after numeric literal at or near \"0x1f\"", 8),
-            ("select 5.x", "trailing junk after numeric literal at or near \"5.x\"", 8),
-            ("select $1abc", "trailing junk after parameter at or near \"$1abc\"", 8),
+            (
+                "select 'abc",
+                "unterminated quoted string at or near \"'abc\"",
+                8,
+            ),
+            (
+                "select E'abc",
+                "unterminated quoted string at or near \"E'abc\"",
+                8,
+            ),
+            (
+                "select \"abc",
+                "unterminated quoted identifier at or near \"\"abc\"",
+                8,
+            ),
+            (
+                "select \"\"",
+                "zero-length delimited identifier at or near \"\"\"\"",
+                8,
+            ),
+            (
+                "select 1 + /* x ",
+                "unterminated /* comment at or near \"/* x \"",
+                12,
+            ),
+            (
+                "select $$abc",
+                "unterminated dollar-quoted string at or near \"$$abc\"",
+                8,
+            ),
+            (
+                "select b'101",
+                "unterminated bit string literal at or near \"b'101\"",
+                8,
+            ),
+            (
+                "select 1e",
+                "trailing junk after numeric literal at or near \"1e\"",
+                8,
+            ),
+            (
+                "select 1e+",
+                "trailing junk after numeric literal at or near \"1e+\"",
+                8,
+            ),
+            (
+                "select 12abc",
+                "trailing junk after numeric literal at or near \"12abc\"",
+                8,
+            ),
+            (
+                "select 0x1f",
+                "trailing junk after numeric literal at or near \"0x1f\"",
+                8,
+            ),
+            (
+                "select 5.x",
+                "trailing junk after numeric literal at or near \"5.x\"",
+                8,
+            ),
+            (
+                "select $1abc",
+                "trailing junk after parameter at or near \"$1abc\"",
+                8,
+            ),
         ];
         for (sql, msg, pos) in cases {
             let (m, p, code) = err(sql);
@@ -941,7 +1039,14 @@ mod tests {
             ("invalid Unicode escape".into(), Some(10), "22025")
         );
         let (m, p, code) = err(r"select e'\0'");
-        assert_eq!((m.as_str(), p, code), ("invalid byte sequence for encoding \"UTF8\": 0x00", None, "22021"));
+        assert_eq!(
+            (m.as_str(), p, code),
+            (
+                "invalid byte sequence for encoding \"UTF8\": 0x00",
+                None,
+                "22021"
+            )
+        );
     }
 
     #[test]

@@ -58,4 +58,3 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
         Err(fail) => Err(parser.into_error(fail)),
     }
 }
-

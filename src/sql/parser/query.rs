@@ -15,8 +15,8 @@ use super::ast::{
     Cte, Distinct, Expr, Literal, ObjectName, OrderByItem, Query, QueryBody, Select, SelectItem,
     SetOperator, TableRef, With,
 };
-use super::expr::P_B_EXPR;
 use super::cursor::{PResult, Parser};
+use super::expr::P_B_EXPR;
 use super::lexer::Tok;
 use crate::error::SqlState;
 
@@ -65,7 +65,11 @@ impl Parser<'_> {
         };
         if with.is_some() {
             if query.with.is_some() {
-                return self.hard(SqlState::SYNTAX_ERROR, "multiple WITH clauses not allowed", self.pos());
+                return self.hard(
+                    SqlState::SYNTAX_ERROR,
+                    "multiple WITH clauses not allowed",
+                    self.pos(),
+                );
             }
             query.with = with;
         }
@@ -81,13 +85,21 @@ impl Parser<'_> {
         }
         if let Some(limit) = tail.limit {
             if query.limit.is_some() {
-                return self.hard(SqlState::SYNTAX_ERROR, "multiple LIMIT clauses not allowed", self.pos());
+                return self.hard(
+                    SqlState::SYNTAX_ERROR,
+                    "multiple LIMIT clauses not allowed",
+                    self.pos(),
+                );
             }
             query.limit = limit;
         }
         if let Some(offset) = tail.offset {
             if query.offset.is_some() {
-                return self.hard(SqlState::SYNTAX_ERROR, "multiple OFFSET clauses not allowed", self.pos());
+                return self.hard(
+                    SqlState::SYNTAX_ERROR,
+                    "multiple OFFSET clauses not allowed",
+                    self.pos(),
+                );
             }
             query.offset = Some(offset);
         }
@@ -178,7 +190,11 @@ impl Parser<'_> {
                     && q.limit.is_none()
                     && q.offset.is_none()
                     && !q.locking;
-                Ok(if plain { q.body } else { QueryBody::Nested(Box::new(q)) })
+                Ok(if plain {
+                    q.body
+                } else {
+                    QueryBody::Nested(Box::new(q))
+                })
             }
             _ => self.fail(),
         }
@@ -367,7 +383,11 @@ impl Parser<'_> {
         }
         if self.is_kw("with") && self.is_kw_at(1, "ties") {
             let pos = self.pos();
-            return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "FETCH ... WITH TIES is not supported", pos);
+            return self.hard(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "FETCH ... WITH TIES is not supported",
+                pos,
+            );
         }
         self.expect_kw("only")?;
         Ok(count)

@@ -44,9 +44,8 @@ impl Parser<'_> {
             "alter" => self.alter_table(),
             "truncate" => self.truncate(),
             "copy" => Ok(Statement::Copy(Box::new(self.copy()?))),
-            "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint" | "release" => {
-                self.transaction()
-            }
+            "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint"
+            | "release" => self.transaction(),
             "set" => self.set(),
             "show" => self.show(),
             "reset" => self.reset_stmt(),
@@ -141,7 +140,9 @@ impl Parser<'_> {
                 return self.fail();
             };
             modes.push(mode);
-            if !self.eat(&Tok::Comma) && !self.is_any_kw(&["isolation", "read", "deferrable", "not"]) {
+            if !self.eat(&Tok::Comma)
+                && !self.is_any_kw(&["isolation", "read", "deferrable", "not"])
+            {
                 return Ok(modes);
             }
         }
@@ -198,7 +199,9 @@ impl Parser<'_> {
         }
         if self.eat_kw("names") {
             let value = match self.peek() {
-                Tok::Str(_) | Tok::Word(_) if !self.is_kw("default") => Some(vec![self.set_value()?]),
+                Tok::Str(_) | Tok::Word(_) if !self.is_kw("default") => {
+                    Some(vec![self.set_value()?])
+                }
                 _ => {
                     self.eat_kw("default");
                     None
@@ -208,7 +211,10 @@ impl Parser<'_> {
         }
         if self.is_kw("schema") && matches!(self.peek_nth(1), Tok::Str(_)) {
             self.advance();
-            return Ok(("search_path".into(), Some(vec![SetValue::String(self.string()?)])));
+            return Ok((
+                "search_path".into(),
+                Some(vec![SetValue::String(self.string()?)]),
+            ));
         }
         let name = self.var_name()?;
         if !self.eat_kw("to") {
@@ -244,7 +250,9 @@ impl Parser<'_> {
             Tok::Str(s) => SetValue::String(s),
             Tok::Word(w) if w == "default" => SetValue::Default,
             Tok::QuotedIdent(w) => SetValue::Ident(w),
-            Tok::Word(w) if self.at_col_id() || matches!(w.as_str(), "true" | "false" | "on" | "all") => {
+            Tok::Word(w)
+                if self.at_col_id() || matches!(w.as_str(), "true" | "false" | "on" | "all") =>
+            {
                 SetValue::Ident(w)
             }
             _ => return self.fail(),
@@ -326,7 +334,9 @@ impl Parser<'_> {
     /// The statements EXPLAIN and PREPARE accept.
     fn explainable(&mut self) -> PResult<Statement> {
         let ok = self.is(&Tok::LParen)
-            || self.is_any_kw(&["select", "values", "with", "table", "insert", "update", "delete", "execute"])
+            || self.is_any_kw(&[
+                "select", "values", "with", "table", "insert", "update", "delete", "execute",
+            ])
             || (self.is_kw("create") && self.is_kw_at(1, "table"));
         if !ok {
             return self.fail();
@@ -347,7 +357,9 @@ impl Parser<'_> {
         };
         self.expect_kw("as")?;
         if !self.is(&Tok::LParen)
-            && !self.is_any_kw(&["select", "values", "with", "table", "insert", "update", "delete"])
+            && !self.is_any_kw(&[
+                "select", "values", "with", "table", "insert", "update", "delete",
+            ])
         {
             return self.fail();
         }
@@ -387,7 +399,9 @@ impl Parser<'_> {
     fn discard(&mut self) -> PResult<Statement> {
         self.expect_kw("discard")?;
         let what = match self.peek() {
-            Tok::Word(w) if matches!(w.as_str(), "all" | "plans" | "sequences" | "temp") => w.clone(),
+            Tok::Word(w) if matches!(w.as_str(), "all" | "plans" | "sequences" | "temp") => {
+                w.clone()
+            }
             Tok::Word(w) if w == "temporary" => "temp".to_string(),
             _ => return self.fail(),
         };
@@ -428,7 +442,11 @@ impl Parser<'_> {
                 Ok(())
             })?;
         }
-        let tag = if first == "vacuum" { "VACUUM" } else { "ANALYZE" };
+        let tag = if first == "vacuum" {
+            "VACUUM"
+        } else {
+            "ANALYZE"
+        };
         Ok(Statement::Maintenance(tag.into()))
     }
 }

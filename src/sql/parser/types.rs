@@ -122,7 +122,11 @@ impl Parser<'_> {
                 })
             }
             "bit" => {
-                let name = if self.eat_kw("varying") { "bit varying" } else { "bit" };
+                let name = if self.eat_kw("varying") {
+                    "bit varying"
+                } else {
+                    "bit"
+                };
                 let modifiers = self.opt_modifiers()?;
                 Ok(TypeName {
                     modifiers,
@@ -239,7 +243,10 @@ mod tests {
 
     fn ty(s: &str) -> TypeName {
         let mut p = Parser::new(s).expect("lexes");
-        let t = p.type_name().map_err(|_| s.to_string()).expect("type parses");
+        let t = p
+            .type_name()
+            .map_err(|_| s.to_string())
+            .expect("type parses");
         assert!(p.is(&Tok::Eof), "{s}: trailing tokens");
         t
     }
@@ -260,7 +267,10 @@ mod tests {
         assert_eq!(ty("float(24)"), t("float", &[24], false));
         assert_eq!(ty("NUMERIC(12, 2)"), t("numeric", &[12, 2], false));
         assert_eq!(ty("decimal(10,-2)"), t("decimal", &[10, -2], false));
-        assert_eq!(ty("CHARACTER VARYING(10)"), t("character varying", &[10], false));
+        assert_eq!(
+            ty("CHARACTER VARYING(10)"),
+            t("character varying", &[10], false)
+        );
         assert_eq!(ty("varchar(5)"), t("varchar", &[5], false));
         assert_eq!(ty("char(3)"), t("char", &[3], false));
         assert_eq!(ty("national character(2)"), t("character", &[2], false));

@@ -371,6 +371,20 @@ impl Planner<'_> {
                 };
                 Ok((trim(a), trim(b)))
             }
+            // Mixed date/time operands meet in the wider type, converted
+            // with the session time zone (storage-level comparison cannot).
+            (DataType::Timestamptz, DataType::Date | DataType::Timestamp) => {
+                Ok((a, Expr::Cast(Box::new(b), DataType::Timestamptz)))
+            }
+            (DataType::Date | DataType::Timestamp, DataType::Timestamptz) => {
+                Ok((Expr::Cast(Box::new(a), DataType::Timestamptz), b))
+            }
+            (DataType::Timestamp, DataType::Date) => {
+                Ok((a, Expr::Cast(Box::new(b), DataType::Timestamp)))
+            }
+            (DataType::Date, DataType::Timestamp) => {
+                Ok((Expr::Cast(Box::new(a), DataType::Timestamp), b))
+            }
             (x, y) if comparable(&x, &y) => Ok((a, b)),
             (x, y) => Err(no_operator(op, &x, &y)),
         }
