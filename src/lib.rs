@@ -20,11 +20,11 @@ pub mod cli;
 pub mod encoding;
 pub mod error;
 pub mod logging;
+pub mod server;
 pub mod sql;
 pub mod storage;
 pub mod temporal;
 pub mod types;
-pub mod server;
 pub mod wire;
 
 pub use error::{Error, Result};
