@@ -648,13 +648,54 @@ pub struct FunctionCall {
     pub over: Option<WindowSpec>,
 }
 
-/// `OVER ([PARTITION BY ...] [ORDER BY ...])`
+/// `OVER ([PARTITION BY ...] [ORDER BY ...] [frame])`
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowSpec {
     /// PARTITION BY
     pub partition_by: Vec<Expr>,
     /// ORDER BY
     pub order_by: Vec<OrderByItem>,
+    /// `ROWS | RANGE | GROUPS ...`; `None` means the default frame (RANGE
+    /// BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW). (Added with the parser.)
+    pub frame: Option<WindowFrame>,
+}
+
+/// A window frame: `ROWS BETWEEN 2 PRECEDING AND CURRENT ROW`. A frame with
+/// only a start (`ROWS 2 PRECEDING`) has `end` = `CurrentRow`, as in SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFrame {
+    /// ROWS, RANGE or GROUPS.
+    pub units: FrameUnits,
+    /// Where the frame starts.
+    pub start: FrameBound,
+    /// Where the frame ends.
+    pub end: FrameBound,
+}
+
+/// The unit a window frame counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameUnits {
+    /// ROWS: physical rows.
+    Rows,
+    /// RANGE: peers by the ORDER BY value.
+    Range,
+    /// GROUPS: peer groups.
+    Groups,
+}
+
+/// One end of a window frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameBound {
+    /// UNBOUNDED PRECEDING
+    UnboundedPreceding,
+    /// `n PRECEDING`
+    Preceding(Box<Expr>),
+    /// CURRENT ROW
+    CurrentRow,
+    /// `n FOLLOWING`
+    Following(Box<Expr>),
+    /// UNBOUNDED FOLLOWING
+    UnboundedFollowing,
 }
 
 /// A literal.

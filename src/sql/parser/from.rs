@@ -21,8 +21,9 @@
 
 use super::ast::{JoinConstraint, JoinKind, ObjectName, SystemTime, TableAlias, TableRef, TimePoint};
 use super::cursor::{PResult, Parser};
-use super::expr::P_B_EXPR;
+use super::keywords::Category;
 use super::lexer::Tok;
+use crate::error::{Error, SqlState};
 
 impl Parser<'_> {
     /// `from_list`: table references separated by commas.
@@ -39,15 +40,29 @@ impl Parser<'_> {
     }
 
     fn table_ref_inner(&mut self) -> PResult<TableRef> {
+        let mut joins = 0;
+        let result = self.joins(&mut joins);
+        self.unchain(joins);
+        result
+    }
+
+    /// A table reference and its joins; counts them in `joins` for the
+    /// tree-depth bound.
+    fn joins(&mut self, joins: &mut usize) -> PResult<TableRef> {
         let mut left = self.table_primary()?;
         while let Some((kind, natural)) = self.join_type()? {
-            let right = self.table_primary()?;
-            let constraint = if natural {
-                JoinConstraint::Natural
+            self.chain()?;
+            *joins += 1;
+            let (right, constraint) = if natural {
+                (self.table_primary()?, JoinConstraint::Natural)
             } else if kind == JoinKind::Cross {
-                JoinConstraint::None
+                (self.table_primary()?, JoinConstraint::None)
             } else {
-                self.join_qual()?
+                // The right side of a join still waiting for ON/USING takes
+                // any joins that follow first (`a JOIN b JOIN c ON x ON y`),
+                // as in PostgreSQL's grammar.
+                let right = self.table_ref()?;
+                (right, self.join_qual()?)
             };
             left = TableRef::Join {
                 left: Box::new(left),
@@ -93,7 +108,15 @@ impl Parser<'_> {
             return Ok(JoinConstraint::On(self.expr()?));
         }
         if self.eat_kw("using") {
-            return Ok(JoinConstraint::Using(self.paren_name_list()?));
+            let columns = self.paren_name_list()?;
+            if self.is_kw("as") {
+                // USING (...) AS alias (PostgreSQL 14+): parsed, not supported.
+                let pos = self.pos();
+                self.advance();
+                self.col_id()?;
+                self.defer_unsupported("an alias on JOIN USING is not supported", pos);
+            }
+            return Ok(JoinConstraint::Using(columns));
         }
         self.fail()
     }
@@ -102,18 +125,29 @@ impl Parser<'_> {
     fn table_primary(&mut self) -> PResult<TableRef> {
         let lateral = self.eat_kw("lateral");
         if self.is(&Tok::LParen) {
-            if let Some(q) = self.opt_paren_query()? {
-                let alias = self.opt_alias()?;
-                return Ok(TableRef::Subquery {
-                    lateral,
-                    query: Box::new(q),
-                    alias,
-                });
+            let pos = self.pos();
+            let query = if lateral {
+                Some(self.paren_query()?)
+            } else {
+                self.opt_paren_query()?
+            };
+            let Some(q) = query else {
+                return self.paren_join();
+            };
+            let alias = self.opt_alias()?;
+            if alias.is_none() {
+                return self.hard_hint(
+                    SqlState::SYNTAX_ERROR,
+                    "subquery in FROM must have an alias",
+                    "For example, FROM (SELECT ...) [AS] foo.",
+                    pos,
+                );
             }
-            if lateral {
-                return self.fail();
-            }
-            return self.paren_join();
+            return Ok(TableRef::Subquery {
+                lateral,
+                query: Box::new(q),
+                alias,
+            });
         }
         let only = self.eat_kw("only");
         let name = self.qualified_name_or_func()?;
@@ -136,8 +170,12 @@ impl Parser<'_> {
     /// A relation or function name: `ColId ('.' ColLabel)*`, or a
     /// type/function keyword followed by `(` (`FROM left(...)` is a call).
     fn qualified_name_or_func(&mut self) -> PResult<ObjectName> {
-        if !self.at_col_id() && self.peek_nth(1) == &Tok::LParen {
-            return Ok(ObjectName(vec![self.type_function_name()?]));
+        if self.category() == Some(Category::TypeFunc) {
+            let name = ObjectName(vec![self.type_function_name()?]);
+            if !self.is(&Tok::LParen) {
+                return self.fail();
+            }
+            return Ok(name);
         }
         self.qualified_name()
     }
@@ -160,7 +198,11 @@ impl Parser<'_> {
             self.expr_list()?
         };
         self.expect(&Tok::RParen)?;
-        let alias = self.opt_alias()?;
+        if self.eat_kws(&["with", "ordinality"]) {
+            let pos = self.pos();
+            self.defer_unsupported("WITH ORDINALITY is not supported", pos);
+        }
+        let alias = self.opt_func_alias()?;
         Ok(TableRef::Function {
             lateral,
             name,
@@ -184,6 +226,40 @@ impl Parser<'_> {
             Vec::new()
         };
         Ok(Some(TableAlias { name, columns }))
+    }
+
+    /// A table function's alias, which may carry a column definition list
+    /// (`AS t(a int, b text)`, `AS (a int)`): parsed, refused when types are
+    /// given (no DriftDB function returns `record`).
+    fn opt_func_alias(&mut self) -> PResult<Option<TableAlias>> {
+        let has_as = self.eat_kw("as");
+        let name = if has_as && self.is(&Tok::LParen) {
+            None
+        } else if has_as || self.at_col_id() {
+            Some(self.col_id()?)
+        } else {
+            return Ok(None);
+        };
+        let mut columns = Vec::new();
+        if self.is(&Tok::LParen) {
+            let pos = self.pos();
+            self.advance();
+            let mut typed = false;
+            columns = self.comma_list(|p| {
+                let column = p.col_id()?;
+                if !p.is(&Tok::Comma) && !p.is(&Tok::RParen) {
+                    p.type_name()?;
+                    typed = true;
+                }
+                Ok(column)
+            })?;
+            self.expect(&Tok::RParen)?;
+            if typed || name.is_none() {
+                let message = "a column definition list is only allowed for functions returning \"record\"";
+                self.defer(Error::sql(SqlState::SYNTAX_ERROR, message).with_position(pos));
+            }
+        }
+        Ok(name.map(|name| TableAlias { name, columns }))
     }
 
     /// `relation_expr`: `[ONLY] name [*]` (inheritance markers are accepted
@@ -235,6 +311,6 @@ impl Parser<'_> {
             self.advance();
             return Ok(TimePoint::Seq(n));
         }
-        Ok(TimePoint::Expr(self.expr_bp(P_B_EXPR)?))
+        Ok(TimePoint::Expr(self.b_expr_before_alias()?))
     }
 }

@@ -21,7 +21,7 @@
 use nom::branch::alt;
 use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
 use nom::character::complete::{char as chr, digit0, digit1, one_of};
-use nom::combinator::{opt, recognize};
+use nom::combinator::opt;
 use nom::error::{ErrorKind, ParseError};
 use nom::{Err as NomErr, IResult, Parser};
 
@@ -64,6 +64,8 @@ pub(super) enum Tok {
     Op(String),
     /// `@SEQ:n`.
     Seq(u64),
+    /// The `N` of a national-character string `N'...'` (a string follows).
+    National,
     /// `(`
     LParen,
     /// `)`
@@ -90,6 +92,9 @@ pub(super) enum Tok {
     EqualsGreater,
     /// Any other character (always a syntax error).
     Other(char),
+    /// A lexical error: the text from here on cannot be tokenized. Always
+    /// the last token.
+    Error(Box<Error>),
     /// End of input (the last token, always present).
     Eof,
 }
@@ -131,6 +136,17 @@ fn failure<'a, T>(fail: LexFail) -> LResult<'a, T> {
     Err(NomErr::Failure(fail))
 }
 
+/// Runs `p` and returns the text it consumed, measured by length. (nom's
+/// `recognize` measures by pointer, and a complete-mode parser may return an
+/// empty remainder that does not point at the end of its input.)
+fn consumed<'a, O>(
+    i: &'a str,
+    mut p: impl Parser<&'a str, Output = O, Error = LexFail>,
+) -> LResult<'a, &'a str> {
+    let (rest, _) = p.parse(i)?;
+    Ok((rest, &i[..i.len() - rest.len()]))
+}
+
 /// Characters that make up operators (`op_chars` in scan.l).
 fn is_op_char(c: char) -> bool {
     "~!@#^&|`?+-*/%<>=".contains(c)
@@ -155,15 +171,22 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c' | '\x0b')
 }
 
-/// Splits `text` into tokens; the last one is [`Tok::Eof`].
-pub(super) fn tokenize(text: &str) -> Result<Vec<Token>, Error> {
+/// Splits `text` into tokens. The last token is [`Tok::Eof`], or
+/// [`Tok::Error`] where the text stops being lexable: PostgreSQL's lexer
+/// runs on demand, so a lexical error is reported only if the parser gets
+/// that far (`SELECT 1 1 'abc` is a syntax error at the second `1`).
+pub(super) fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(text.len() / 4 + 2);
     let mut counter = CharCounter::default();
     let mut rest = text;
     loop {
         rest = match skip_trivia(rest) {
-            Ok((r, ())) => r,
-            Err(e) => return Err(lex_error(text, text.len() - rest.len(), e, &mut counter)),
+            Ok(r) => r,
+            Err((at, e)) => {
+                let start = text.len() - at.len();
+                tokens.push(error_token(text, start, e, &mut counter));
+                return tokens;
+            }
         };
         let start = text.len() - rest.len();
         if rest.is_empty() {
@@ -174,7 +197,7 @@ pub(super) fn tokenize(text: &str) -> Result<Vec<Token>, Error> {
                 end: start,
                 pos,
             });
-            return Ok(tokens);
+            return tokens;
         }
         match token(rest) {
             Ok((r, tok)) => {
@@ -188,8 +211,23 @@ pub(super) fn tokenize(text: &str) -> Result<Vec<Token>, Error> {
                 });
                 rest = r;
             }
-            Err(e) => return Err(lex_error(text, start, e, &mut counter)),
+            Err(e) => {
+                tokens.push(error_token(text, start, e, &mut counter));
+                return tokens;
+            }
         }
+    }
+}
+
+/// The [`Tok::Error`] token for a lexer failure at byte `start`.
+fn error_token(text: &str, start: usize, e: NomErr<LexFail>, counter: &mut CharCounter) -> Token {
+    let pos = counter.pos(text, start);
+    let error = lex_error(text, start, e, counter);
+    Token {
+        tok: Tok::Error(Box::new(error)),
+        start,
+        end: text.len(),
+        pos,
     }
 }
 
@@ -258,17 +296,19 @@ fn lex_error(text: &str, start: usize, e: NomErr<LexFail>, counter: &mut CharCou
 }
 
 /// Skips whitespace, `-- line` comments and nested `/* block */` comments.
-fn skip_trivia(mut i: &str) -> LResult<'_, ()> {
+/// On an unterminated comment, returns the input at the comment's start
+/// with the error.
+fn skip_trivia(mut i: &str) -> Result<&str, (&str, NomErr<LexFail>)> {
     loop {
         let before = i.len();
         i = i.trim_start_matches(is_space);
         if let Some(r) = i.strip_prefix("--") {
             i = r.find('\n').map_or("", |n| &r[n..]);
         } else if i.starts_with("/*") {
-            i = block_comment(i)?.0;
+            i = block_comment(i).map_err(|e| (i, e))?.0;
         }
         if i.len() == before {
-            return Ok((i, ()));
+            return Ok(i);
         }
     }
 }
@@ -301,6 +341,7 @@ fn block_comment(i: &str) -> LResult<'_, ()> {
 /// One token (trivia already skipped, input not empty).
 fn token(i: &str) -> LResult<'_, Tok> {
     alt((
+        national_prefix,
         prefixed_string,
         quoted_string,
         quoted_ident,
@@ -484,9 +525,24 @@ fn unicode_escape<'a>(body: &'a str, long: bool, offset: usize, out: &mut Vec<u8
     }
 }
 
-/// `E'...'`, `N'...'`, `B'...'`, `X'...'`, `U&'...'`.
+/// The `N` of `N'...'`: PostgreSQL reads it as a separate NCHAR keyword
+/// token (`N'abc'` is a `bpchar` literal), so errors point at the string
+/// after it; the string follows as its own token.
+fn national_prefix(i: &str) -> LResult<'_, Tok> {
+    let (rest, _) = one_of("nN").parse(i)?;
+    if !rest.starts_with('\'') {
+        return Err(NomErr::Error(LexFail::NoMatch));
+    }
+    Ok((rest, Tok::National))
+}
+
+/// `E'...'`, `B'...'`, `X'...'`, `U&'...'`.
 fn prefixed_string(i: &str) -> LResult<'_, Tok> {
-    let (rest, prefix) = alt((tag_no_case("u&'"), recognize((one_of("eEnNbBxX"), chr('\''))))).parse(i)?;
+    let (rest, prefix) = alt((
+        |i| consumed(i, tag_no_case("u&'")),
+        |i| consumed(i, (one_of("eEbBxX"), chr('\''))),
+    ))
+    .parse(i)?;
     let after = &i[prefix.len() - 1..];
     let shift = |e: NomErr<LexFail>| match e {
         NomErr::Failure(LexFail::At {
@@ -504,10 +560,6 @@ fn prefixed_string(i: &str) -> LResult<'_, Tok> {
     match prefix.as_bytes()[0].to_ascii_lowercase() {
         b'e' => {
             let (r, s) = quoted_body(after, true, "unterminated quoted string").map_err(shift)?;
-            Ok((r, Tok::Str(s)))
-        }
-        b'n' => {
-            let (r, s) = quoted_body(after, false, "unterminated quoted string").map_err(shift)?;
             Ok((r, Tok::Str(s)))
         }
         b'u' => {
@@ -604,12 +656,14 @@ fn unicode_ident(i: &str) -> LResult<'_, Tok> {
 
 /// `$$...$$` or `$tag$...$tag$`.
 fn dollar_string(i: &str) -> LResult<'_, Tok> {
-    let (rest, delim) = recognize((
-        chr('$'),
-        opt((take_while1(|c: char| is_ident_start(c)), take_while(is_dolq_cont))),
-        chr('$'),
-    ))
-    .parse(i)?;
+    let (rest, delim) = consumed(
+        i,
+        (
+            chr('$'),
+            opt((take_while1(|c: char| is_ident_start(c)), take_while(is_dolq_cont))),
+            chr('$'),
+        ),
+    )?;
     match rest.find(delim) {
         Some(n) => Ok((&rest[n + delim.len()..], Tok::Str(rest[..n].to_string()))),
         None => failure(LexFail::AtToken {
@@ -623,18 +677,17 @@ fn dollar_string(i: &str) -> LResult<'_, Tok> {
 /// character is "trailing junk", as in PostgreSQL 15.
 fn number(i: &str) -> LResult<'_, Tok> {
     // `1..` is the integer 1 followed by `..` (decimalfail in scan.l).
-    if let Ok((rest, int)) = recognize((digit1::<&str, LexFail>, tag(".."))).parse(i) {
+    if let Ok((_, int)) = consumed(i, (digit1, tag(".."))) {
         let n = int.len() - 2;
-        let _ = rest;
         return Ok((&i[n..], Tok::Integer(i[..n].to_string())));
     }
     let (rest, mantissa) = alt((
-        recognize((digit1, opt((chr('.'), digit0)))),
-        recognize((chr('.'), digit1)),
+        |i| consumed(i, (digit1, opt((chr('.'), digit0)))),
+        |i| consumed(i, (chr('.'), digit1)),
     ))
     .parse(i)?;
     let decimal = mantissa.contains('.');
-    let (rest, exp) = opt(recognize((one_of("eE"), opt(one_of("+-")), digit0))).parse(rest)?;
+    let (rest, exp) = opt(|i| consumed(i, (one_of("eE"), opt(one_of("+-")), digit0))).parse(rest)?;
     let text_len = i.len() - rest.len();
     if let Some(e) = exp {
         if !e.ends_with(|c: char| c.is_ascii_digit()) {
@@ -697,11 +750,7 @@ fn seq_point(i: &str) -> LResult<'_, Tok> {
 
 /// An unquoted identifier or keyword.
 fn word(i: &str) -> LResult<'_, Tok> {
-    let (rest, w) = recognize((
-        take_while1(|c: char| is_ident_start(c)),
-        take_while(is_ident_cont),
-    ))
-    .parse(i)?;
+    let (rest, w) = consumed(i, (take_while1(|c: char| is_ident_start(c)), take_while(is_ident_cont)))?;
     Ok((rest, Tok::Word(truncate_ident(w.to_ascii_lowercase()))))
 }
 
@@ -776,16 +825,16 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok> {
-        tokenize(s)
-            .expect("lexes")
-            .into_iter()
-            .map(|t| t.tok)
-            .filter(|t| *t != Tok::Eof)
-            .collect()
+        let toks: Vec<Tok> = tokenize(s).into_iter().map(|t| t.tok).collect();
+        assert_eq!(toks.last(), Some(&Tok::Eof), "{s}: {toks:?}");
+        toks[..toks.len() - 1].to_vec()
     }
 
     fn err(s: &str) -> (String, Option<u32>, &'static str) {
-        let e = tokenize(s).expect_err("should fail");
+        let last = tokenize(s).pop().expect("at least one token");
+        let Tok::Error(e) = last.tok else {
+            panic!("{s}: no lexical error");
+        };
         let sql = e.as_sql().expect("sql error");
         (sql.message.clone(), sql.position, sql.code.code())
     }
@@ -835,7 +884,7 @@ mod tests {
             vec![Tok::Str("a\n\t\\'AAé😀".into())]
         );
         assert_eq!(toks(r"e'\uD83D\uDE00'"), vec![Tok::Str("😀".into())]);
-        assert_eq!(toks("N'x'"), vec![Tok::Str("x".into())]);
+        assert_eq!(toks("N'x'"), vec![Tok::National, Tok::Str("x".into())]);
         assert_eq!(toks(r"U&'d\0061t\+000061'"), vec![Tok::Str("data".into())]);
         assert_eq!(toks("$$a'b$$"), vec![Tok::Str("a'b".into())]);
         assert_eq!(toks("$tag$a$$b$tag$"), vec![Tok::Str("a$$b".into())]);
@@ -910,7 +959,7 @@ mod tests {
 
     #[test]
     fn positions_are_characters() {
-        let t = tokenize("é, 'ü' x").expect("lexes");
+        let t = tokenize("é, 'ü' x");
         let pos: Vec<u32> = t.iter().map(|t| t.pos).collect();
         assert_eq!(pos, vec![1, 2, 4, 8, 9]);
     }

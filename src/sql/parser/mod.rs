@@ -45,6 +45,8 @@ mod types;
 #[cfg(test)]
 mod corpus_tests;
 #[cfg(test)]
+mod test_print;
+#[cfg(test)]
 mod tests;
 
 use crate::error::Result;
@@ -52,9 +54,12 @@ use crate::error::Result;
 /// Parses a query string holding zero or more statements separated by `;`.
 /// An empty or all-whitespace/comment string gives an empty list.
 pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
-    let mut parser = cursor::Parser::new(sql)?;
+    let mut parser = cursor::Parser::new(sql);
     match parser.statements() {
-        Ok(statements) => Ok(statements),
+        Ok(statements) => match parser.take_deferred() {
+            Some(e) => Err(e),
+            None => Ok(statements),
+        },
         Err(fail) => Err(parser.into_error(fail)),
     }
 }

@@ -35,6 +35,17 @@ impl Parser<'_> {
                 return self.indirection(Expr::Parameter { index, pos });
             }
             Tok::LParen => return self.paren_primary(),
+            Tok::National => {
+                // N'...': a bpchar literal.
+                self.advance();
+                let value = self.string()?;
+                let ty = TypeName {
+                    name: "bpchar".into(),
+                    modifiers: Vec::new(),
+                    array: false,
+                };
+                return Ok(Expr::TypedString { ty, value, pos });
+            }
             Tok::Word(w) => return self.word_primary(&w),
             Tok::QuotedIdent(_) => return self.name_primary(),
             _ => return self.fail(),
@@ -105,14 +116,27 @@ impl Parser<'_> {
     /// `ConstTypename Sconst` / `INTERVAL [(p)] Sconst [fields]`.
     fn typed_literal(&mut self) -> PResult<Expr> {
         let pos = self.pos();
-        let interval = self.is_kw("interval");
-        let ty = self.simple_type_name()?;
+        if !self.eat_kw("interval") {
+            let ty = self.simple_type_name()?;
+            let value = self.string()?;
+            return Ok(Expr::TypedString { ty, value, pos });
+        }
+        let mut modifiers = Vec::new();
+        if self.eat(&Tok::LParen) {
+            modifiers.push(self.signed_int()?);
+            self.expect(&Tok::RParen)?;
+        }
         let mut value = self.string()?;
-        if interval && ty.modifiers.is_empty() {
+        if modifiers.is_empty() {
             if let Some(fields) = self.interval_fields()? {
                 self.apply_interval_unit(&mut value, &fields)?;
             }
         }
+        let ty = TypeName {
+            name: "interval".into(),
+            modifiers,
+            array: false,
+        };
         Ok(Expr::TypedString { ty, value, pos })
     }
 
@@ -124,11 +148,8 @@ impl Parser<'_> {
             self.expect(&Tok::RParen)?;
         }
         let unit = fields.rsplit(' ').next().unwrap_or(fields);
-        let numeric = !value.trim().is_empty()
-            && value
-                .trim()
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
+        let digits = value.trim().trim_start_matches(['-', '+']);
+        let numeric = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
         if numeric {
             value.push(' ');
             value.push_str(unit);
@@ -150,7 +171,14 @@ impl Parser<'_> {
         let name = ObjectName(parts);
         match self.peek() {
             Tok::LParen if single && category == Some(Category::ColName) => self.fail(),
-            Tok::LParen => self.function_call(name),
+            Tok::LParen => {
+                let call = self.function_call(name)?;
+                if matches!(self.peek(), Tok::Str(_)) {
+                    // `func_name '(' args ')' Sconst`: a typed literal with modifiers.
+                    return self.modified_typed_literal(call);
+                }
+                Ok(call)
+            }
             Tok::Str(_) if !(single && category == Some(Category::ColName)) => {
                 let pos = name.0[0].pos;
                 let value = self.string()?;
@@ -166,17 +194,60 @@ impl Parser<'_> {
         }
     }
 
+    /// `varchar(10) 'x'` parsed as a call then a string: the call's name is
+    /// the type and its arguments the modifiers.
+    fn modified_typed_literal(&mut self, call: Expr) -> PResult<Expr> {
+        let Expr::Function(f) = call else {
+            return self.fail();
+        };
+        let plain = !f.star && !f.distinct && f.order_by.is_empty() && f.filter.is_none() && f.over.is_none();
+        if !plain {
+            return self.fail();
+        }
+        let pos = f.name.0[0].pos;
+        let mut modifiers = Vec::with_capacity(f.args.len());
+        for arg in &f.args {
+            match super::types::modifier_value(arg) {
+                Some(v) => modifiers.push(v),
+                None => self.defer(
+                    crate::error::Error::sql(
+                        SqlState::SYNTAX_ERROR,
+                        "type modifiers must be simple constants or identifiers",
+                    )
+                    .with_position(pos),
+                ),
+            }
+        }
+        let value = self.string()?;
+        let ty = TypeName {
+            name: f.name.base().name.clone(),
+            modifiers,
+            array: false,
+        };
+        Ok(Expr::TypedString { ty, value, pos })
+    }
+
     /// Subscripts after a column, parameter or parenthesized expression.
     fn indirection(&mut self, mut expr: Expr) -> PResult<Expr> {
-        while self.eat(&Tok::LBracket) {
-            let index = self.expr()?;
-            self.expect(&Tok::RBracket)?;
-            expr = Expr::Subscript {
-                expr: Box::new(expr),
-                index: Box::new(index),
-            };
-        }
-        Ok(expr)
+        let mut depth = 0;
+        let result = loop {
+            if !self.eat(&Tok::LBracket) {
+                break Ok(expr);
+            }
+            depth += 1;
+            let index = self.chain().and_then(|()| self.expr());
+            match index.and_then(|i| self.expect(&Tok::RBracket).map(|()| i)) {
+                Ok(index) => {
+                    expr = Expr::Subscript {
+                        expr: Box::new(expr),
+                        index: Box::new(index),
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        self.unchain(depth);
+        result
     }
 
     /// True when the current `(` opens a query: after any further `(`s comes
