@@ -69,6 +69,8 @@ pub(super) struct Parser<'a> {
     stack_base: usize,
     /// Current depth of the tree being built (see [`MAX_TREE_DEPTH`]).
     tree_depth: usize,
+    /// Parsing a `b_expr` (no boolean operators, see `expr.rs`).
+    pub(super) b_mode: bool,
     /// An error found in a statement that is otherwise well-formed (an
     /// unknown operator): reported only if no syntax error is, since
     /// PostgreSQL reports those first.
@@ -86,6 +88,7 @@ impl<'a> Parser<'a> {
             farthest: 0,
             stack_base: stack_address(),
             tree_depth: 0,
+            b_mode: false,
             deferred: None,
         }
     }
@@ -374,6 +377,8 @@ impl<'a> Parser<'a> {
         let name = match self.peek() {
             Tok::QuotedIdent(s) => s.clone(),
             Tok::Word(w) if keywords::is_bare_label(w) => w.clone(),
+            // The N of N'...' is PostgreSQL's NCHAR keyword, a bare label too.
+            Tok::National => "nchar".to_string(),
             _ => return None,
         };
         self.i += 1;

@@ -50,8 +50,6 @@ const P_IS: u8 = 4;
 const P_CMP: u8 = 5;
 /// BETWEEN, IN, LIKE, ILIKE, SIMILAR
 const P_LIKE: u8 = 6;
-/// ESCAPE; also the floor of "b_expr" operands (no boolean operators)
-const P_B_EXPR: u8 = 7;
 /// other operators
 const P_OP: u8 = 8;
 /// + -
@@ -186,9 +184,13 @@ pub(super) fn call(name: &str, pos: u32, args: Vec<Expr>) -> Expr {
 }
 
 impl Parser<'_> {
-    /// `a_expr`: a full expression.
+    /// `a_expr`: a full expression (also inside a `b_expr`, when nested in
+    /// parentheses, function arguments, CASE...).
     pub(super) fn expr(&mut self) -> PResult<Expr> {
-        self.expr_bp(0)
+        let outer = std::mem::replace(&mut self.b_mode, false);
+        let result = self.expr_bp(0);
+        self.b_mode = outer;
+        result
     }
 
     /// `expr_list`: `a_expr (',' a_expr)*`.
@@ -196,23 +198,26 @@ impl Parser<'_> {
         self.comma_list(Self::expr)
     }
 
-    /// `b_expr`: an expression without boolean operators (IS, comparison
-    /// stays, AND/OR/NOT/LIKE/IN/BETWEEN do not), used where AND or a
-    /// keyword follows (`BETWEEN x AND y`, `DEFAULT x NOT NULL`). DEFAULT is
-    /// an `a_expr` only.
+    /// `b_expr`: an expression without boolean operators, used where AND or
+    /// a keyword follows (`BETWEEN x AND y`, `DEFAULT x NOT NULL`). It has
+    /// arithmetic, other operators, comparisons, `IS [NOT] DISTINCT FROM`
+    /// and casts, but no AND/OR/NOT, IS NULL, LIKE, IN, BETWEEN, COLLATE,
+    /// AT TIME ZONE or DEFAULT (gram.y's `b_expr`); parentheses open a full
+    /// expression again.
     pub(super) fn b_expr(&mut self) -> PResult<Expr> {
-        if self.is_kw("default") {
-            return self.fail();
-        }
-        self.expr_bp(P_B_EXPR)
+        self.b_expr_ctx(false)
     }
 
     /// A `b_expr` that an alias may follow (time points in FROM).
     pub(super) fn b_expr_before_alias(&mut self) -> PResult<Expr> {
-        if self.is_kw("default") {
-            return self.fail();
-        }
-        self.expr_before_alias(P_B_EXPR)
+        self.b_expr_ctx(true)
+    }
+
+    fn b_expr_ctx(&mut self, alias_follows: bool) -> PResult<Expr> {
+        let outer = std::mem::replace(&mut self.b_mode, true);
+        let result = self.expr_bp_ctx(0, alias_follows);
+        self.b_mode = outer;
+        result
     }
 
     /// An expression whose operators all bind at least as tightly as `min`.
@@ -293,6 +298,14 @@ impl Parser<'_> {
                 _ => None,
             };
         };
+        if self.b_mode {
+            // Only IS [NOT] DISTINCT FROM and OPERATOR() are keyword operators in a b_expr.
+            return match w.as_str() {
+                "is" => Some(P_IS),
+                "operator" => (self.peek_nth(1) == &Tok::LParen).then_some(P_OP),
+                _ => None,
+            };
+        }
         let next_word_in = |words: &[&str]| matches!(self.peek_nth(1), Tok::Word(n) if words.contains(&n.as_str()));
         let (level, continues) = match w.as_str() {
             "or" => (P_OR, self.starts_operand(1)),
@@ -494,7 +507,7 @@ impl Parser<'_> {
     fn is_tail(&mut self, lhs: Expr) -> PResult<(Expr, bool)> {
         let negated = self.eat_kw("not");
         let word = match self.peek() {
-            Tok::Word(w) => w.clone(),
+            Tok::Word(w) if !self.b_mode || w == "distinct" => w.clone(),
             _ => return self.fail(),
         };
         let expr = Box::new(lhs);
@@ -591,7 +604,7 @@ impl Parser<'_> {
     /// `abs`, `sqrt`, `cbrt`), else a primary expression.
     fn prefix_expr(&mut self) -> PResult<Expr> {
         let (op, level) = match self.peek() {
-            Tok::Word(w) if w == "not" => (UnaryOp::Not, P_NOT),
+            Tok::Word(w) if w == "not" && !self.b_mode => (UnaryOp::Not, P_NOT),
             Tok::Op(o) if o == "-" => (UnaryOp::Minus, P_UMINUS),
             Tok::Op(o) if o == "+" => (UnaryOp::Plus, P_UMINUS),
             Tok::Op(o) if o == "~" => (UnaryOp::BitNot, P_OP + 1),

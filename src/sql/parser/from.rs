@@ -242,19 +242,20 @@ impl Parser<'_> {
         };
         let mut columns = Vec::new();
         if self.is(&Tok::LParen) {
-            let pos = self.pos();
             self.advance();
-            let mut typed = false;
+            // `AS (...)` must define columns with types; `alias (...)` may.
+            let types_required = name.is_none();
+            let mut typed_at = None;
             columns = self.comma_list(|p| {
                 let column = p.col_id()?;
-                if !p.is(&Tok::Comma) && !p.is(&Tok::RParen) {
+                if types_required || (!p.is(&Tok::Comma) && !p.is(&Tok::RParen)) {
                     p.type_name()?;
-                    typed = true;
+                    typed_at.get_or_insert(column.pos);
                 }
                 Ok(column)
             })?;
             self.expect(&Tok::RParen)?;
-            if typed || name.is_none() {
+            if let Some(pos) = typed_at {
                 let message = "a column definition list is only allowed for functions returning \"record\"";
                 self.defer(Error::sql(SqlState::SYNTAX_ERROR, message).with_position(pos));
             }

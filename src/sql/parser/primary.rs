@@ -69,7 +69,7 @@ impl Parser<'_> {
             "case" => return self.case_expr(),
             "cast" => return self.cast_expr(),
             "array" => return self.array_expr(),
-            "default" => {
+            "default" if !self.b_mode => {
                 self.advance();
                 return Ok(Expr::Default);
             }

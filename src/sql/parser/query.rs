@@ -33,7 +33,10 @@ impl Parser<'_> {
     /// `SelectStmt`: a full query.
     pub(super) fn query(&mut self) -> PResult<Query> {
         self.enter()?;
+        // A subquery inside a b_expr holds full expressions again.
+        let outer = std::mem::replace(&mut self.b_mode, false);
         let result = self.query_inner();
+        self.b_mode = outer;
         self.leave();
         result
     }

@@ -183,6 +183,9 @@ impl Parser<'_> {
         }
         if self.eat_kws(&["session", "characteristics", "as", "transaction"]) {
             let modes = self.transaction_modes()?;
+            if modes.is_empty() {
+                return self.fail();
+            }
             return Ok(Statement::SetTransaction {
                 modes,
                 session: true,
