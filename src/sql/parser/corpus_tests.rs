@@ -16,7 +16,8 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn test_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()));
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -49,7 +50,11 @@ fn sqllogictest_corpus_parses() {
     let mut files = Vec::new();
     test_files(&corpus_dir(), &mut files);
     files.sort();
-    assert!(!files.is_empty(), "no .test files in {}", corpus_dir().display());
+    assert!(
+        !files.is_empty(),
+        "no .test files in {}",
+        corpus_dir().display()
+    );
     let (mut total, mut failed) = (0usize, Vec::new());
     for file in &files {
         let text = std::fs::read_to_string(file).expect("corpus file is readable");
@@ -60,10 +65,17 @@ fn sqllogictest_corpus_parses() {
             }
         }
     }
-    println!("sqllogictest corpus: {total} records, {} fail to parse", failed.len());
+    println!(
+        "sqllogictest corpus: {total} records, {} fail to parse",
+        failed.len()
+    );
     for f in failed.iter().take(30) {
         println!("{f}");
     }
     assert!(total > 100_000, "corpus unexpectedly small: {total}");
-    assert!(failed.is_empty(), "{} of {total} records fail to parse", failed.len());
+    assert!(
+        failed.is_empty(),
+        "{} of {total} records fail to parse",
+        failed.len()
+    );
 }

@@ -128,12 +128,23 @@ impl<'a> Parser<'a> {
     }
 
     /// A hard error with a position, for grammar-level errors PostgreSQL raises.
-    pub(super) fn hard<T>(&self, code: SqlState, message: impl Into<String>, pos: u32) -> PResult<T> {
+    pub(super) fn hard<T>(
+        &self,
+        code: SqlState,
+        message: impl Into<String>,
+        pos: u32,
+    ) -> PResult<T> {
         Err(Fail::Hard(Error::sql(code, message).with_position(pos)))
     }
 
     /// Like [`Parser::hard`], with a HINT.
-    pub(super) fn hard_hint<T>(&self, code: SqlState, message: &str, hint: &str, pos: u32) -> PResult<T> {
+    pub(super) fn hard_hint<T>(
+        &self,
+        code: SqlState,
+        message: &str,
+        hint: &str,
+        pos: u32,
+    ) -> PResult<T> {
         let e = Error::sql(code, message).with_hint(hint).with_position(pos);
         Err(Fail::Hard(e))
     }
@@ -155,7 +166,10 @@ impl<'a> Parser<'a> {
 
     /// 1-based character position of the current token.
     pub(super) fn pos(&self) -> u32 {
-        self.toks.get(self.i).or(self.toks.last()).map_or(1, |t| t.pos)
+        self.toks
+            .get(self.i)
+            .or(self.toks.last())
+            .map_or(1, |t| t.pos)
     }
 
     /// The current token index (for backtracking with [`Parser::reset`]).
@@ -251,7 +265,11 @@ impl<'a> Parser<'a> {
     /// match records a failure where it stops: PostgreSQL's parser would have
     /// shifted the matching words and failed at the next one.
     pub(super) fn eat_kws(&mut self, kws: &[&str]) -> bool {
-        let matched = kws.iter().enumerate().take_while(|(n, kw)| self.is_kw_at(*n, kw)).count();
+        let matched = kws
+            .iter()
+            .enumerate()
+            .take_while(|(n, kw)| self.is_kw_at(*n, kw))
+            .count();
         if matched == kws.len() {
             self.i += kws.len();
             return true;
@@ -408,7 +426,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `item (',' item)*`.
-    pub(super) fn comma_list<T>(&mut self, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
+    pub(super) fn comma_list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> PResult<T>,
+    ) -> PResult<Vec<T>> {
         let mut items = vec![item(self)?];
         while self.eat(&Tok::Comma) {
             items.push(item(self)?);

@@ -9,8 +9,8 @@
 //! (`ON DELETE CASCADE`, `MATCH FULL`), identity sequence options.
 
 use super::ast::{
-    AlterTableAction, ColumnConstraint, ColumnDef, CreateIndex, CreateTable, Ident, ObjectName, OrderByItem,
-    Statement, TableConstraint,
+    AlterTableAction, ColumnConstraint, ColumnDef, CreateIndex, CreateTable, Ident, ObjectName,
+    OrderByItem, Statement, TableConstraint,
 };
 use super::cursor::{PResult, Parser};
 use super::lexer::Tok;
@@ -31,7 +31,11 @@ impl Parser<'_> {
         }
         if self.is_any_kw(&["temp", "temporary"]) {
             let pos = self.pos();
-            return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "temporary objects are not supported", pos);
+            return self.hard(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "temporary objects are not supported",
+                pos,
+            );
         }
         if self.is_kw("view") {
             return self.create_view(or_replace);
@@ -148,7 +152,12 @@ impl Parser<'_> {
             if p.eat_op("=") {
                 p.eat_op("-");
                 match p.peek() {
-                    Tok::Word(_) | Tok::QuotedIdent(_) | Tok::Str(_) | Tok::Integer(_) | Tok::Decimal(_) | Tok::Op(_) => {
+                    Tok::Word(_)
+                    | Tok::QuotedIdent(_)
+                    | Tok::Str(_)
+                    | Tok::Integer(_)
+                    | Tok::Decimal(_)
+                    | Tok::Op(_) => {
                         p.advance();
                     }
                     _ => return p.fail(),
@@ -221,7 +230,9 @@ impl Parser<'_> {
         } else {
             Vec::new()
         };
-        if self.eat_kw("match") && !(self.eat_kw("full") || self.eat_kw("partial") || self.eat_kw("simple")) {
+        if self.eat_kw("match")
+            && !(self.eat_kw("full") || self.eat_kw("partial") || self.eat_kw("simple"))
+        {
             return self.fail();
         }
         while self.eat_kw("on") {
@@ -285,7 +296,11 @@ impl Parser<'_> {
             }
             self.constraint_attributes();
         }
-        Ok(ColumnDef { name, ty, constraints })
+        Ok(ColumnDef {
+            name,
+            ty,
+            constraints,
+        })
     }
 
     /// One column constraint, or `None` when none starts here.
@@ -332,7 +347,11 @@ impl Parser<'_> {
         self.expect_kw("as")?;
         if self.is(&Tok::LParen) {
             let pos = self.pos();
-            return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "generated columns are not supported", pos);
+            return self.hard(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "generated columns are not supported",
+                pos,
+            );
         }
         self.expect_kw("identity")?;
         if self.is(&Tok::LParen) {
@@ -386,7 +405,11 @@ impl Parser<'_> {
         self.index_parameters()?;
         if self.is_kw("where") {
             let pos = self.pos();
-            return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "partial indexes are not supported", pos);
+            return self.hard(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "partial indexes are not supported",
+                pos,
+            );
         }
         Ok(CreateIndex {
             name,
@@ -407,7 +430,8 @@ impl Parser<'_> {
         if self.eat_kw("collate") {
             self.qualified_name()?;
         }
-        let nulls_order = self.is_kw("nulls") && (self.is_kw_at(1, "first") || self.is_kw_at(1, "last"));
+        let nulls_order =
+            self.is_kw("nulls") && (self.is_kw_at(1, "first") || self.is_kw_at(1, "last"));
         if self.at_col_id() && !nulls_order {
             // An operator class such as text_pattern_ops.
             self.qualified_name()?;
@@ -526,12 +550,19 @@ impl Parser<'_> {
             self.eat_kw("column");
             let if_not_exists = self.eat_kws(&["if", "not", "exists"]);
             let column = self.column_def()?;
-            return Ok(AlterTableAction::AddColumn { column, if_not_exists });
+            return Ok(AlterTableAction::AddColumn {
+                column,
+                if_not_exists,
+            });
         }
         if self.eat_kw("drop") {
             if self.is_kw("constraint") {
                 let pos = self.pos();
-                return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "DROP CONSTRAINT is not supported", pos);
+                return self.hard(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "DROP CONSTRAINT is not supported",
+                    pos,
+                );
             }
             self.eat_kw("column");
             let if_exists = self.eat_kws(&["if", "exists"]);
@@ -549,12 +580,21 @@ impl Parser<'_> {
             return Ok(AlterTableAction::SetDefault { column, default });
         }
         if self.eat_kws(&["drop", "default"]) {
-            return Ok(AlterTableAction::SetDefault { column, default: None });
+            return Ok(AlterTableAction::SetDefault {
+                column,
+                default: None,
+            });
         }
         if self.eat_kws(&["set", "not", "null"]) {
-            return Ok(AlterTableAction::SetNotNull { column, not_null: true });
+            return Ok(AlterTableAction::SetNotNull {
+                column,
+                not_null: true,
+            });
         }
         self.expect_kws(&["drop", "not", "null"])?;
-        Ok(AlterTableAction::SetNotNull { column, not_null: false })
+        Ok(AlterTableAction::SetNotNull {
+            column,
+            not_null: false,
+        })
     }
 }

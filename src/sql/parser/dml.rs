@@ -11,7 +11,9 @@
 //!     -> format=csv, header=true, delimiter=",", null=""
 //! ```
 
-use super::ast::{Assignment, Copy, Delete, Expr, Ident, Insert, InsertSource, ObjectName, OnConflict, Update};
+use super::ast::{
+    Assignment, Copy, Delete, Expr, Ident, Insert, InsertSource, ObjectName, OnConflict, Update,
+};
 use super::cursor::{PResult, Parser};
 use super::keywords::{self, Category};
 use super::lexer::Tok;
@@ -28,7 +30,10 @@ impl Parser<'_> {
             None
         };
         // `(` then a name is a column list; anything else is a parenthesized query.
-        let columns = if self.is(&Tok::LParen) && matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_)) && !self.at_paren_query() {
+        let columns = if self.is(&Tok::LParen)
+            && matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_))
+            && !self.at_paren_query()
+        {
             self.paren_name_list()?
         } else {
             Vec::new()
@@ -158,7 +163,10 @@ impl Parser<'_> {
         let values = match self.expr()? {
             Expr::Row(values) => values,
             Expr::Subquery(_) => {
-                self.defer_unsupported("multiple-column UPDATE from a sub-SELECT is not supported", pos);
+                self.defer_unsupported(
+                    "multiple-column UPDATE from a sub-SELECT is not supported",
+                    pos,
+                );
                 return Ok(());
             }
             _ => {
@@ -201,7 +209,7 @@ impl Parser<'_> {
         self.expect_kw("set")?;
         let assignments = self.set_clause_list()?;
         let from = if self.eat_kw("from") {
-            self.from_list()?
+            self.table_refs()?
         } else {
             Vec::new()
         };
@@ -223,7 +231,7 @@ impl Parser<'_> {
         let table = self.relation_name()?;
         let alias = self.target_alias()?;
         let using = if self.eat_kw("using") {
-            self.from_list()?
+            self.table_refs()?
         } else {
             Vec::new()
         };
@@ -289,8 +297,11 @@ impl Parser<'_> {
         let pos = self.pos();
         self.paren_query()?;
         self.defer(
-            Error::sql(SqlState::FEATURE_NOT_SUPPORTED, "COPY (query) TO is not supported")
-                .with_position(pos),
+            Error::sql(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "COPY (query) TO is not supported",
+            )
+            .with_position(pos),
         );
         Ok(ObjectName(vec![Ident {
             name: "(query)".into(),
@@ -322,7 +333,9 @@ impl Parser<'_> {
             Tok::Op(o) if (o == "-" || o == "+") => {
                 self.advance();
                 match self.peek().clone() {
-                    Tok::Integer(n) | Tok::Decimal(n) => format!("{}{n}", if o == "-" { "-" } else { "" }),
+                    Tok::Integer(n) | Tok::Decimal(n) => {
+                        format!("{}{n}", if o == "-" { "-" } else { "" })
+                    }
                     _ => return self.fail(),
                 }
             }
@@ -362,7 +375,10 @@ impl Parser<'_> {
                     "*".to_string()
                 } else {
                     let cols = self.name_list()?;
-                    cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(",")
+                    cols.iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 };
                 options.push((name.to_string(), Some(value)));
             } else {
@@ -372,11 +388,8 @@ impl Parser<'_> {
     }
 
     fn eat_legacy_string_option(&mut self) -> Option<&'static str> {
-        for name in ["delimiter", "null", "quote", "escape", "encoding"] {
-            if self.eat_kw(name) {
-                return Some(name);
-            }
-        }
-        None
+        ["delimiter", "null", "quote", "escape", "encoding"]
+            .into_iter()
+            .find(|name| self.eat_kw(name))
     }
 }

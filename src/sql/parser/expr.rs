@@ -92,7 +92,10 @@ const EXPR_RESERVED: &[&str] = &[
 /// What an operator symbol means at level 8.
 enum OpMeaning {
     Binary(BinaryOp),
-    Like { negated: bool, ci: bool },
+    Like {
+        negated: bool,
+        ci: bool,
+    },
     /// An operator DriftDB does not have (symbol, position).
     Unknown(String, u32),
 }
@@ -115,10 +118,30 @@ fn op_meaning(sym: &str) -> Option<OpMeaning> {
         "<@" => ContainedBy,
         "->" => JsonGet,
         "->>" => JsonGetText,
-        "~~" => return Some(OpMeaning::Like { negated: false, ci: false }),
-        "~~*" => return Some(OpMeaning::Like { negated: false, ci: true }),
-        "!~~" => return Some(OpMeaning::Like { negated: true, ci: false }),
-        "!~~*" => return Some(OpMeaning::Like { negated: true, ci: true }),
+        "~~" => {
+            return Some(OpMeaning::Like {
+                negated: false,
+                ci: false,
+            });
+        }
+        "~~*" => {
+            return Some(OpMeaning::Like {
+                negated: false,
+                ci: true,
+            });
+        }
+        "!~~" => {
+            return Some(OpMeaning::Like {
+                negated: true,
+                ci: false,
+            });
+        }
+        "!~~*" => {
+            return Some(OpMeaning::Like {
+                negated: true,
+                ci: true,
+            });
+        }
         _ => return symbol_op(sym),
     };
     Some(OpMeaning::Binary(op))
@@ -281,7 +304,9 @@ impl Parser<'_> {
             | Tok::LParen
             | Tok::QuotedIdent(_)
             | Tok::Op(_) => true,
-            Tok::Word(w) => category(w) != Category::Reserved || EXPR_RESERVED.contains(&w.as_str()),
+            Tok::Word(w) => {
+                category(w) != Category::Reserved || EXPR_RESERVED.contains(&w.as_str())
+            }
             _ => false,
         }
     }
@@ -317,7 +342,8 @@ impl Parser<'_> {
             "isnull" | "notnull" => return Some(P_IS),
             // NOT is an infix only before these words (NOT_LA in PostgreSQL's lexer).
             "not" => {
-                return next_word_in(&["between", "in", "like", "ilike", "similar"]).then_some(P_LIKE);
+                return next_word_in(&["between", "in", "like", "ilike", "similar"])
+                    .then_some(P_LIKE);
             }
             "between" => (
                 P_LIKE,
@@ -380,15 +406,24 @@ impl Parser<'_> {
     /// "operator does not exist". The placeholder call is never executed.
     fn unknown_operator(&mut self, sym: &str, pos: u32, args: Vec<Expr>) -> Expr {
         self.defer(
-            Error::sql(SqlState::UNDEFINED_FUNCTION, format!("operator does not exist: {sym}"))
-                .with_position(pos),
+            Error::sql(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("operator does not exist: {sym}"),
+            )
+            .with_position(pos),
         );
         call(&format!("operator({sym})"), pos, args)
     }
 
     /// Builds `lhs op rhs` (or `lhs op ANY/ALL (...)`) for an operator at
     /// `level`.
-    fn apply_op(&mut self, lhs: Expr, meaning: OpMeaning, level: u8, pos: u32) -> PResult<(Expr, bool)> {
+    fn apply_op(
+        &mut self,
+        lhs: Expr,
+        meaning: OpMeaning,
+        level: u8,
+        pos: u32,
+    ) -> PResult<(Expr, bool)> {
         let nonassoc = level == P_CMP;
         match meaning {
             OpMeaning::Binary(op) => {
@@ -442,8 +477,14 @@ impl Parser<'_> {
     /// Keyword operators; the keyword `w` at `pos` was consumed.
     fn keyword_infix(&mut self, lhs: Expr, w: &str, pos: u32) -> PResult<(Expr, bool)> {
         match w {
-            "or" => Ok((binary(BinaryOp::Or, lhs, self.expr_bp(P_OR + 1)?, pos), false)),
-            "and" => Ok((binary(BinaryOp::And, lhs, self.expr_bp(P_AND + 1)?, pos), false)),
+            "or" => Ok((
+                binary(BinaryOp::Or, lhs, self.expr_bp(P_OR + 1)?, pos),
+                false,
+            )),
+            "and" => Ok((
+                binary(BinaryOp::And, lhs, self.expr_bp(P_AND + 1)?, pos),
+                false,
+            )),
             "is" => self.is_tail(lhs),
             "isnull" | "notnull" => Ok((
                 Expr::IsNull {
@@ -533,7 +574,14 @@ impl Parser<'_> {
             _ => return self.fail(),
         };
         self.advance();
-        Ok((Expr::IsBool { expr, value, negated }, false))
+        Ok((
+            Expr::IsBool {
+                expr,
+                value,
+                negated,
+            },
+            false,
+        ))
     }
 
     /// BETWEEN / IN / LIKE / ILIKE / SIMILAR TO (the keyword `w` consumed).
@@ -560,12 +608,26 @@ impl Parser<'_> {
             "in" => {
                 if let Some(q) = self.opt_paren_query()? {
                     let query = Box::new(q);
-                    return Ok((Expr::InSubquery { expr, query, negated }, false));
+                    return Ok((
+                        Expr::InSubquery {
+                            expr,
+                            query,
+                            negated,
+                        },
+                        false,
+                    ));
                 }
                 self.expect(&Tok::LParen)?;
                 let list = self.expr_list()?;
                 self.expect(&Tok::RParen)?;
-                Ok((Expr::InList { expr, list, negated }, false))
+                Ok((
+                    Expr::InList {
+                        expr,
+                        list,
+                        negated,
+                    },
+                    false,
+                ))
             }
             "like" | "ilike" => {
                 let pattern = self.expr_bp(P_LIKE + 1)?;
@@ -609,7 +671,12 @@ impl Parser<'_> {
             Tok::Op(o) if o == "+" => (UnaryOp::Plus, P_UMINUS),
             Tok::Op(o) if o == "~" => (UnaryOp::BitNot, P_OP + 1),
             // These have their own tokens in PostgreSQL's grammar and are never prefix operators.
-            Tok::Op(o) if matches!(o.as_str(), "=" | "<" | ">" | "<=" | ">=" | "<>" | "*" | "/" | "%" | "^") => {
+            Tok::Op(o)
+                if matches!(
+                    o.as_str(),
+                    "=" | "<" | ">" | "<=" | ">=" | "<>" | "*" | "/" | "%" | "^"
+                ) =>
+            {
                 return self.fail();
             }
             Tok::Op(o) => {
@@ -629,7 +696,13 @@ impl Parser<'_> {
         let operand = self.expr_bp(level)?;
         Ok(match (op, operand) {
             // NOT EXISTS is one node, so the planner sees an anti-join.
-            (UnaryOp::Not, Expr::Exists { query, negated: false }) => Expr::Exists {
+            (
+                UnaryOp::Not,
+                Expr::Exists {
+                    query,
+                    negated: false,
+                },
+            ) => Expr::Exists {
                 query,
                 negated: true,
             },
@@ -642,7 +715,10 @@ impl Parser<'_> {
 
     /// Runs `f` as a speculative parse: on a syntax failure the cursor goes
     /// back and `None` is returned (hard errors still propagate).
-    pub(super) fn attempt<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<Option<T>> {
+    pub(super) fn attempt<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> PResult<T>,
+    ) -> PResult<Option<T>> {
         let mark = self.mark();
         match f(self) {
             Ok(v) => Ok(Some(v)),

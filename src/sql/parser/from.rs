@@ -19,7 +19,9 @@
 //! `(a JOIN b) LEFT JOIN c`; commas in the FROM list give separate items
 //! (an implicit cross join the planner builds).
 
-use super::ast::{JoinConstraint, JoinKind, ObjectName, SystemTime, TableAlias, TableRef, TimePoint};
+use super::ast::{
+    JoinConstraint, JoinKind, ObjectName, SystemTime, TableAlias, TableRef, TimePoint,
+};
 use super::cursor::{PResult, Parser};
 use super::keywords::Category;
 use super::lexer::Tok;
@@ -27,7 +29,7 @@ use crate::error::{Error, SqlState};
 
 impl Parser<'_> {
     /// `from_list`: table references separated by commas.
-    pub(super) fn from_list(&mut self) -> PResult<Vec<TableRef>> {
+    pub(super) fn table_refs(&mut self) -> PResult<Vec<TableRef>> {
         self.comma_list(Self::table_ref)
     }
 
@@ -213,9 +215,7 @@ impl Parser<'_> {
 
     /// `[AS] ColId ['(' name_list ')']` when present.
     pub(super) fn opt_alias(&mut self) -> PResult<Option<TableAlias>> {
-        let name = if self.eat_kw("as") {
-            self.col_id()?
-        } else if self.at_col_id() {
+        let name = if self.eat_kw("as") || self.at_col_id() {
             self.col_id()?
         } else {
             return Ok(None);
@@ -256,7 +256,8 @@ impl Parser<'_> {
             })?;
             self.expect(&Tok::RParen)?;
             if let Some(pos) = typed_at {
-                let message = "a column definition list is only allowed for functions returning \"record\"";
+                let message =
+                    "a column definition list is only allowed for functions returning \"record\"";
                 self.defer(Error::sql(SqlState::SYNTAX_ERROR, message).with_position(pos));
             }
         }

@@ -15,7 +15,9 @@
 //! CURRENT_TIMESTAMP(3)          current_timestamp()     (precision dropped)
 //! ```
 
-use super::ast::{Expr, FrameBound, FrameUnits, FunctionCall, Literal, ObjectName, WindowFrame, WindowSpec};
+use super::ast::{
+    Expr, FrameBound, FrameUnits, FunctionCall, Literal, ObjectName, WindowFrame, WindowSpec,
+};
 use super::cursor::{PResult, Parser};
 use super::expr::call;
 use super::keywords::{self, Category};
@@ -247,7 +249,8 @@ impl Parser<'_> {
         self.advance();
         // These words always start their clause here (they outrank a window
         // name in PostgreSQL's grammar).
-        let named_base = self.at_col_id() && !self.is_any_kw(&["partition", "rows", "range", "groups"]);
+        let named_base =
+            self.at_col_id() && !self.is_any_kw(&["partition", "rows", "range", "groups"]);
         if named_base {
             let name = self.col_id()?;
             self.defer_unsupported("named windows are not supported", name.pos);

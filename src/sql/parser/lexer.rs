@@ -433,7 +433,11 @@ fn quote_continuation(i: &str) -> Option<&str> {
 }
 
 /// One backslash escape of an `E'...'` string at `i` (which starts with `\`).
-fn backslash_escape<'a>(i: &'a str, offset: usize, out: &mut Vec<u8>) -> Result<&'a str, NomErr<LexFail>> {
+fn backslash_escape<'a>(
+    i: &'a str,
+    offset: usize,
+    out: &mut Vec<u8>,
+) -> Result<&'a str, NomErr<LexFail>> {
     let body = &i[1..];
     let Some(c) = body.chars().next() else {
         return failure(LexFail::AtToken {
@@ -460,7 +464,11 @@ fn backslash_escape<'a>(i: &'a str, offset: usize, out: &mut Vec<u8>) -> Result<
         return push_escaped_byte(v as u8, &body[n..], offset, out);
     }
     if c == 'x' {
-        let n = body[1..].chars().take(2).take_while(char::is_ascii_hexdigit).count();
+        let n = body[1..]
+            .chars()
+            .take(2)
+            .take_while(char::is_ascii_hexdigit)
+            .count();
         if n > 0 {
             let v = u8::from_str_radix(&body[1..1 + n], 16).unwrap_or(0);
             return push_escaped_byte(v, &body[1 + n..], offset, out);
@@ -475,7 +483,12 @@ fn backslash_escape<'a>(i: &'a str, offset: usize, out: &mut Vec<u8>) -> Result<
 }
 
 /// `\ooo` / `\xhh`: a raw byte; NUL is refused as PostgreSQL refuses it.
-fn push_escaped_byte<'a>(b: u8, rest: &'a str, _offset: usize, out: &mut Vec<u8>) -> Result<&'a str, NomErr<LexFail>> {
+fn push_escaped_byte<'a>(
+    b: u8,
+    rest: &'a str,
+    _offset: usize,
+    out: &mut Vec<u8>,
+) -> Result<&'a str, NomErr<LexFail>> {
     if b == 0 {
         return failure(LexFail::At {
             offset: 0,
@@ -489,7 +502,12 @@ fn push_escaped_byte<'a>(b: u8, rest: &'a str, _offset: usize, out: &mut Vec<u8>
 }
 
 /// `\uXXXX` / `\UXXXXXXXX` (body starts at the `u`), with UTF-16 surrogate pairs.
-fn unicode_escape<'a>(body: &'a str, long: bool, offset: usize, out: &mut Vec<u8>) -> Result<&'a str, NomErr<LexFail>> {
+fn unicode_escape<'a>(
+    body: &'a str,
+    long: bool,
+    offset: usize,
+    out: &mut Vec<u8>,
+) -> Result<&'a str, NomErr<LexFail>> {
     let invalid = || {
         failure::<()>(LexFail::At {
             offset,
@@ -499,7 +517,10 @@ fn unicode_escape<'a>(body: &'a str, long: bool, offset: usize, out: &mut Vec<u8
         .map(|(r, ())| r)
     };
     let digits = if long { 8 } else { 4 };
-    let Some(hex) = body.get(1..1 + digits).filter(|h| h.chars().all(|c| c.is_ascii_hexdigit())) else {
+    let Some(hex) = body
+        .get(1..1 + digits)
+        .filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()))
+    else {
         return invalid();
     };
     let mut code = u32::from_str_radix(hex, 16).unwrap_or(u32::MAX);
@@ -598,10 +619,18 @@ fn unicode_body(s: &str) -> Result<String, NomErr<LexFail>> {
             rest = r;
             continue;
         }
-        let (len, skip) = if rest.starts_with('+') { (6, 1) } else { (4, 0) };
+        let (len, skip) = if rest.starts_with('+') {
+            (6, 1)
+        } else {
+            (4, 0)
+        };
         let hex = rest.get(skip..skip + len).ok_or_else(invalid)?;
         let code = u32::from_str_radix(hex, 16).map_err(|_| invalid())?;
-        out.push(char::from_u32(code).filter(|c| *c != '\0').ok_or_else(invalid)?);
+        out.push(
+            char::from_u32(code)
+                .filter(|c| *c != '\0')
+                .ok_or_else(invalid)?,
+        );
         rest = &rest[skip + len..];
     }
     out.push_str(rest);
@@ -660,7 +689,10 @@ fn dollar_string(i: &str) -> LResult<'_, Tok> {
         i,
         (
             chr('$'),
-            opt((take_while1(|c: char| is_ident_start(c)), take_while(is_dolq_cont))),
+            opt((
+                take_while1(|c: char| is_ident_start(c)),
+                take_while(is_dolq_cont),
+            )),
             chr('$'),
         ),
     )?;
@@ -687,12 +719,13 @@ fn number(i: &str) -> LResult<'_, Tok> {
     ))
     .parse(i)?;
     let decimal = mantissa.contains('.');
-    let (rest, exp) = opt(|i| consumed(i, (one_of("eE"), opt(one_of("+-")), digit0))).parse(rest)?;
+    let (rest, exp) =
+        opt(|i| consumed(i, (one_of("eE"), opt(one_of("+-")), digit0))).parse(rest)?;
     let text_len = i.len() - rest.len();
-    if let Some(e) = exp {
-        if !e.ends_with(|c: char| c.is_ascii_digit()) {
-            return failure(junk(i, text_len, "trailing junk after numeric literal"));
-        }
+    if let Some(e) = exp
+        && !e.ends_with(|c: char| c.is_ascii_digit())
+    {
+        return failure(junk(i, text_len, "trailing junk after numeric literal"));
     }
     if rest.starts_with(is_ident_start) {
         return failure(junk(i, text_len, "trailing junk after numeric literal"));
@@ -709,7 +742,9 @@ fn number(i: &str) -> LResult<'_, Tok> {
 /// A "trailing junk" error whose text is the token plus the identifier
 /// characters glued to it.
 fn junk(i: &str, len: usize, message: &'static str) -> LexFail {
-    let tail = i[len..].find(|c: char| !is_ident_cont(c)).unwrap_or(i.len() - len);
+    let tail = i[len..]
+        .find(|c: char| !is_ident_cont(c))
+        .unwrap_or(i.len() - len);
     LexFail::AtToken {
         message,
         end: Some(len + tail),
@@ -720,7 +755,11 @@ fn junk(i: &str, len: usize, message: &'static str) -> LexFail {
 fn param(i: &str) -> LResult<'_, Tok> {
     let (rest, digits) = nom::sequence::preceded(chr('$'), digit1).parse(i)?;
     if rest.starts_with(is_ident_start) {
-        return failure(junk(i, i.len() - rest.len(), "trailing junk after parameter"));
+        return failure(junk(
+            i,
+            i.len() - rest.len(),
+            "trailing junk after parameter",
+        ));
     }
     // PostgreSQL wraps absurd numbers; saturating keeps "no parameter $N" sane.
     let n = digits.parse::<u32>().unwrap_or(u32::MAX);
@@ -750,7 +789,13 @@ fn seq_point(i: &str) -> LResult<'_, Tok> {
 
 /// An unquoted identifier or keyword.
 fn word(i: &str) -> LResult<'_, Tok> {
-    let (rest, w) = consumed(i, (take_while1(|c: char| is_ident_start(c)), take_while(is_ident_cont)))?;
+    let (rest, w) = consumed(
+        i,
+        (
+            take_while1(|c: char| is_ident_start(c)),
+            take_while(is_ident_cont),
+        ),
+    )?;
     Ok((rest, Tok::Word(truncate_ident(w.to_ascii_lowercase()))))
 }
 
@@ -907,7 +952,11 @@ mod tests {
         );
         assert_eq!(
             toks("1..2"),
-            vec![Tok::Integer("1".into()), Tok::DotDot, Tok::Integer("2".into())]
+            vec![
+                Tok::Integer("1".into()),
+                Tok::DotDot,
+                Tok::Integer("2".into())
+            ]
         );
         assert_eq!(
             toks("1.2.3"),
@@ -935,7 +984,10 @@ mod tests {
                 w("text")
             ]
         );
-        assert_eq!(toks("1+--c\n2"), vec![Tok::Integer("1".into()), op("+"), Tok::Integer("2".into())]);
+        assert_eq!(
+            toks("1+--c\n2"),
+            vec![Tok::Integer("1".into()), op("+"), Tok::Integer("2".into())]
+        );
         assert_eq!(toks("*/*c*/"), vec![op("*")]);
         assert_eq!(toks("x => 1")[1], Tok::EqualsGreater);
     }
@@ -949,10 +1001,7 @@ mod tests {
     #[test]
     fn params_and_seq_points() {
         assert_eq!(toks("$1 $12"), vec![Tok::Param(1), Tok::Param(12)]);
-        assert_eq!(
-            toks("@SEQ:5 @seq : 7"),
-            vec![Tok::Seq(5), Tok::Seq(7)]
-        );
+        assert_eq!(toks("@SEQ:5 @seq : 7"), vec![Tok::Seq(5), Tok::Seq(7)]);
         assert_eq!(toks("@seq::int")[0], op("@"));
         assert_eq!(toks("@ x"), vec![op("@"), w("x")]);
     }
@@ -967,19 +1016,71 @@ mod tests {
     #[test]
     fn lexical_errors_match_postgres() {
         let cases: &[(&str, &str, u32)] = &[
-            ("select 'abc", "unterminated quoted string at or near \"'abc\"", 8),
-            ("select E'abc", "unterminated quoted string at or near \"E'abc\"", 8),
-            ("select \"abc", "unterminated quoted identifier at or near \"\"abc\"", 8),
-            ("select \"\"", "zero-length delimited identifier at or near \"\"\"\"", 8),
-            ("select 1 + /* x ", "unterminated /* comment at or near \"/* x \"", 12),
-            ("select $$abc", "unterminated dollar-quoted string at or near \"$$abc\"", 8),
-            ("select b'101", "unterminated bit string literal at or near \"b'101\"", 8),
-            ("select 1e", "trailing junk after numeric literal at or near \"1e\"", 8),
-            ("select 1e+", "trailing junk after numeric literal at or near \"1e+\"", 8),
-            ("select 12abc", "trailing junk after numeric literal at or near \"12abc\"", 8),
-            ("select 0x1f", "trailing junk after numeric literal at or near \"0x1f\"", 8),
-            ("select 5.x", "trailing junk after numeric literal at or near \"5.x\"", 8),
-            ("select $1abc", "trailing junk after parameter at or near \"$1abc\"", 8),
+            (
+                "select 'abc",
+                "unterminated quoted string at or near \"'abc\"",
+                8,
+            ),
+            (
+                "select E'abc",
+                "unterminated quoted string at or near \"E'abc\"",
+                8,
+            ),
+            (
+                "select \"abc",
+                "unterminated quoted identifier at or near \"\"abc\"",
+                8,
+            ),
+            (
+                "select \"\"",
+                "zero-length delimited identifier at or near \"\"\"\"",
+                8,
+            ),
+            (
+                "select 1 + /* x ",
+                "unterminated /* comment at or near \"/* x \"",
+                12,
+            ),
+            (
+                "select $$abc",
+                "unterminated dollar-quoted string at or near \"$$abc\"",
+                8,
+            ),
+            (
+                "select b'101",
+                "unterminated bit string literal at or near \"b'101\"",
+                8,
+            ),
+            (
+                "select 1e",
+                "trailing junk after numeric literal at or near \"1e\"",
+                8,
+            ),
+            (
+                "select 1e+",
+                "trailing junk after numeric literal at or near \"1e+\"",
+                8,
+            ),
+            (
+                "select 12abc",
+                "trailing junk after numeric literal at or near \"12abc\"",
+                8,
+            ),
+            (
+                "select 0x1f",
+                "trailing junk after numeric literal at or near \"0x1f\"",
+                8,
+            ),
+            (
+                "select 5.x",
+                "trailing junk after numeric literal at or near \"5.x\"",
+                8,
+            ),
+            (
+                "select $1abc",
+                "trailing junk after parameter at or near \"$1abc\"",
+                8,
+            ),
         ];
         for (sql, msg, pos) in cases {
             let (m, p, code) = err(sql);
@@ -990,7 +1091,14 @@ mod tests {
             ("invalid Unicode escape".into(), Some(10), "22025")
         );
         let (m, p, code) = err(r"select e'\0'");
-        assert_eq!((m.as_str(), p, code), ("invalid byte sequence for encoding \"UTF8\": 0x00", None, "22021"));
+        assert_eq!(
+            (m.as_str(), p, code),
+            (
+                "invalid byte sequence for encoding \"UTF8\": 0x00",
+                None,
+                "22021"
+            )
+        );
     }
 
     #[test]

@@ -63,4 +63,3 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
         Err(fail) => Err(parser.into_error(fail)),
     }
 }
-

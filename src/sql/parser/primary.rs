@@ -97,15 +97,13 @@ impl Parser<'_> {
         if let Some(e) = self.keyword_function()? {
             return Ok(e);
         }
-        if paren_next {
-            if let Some(e) = self.special_function(w)? {
-                return Ok(e);
-            }
+        if paren_next && let Some(e) = self.special_function(w)? {
+            return Ok(e);
         }
-        if self.at_type_keyword() {
-            if let Some(e) = self.attempt(Self::typed_literal)? {
-                return Ok(e);
-            }
+        if self.at_type_keyword()
+            && let Some(e) = self.attempt(Self::typed_literal)?
+        {
+            return Ok(e);
         }
         match self.category() {
             Some(Category::Reserved) => self.fail(),
@@ -127,10 +125,10 @@ impl Parser<'_> {
             self.expect(&Tok::RParen)?;
         }
         let mut value = self.string()?;
-        if modifiers.is_empty() {
-            if let Some(fields) = self.interval_fields()? {
-                self.apply_interval_unit(&mut value, &fields)?;
-            }
+        if modifiers.is_empty()
+            && let Some(fields) = self.interval_fields()?
+        {
+            self.apply_interval_unit(&mut value, &fields)?;
         }
         let ty = TypeName {
             name: "interval".into(),
@@ -200,7 +198,11 @@ impl Parser<'_> {
         let Expr::Function(f) = call else {
             return self.fail();
         };
-        let plain = !f.star && !f.distinct && f.order_by.is_empty() && f.filter.is_none() && f.over.is_none();
+        let plain = !f.star
+            && !f.distinct
+            && f.order_by.is_empty()
+            && f.filter.is_none()
+            && f.over.is_none();
         if !plain {
             return self.fail();
         }

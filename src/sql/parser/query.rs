@@ -12,8 +12,8 @@
 //! PostgreSQL), and a clause given twice is an error.
 
 use super::ast::{
-    Cte, Distinct, Expr, Ident, Literal, ObjectName, OrderByItem, Query, QueryBody, Select, SelectItem,
-    SetOperator, TableRef, With,
+    Cte, Distinct, Expr, Ident, Literal, ObjectName, OrderByItem, Query, QueryBody, Select,
+    SelectItem, SetOperator, TableRef, With,
 };
 use super::cursor::{PResult, Parser};
 use super::lexer::Tok;
@@ -67,7 +67,11 @@ impl Parser<'_> {
         };
         if with.is_some() {
             if query.with.is_some() {
-                return self.hard(SqlState::SYNTAX_ERROR, "multiple WITH clauses not allowed", self.pos());
+                return self.hard(
+                    SqlState::SYNTAX_ERROR,
+                    "multiple WITH clauses not allowed",
+                    self.pos(),
+                );
             }
             query.with = with;
         }
@@ -83,13 +87,21 @@ impl Parser<'_> {
         }
         if let Some(limit) = tail.limit {
             if query.limit.is_some() {
-                return self.hard(SqlState::SYNTAX_ERROR, "multiple LIMIT clauses not allowed", self.pos());
+                return self.hard(
+                    SqlState::SYNTAX_ERROR,
+                    "multiple LIMIT clauses not allowed",
+                    self.pos(),
+                );
             }
             query.limit = limit;
         }
         if let Some(offset) = tail.offset {
             if query.offset.is_some() {
-                return self.hard(SqlState::SYNTAX_ERROR, "multiple OFFSET clauses not allowed", self.pos());
+                return self.hard(
+                    SqlState::SYNTAX_ERROR,
+                    "multiple OFFSET clauses not allowed",
+                    self.pos(),
+                );
             }
             query.offset = Some(offset);
         }
@@ -192,7 +204,11 @@ impl Parser<'_> {
                     && q.limit.is_none()
                     && q.offset.is_none()
                     && !q.locking;
-                Ok(if plain { q.body } else { QueryBody::Nested(Box::new(q)) })
+                Ok(if plain {
+                    q.body
+                } else {
+                    QueryBody::Nested(Box::new(q))
+                })
             }
             _ => self.fail(),
         }
@@ -232,7 +248,7 @@ impl Parser<'_> {
             Vec::new()
         };
         let from = if self.eat_kw("from") {
-            self.from_list()?
+            self.table_refs()?
         } else {
             Vec::new()
         };
@@ -389,7 +405,11 @@ impl Parser<'_> {
         }
         if self.is_kw("with") && self.is_kw_at(1, "ties") {
             let pos = self.pos();
-            return self.hard(SqlState::FEATURE_NOT_SUPPORTED, "FETCH ... WITH TIES is not supported", pos);
+            return self.hard(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "FETCH ... WITH TIES is not supported",
+                pos,
+            );
         }
         self.expect_kw("only")?;
         Ok(count)

@@ -44,9 +44,8 @@ impl Parser<'_> {
             "alter" => self.alter_table(),
             "truncate" => self.truncate(),
             "copy" => Ok(Statement::Copy(Box::new(self.copy()?))),
-            "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint" | "release" => {
-                self.transaction()
-            }
+            "begin" | "start" | "commit" | "end" | "rollback" | "abort" | "savepoint"
+            | "release" => self.transaction(),
             "set" => self.set(),
             "show" => self.show(),
             "reset" => self.reset_stmt(),
@@ -150,7 +149,9 @@ impl Parser<'_> {
                 return self.fail();
             };
             modes.push(mode);
-            if !self.eat(&Tok::Comma) && !self.is_any_kw(&["isolation", "read", "deferrable", "not"]) {
+            if !self.eat(&Tok::Comma)
+                && !self.is_any_kw(&["isolation", "read", "deferrable", "not"])
+            {
                 return Ok(modes);
             }
         }
@@ -176,9 +177,14 @@ impl Parser<'_> {
     fn set(&mut self) -> PResult<Statement> {
         self.expect_kw("set")?;
         // LOCAL / SESSION are scope words unless they are the parameter's name.
-        let scope_word = |p: &Self| !matches!(p.peek_nth(1), Tok::Op(o) if o == "=") && !p.is_kw_at(1, "to");
+        let scope_word =
+            |p: &Self| !matches!(p.peek_nth(1), Tok::Op(o) if o == "=") && !p.is_kw_at(1, "to");
         let local = self.is_kw("local") && scope_word(self) && self.eat_kw("local");
-        if !local && self.is_kw("session") && scope_word(self) && !self.is_kw_at(1, "characteristics") {
+        if !local
+            && self.is_kw("session")
+            && scope_word(self)
+            && !self.is_kw_at(1, "characteristics")
+        {
             self.advance();
         }
         if self.eat_kws(&["session", "characteristics", "as", "transaction"]) {
@@ -226,7 +232,10 @@ impl Parser<'_> {
         }
         if self.is_kw("schema") && matches!(self.peek_nth(1), Tok::Str(_)) {
             self.advance();
-            return Ok(("search_path".into(), Some(vec![SetValue::String(self.string()?)])));
+            return Ok((
+                "search_path".into(),
+                Some(vec![SetValue::String(self.string()?)]),
+            ));
         }
         let name = self.var_name()?;
         if !self.eat_kw("to") {
@@ -262,7 +271,9 @@ impl Parser<'_> {
             Tok::Str(s) => SetValue::String(s),
             Tok::Word(w) if w == "default" => SetValue::Default,
             Tok::QuotedIdent(w) => SetValue::Ident(w),
-            Tok::Word(w) if self.at_col_id() || matches!(w.as_str(), "true" | "false" | "on" | "all") => {
+            Tok::Word(w)
+                if self.at_col_id() || matches!(w.as_str(), "true" | "false" | "on" | "all") =>
+            {
                 SetValue::Ident(w)
             }
             _ => return self.fail(),
@@ -344,7 +355,9 @@ impl Parser<'_> {
     /// The statements EXPLAIN and PREPARE accept.
     fn explainable(&mut self) -> PResult<Statement> {
         let ok = self.is(&Tok::LParen)
-            || self.is_any_kw(&["select", "values", "with", "table", "insert", "update", "delete", "execute"])
+            || self.is_any_kw(&[
+                "select", "values", "with", "table", "insert", "update", "delete", "execute",
+            ])
             || (self.is_kw("create") && self.is_kw_at(1, "table"));
         if !ok {
             return self.fail();
@@ -365,7 +378,9 @@ impl Parser<'_> {
         };
         self.expect_kw("as")?;
         if !self.is(&Tok::LParen)
-            && !self.is_any_kw(&["select", "values", "with", "table", "insert", "update", "delete"])
+            && !self.is_any_kw(&[
+                "select", "values", "with", "table", "insert", "update", "delete",
+            ])
         {
             return self.fail();
         }
@@ -409,7 +424,9 @@ impl Parser<'_> {
     fn discard(&mut self) -> PResult<Statement> {
         self.expect_kw("discard")?;
         let what = match self.peek() {
-            Tok::Word(w) if matches!(w.as_str(), "all" | "plans" | "sequences" | "temp") => w.clone(),
+            Tok::Word(w) if matches!(w.as_str(), "all" | "plans" | "sequences" | "temp") => {
+                w.clone()
+            }
             Tok::Word(w) if w == "temporary" => "temp".to_string(),
             _ => return self.fail(),
         };
@@ -450,7 +467,11 @@ impl Parser<'_> {
                 Ok(())
             })?;
         }
-        let tag = if first == "vacuum" { "VACUUM" } else { "ANALYZE" };
+        let tag = if first == "vacuum" {
+            "VACUUM"
+        } else {
+            "ANALYZE"
+        };
         Ok(Statement::Maintenance(tag.into()))
     }
 }

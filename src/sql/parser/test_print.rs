@@ -42,7 +42,12 @@ pub(super) fn show(e: &Expr) -> String {
             left,
             right,
             negated,
-        } => format!("({} IS {}DISTINCT FROM {})", show(left), not(*negated), show(right)),
+        } => format!(
+            "({} IS {}DISTINCT FROM {})",
+            show(left),
+            not(*negated),
+            show(right)
+        ),
         Expr::Like {
             expr,
             pattern,
@@ -51,15 +56,25 @@ pub(super) fn show(e: &Expr) -> String {
             case_insensitive,
         } => {
             let op = if *case_insensitive { "ILIKE" } else { "LIKE" };
-            let esc = escape.as_ref().map(|e| format!(" ESCAPE {}", show(e))).unwrap_or_default();
-            format!("({} {}{op} {}{esc})", show(expr), not(*negated), show(pattern))
+            let esc = escape
+                .as_ref()
+                .map(|e| format!(" ESCAPE {}", show(e)))
+                .unwrap_or_default();
+            format!(
+                "({} {}{op} {}{esc})",
+                show(expr),
+                not(*negated),
+                show(pattern)
+            )
         }
         Expr::InList {
             expr,
             list,
             negated,
         } => format!("({} {}IN ({}))", show(expr), not(*negated), list_of(list)),
-        Expr::InSubquery { expr, negated, .. } => format!("({} {}IN (<query>))", show(expr), not(*negated)),
+        Expr::InSubquery { expr, negated, .. } => {
+            format!("({} {}IN (<query>))", show(expr), not(*negated))
+        }
         Expr::Between {
             expr,
             low,
@@ -118,7 +133,9 @@ pub(super) fn show(e: &Expr) -> String {
         Expr::Subscript { expr, index } => format!("{}[{}]", show(expr), show(index)),
         Expr::Row(items) => format!("ROW({})", list_of(items)),
         Expr::Default => "DEFAULT".into(),
-        Expr::Collate { expr, collation } => format!("({} COLLATE {})", show(expr), name(collation)),
+        Expr::Collate { expr, collation } => {
+            format!("({} COLLATE {})", show(expr), name(collation))
+        }
     }
 }
 
@@ -147,8 +164,15 @@ fn quote(s: &str) -> String {
 fn name(n: &ObjectName) -> String {
     n.0.iter()
         .map(|i| {
-            let plain = i.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if plain { i.name.clone() } else { format!("\"{}\"", i.name.replace('"', "\"\"")) }
+            let plain = i
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if plain {
+                i.name.clone()
+            } else {
+                format!("\"{}\"", i.name.replace('"', "\"\""))
+            }
         })
         .collect::<Vec<_>>()
         .join(".")
@@ -193,7 +217,11 @@ fn order_items(items: &[OrderByItem]) -> String {
 }
 
 fn function(f: &FunctionCall) -> String {
-    let mut args = if f.star { "*".to_string() } else { list_of(&f.args) };
+    let mut args = if f.star {
+        "*".to_string()
+    } else {
+        list_of(&f.args)
+    };
     if f.distinct {
         args = format!("DISTINCT {args}");
     }
@@ -227,7 +255,11 @@ fn window(w: &WindowSpec) -> String {
             FrameBound::UnboundedFollowing => "UNBOUNDED FOLLOWING".to_string(),
         };
         let units = format!("{:?}", f.units).to_uppercase();
-        parts.push(format!("{units} BETWEEN {} AND {}", bound(&f.start), bound(&f.end)));
+        parts.push(format!(
+            "{units} BETWEEN {} AND {}",
+            bound(&f.start),
+            bound(&f.end)
+        ));
     }
     parts.join(" ")
 }

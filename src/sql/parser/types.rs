@@ -9,8 +9,8 @@
 //! (`interval day to second` is `interval`).
 
 use super::ast::TypeName;
-use super::cursor::{PResult, Parser};
 use super::ast::{Expr, Literal, UnaryOp};
+use super::cursor::{PResult, Parser};
 use super::lexer::Tok;
 use crate::error::{Error, SqlState};
 
@@ -18,8 +18,14 @@ use crate::error::{Error, SqlState};
 pub(super) fn modifier_value(e: &Expr) -> Option<i64> {
     match e {
         Expr::Literal(Literal::Integer(d)) => d.parse().ok(),
-        Expr::Unary { op: UnaryOp::Minus, expr } => modifier_value(expr).map(|v| -v),
-        Expr::Unary { op: UnaryOp::Plus, expr } => modifier_value(expr),
+        Expr::Unary {
+            op: UnaryOp::Minus,
+            expr,
+        } => modifier_value(expr).map(|v| -v),
+        Expr::Unary {
+            op: UnaryOp::Plus,
+            expr,
+        } => modifier_value(expr),
         _ => None,
     }
 }
@@ -141,7 +147,11 @@ impl Parser<'_> {
                 })
             }
             "bit" => {
-                let name = if self.eat_kw("varying") { "bit varying" } else { "bit" };
+                let name = if self.eat_kw("varying") {
+                    "bit varying"
+                } else {
+                    "bit"
+                };
                 let modifiers = self.opt_modifiers()?;
                 Ok(TypeName {
                     modifiers,
@@ -303,7 +313,10 @@ mod tests {
 
     fn ty(s: &str) -> TypeName {
         let mut p = Parser::new(s);
-        let t = p.type_name().map_err(|_| s.to_string()).expect("type parses");
+        let t = p
+            .type_name()
+            .map_err(|_| s.to_string())
+            .expect("type parses");
         assert!(p.is(&Tok::Eof), "{s}: trailing tokens");
         t
     }
@@ -325,7 +338,10 @@ mod tests {
         assert_eq!(ty("NUMERIC(12, 2)"), t("numeric", &[12, 2], false));
         assert_eq!(ty("decimal(10,-2)"), t("decimal", &[10, -2], false));
         assert_eq!(ty("numeric(+5)"), t("numeric", &[5], false));
-        assert_eq!(ty("CHARACTER VARYING(10)"), t("character varying", &[10], false));
+        assert_eq!(
+            ty("CHARACTER VARYING(10)"),
+            t("character varying", &[10], false)
+        );
         assert_eq!(ty("varchar(5)"), t("varchar", &[5], false));
         assert_eq!(ty("char(3)"), t("char", &[3], false));
         assert_eq!(ty("national character(2)"), t("character", &[2], false));

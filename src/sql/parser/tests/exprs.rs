@@ -40,7 +40,10 @@ fn boolean_and_comparison_precedence() {
         ("NOT a AND b", "((NOT a) AND b)"),
         ("NOT a = b", "(NOT (a = b))"),
         ("NOT NOT a", "(NOT (NOT a))"),
-        ("a = 1 AND b <> 2 OR c != 3", "(((a = 1) AND (b <> 2)) OR (c <> 3))"),
+        (
+            "a = 1 AND b <> 2 OR c != 3",
+            "(((a = 1) AND (b <> 2)) OR (c <> 3))",
+        ),
         ("a < b + 1", "(a < (b + 1))"),
         ("a >= b AND a <= c", "((a >= b) AND (a <= c))"),
         ("a = b IS NULL", "((a = b) IS NULL)"),
@@ -51,7 +54,10 @@ fn boolean_and_comparison_precedence() {
         ("a = b LIKE c", "(a = (b LIKE c))"),
         ("1 IN (1) IN (TRUE)", "((1 IN (1)) IN (TRUE))"),
         ("a BETWEEN 1 AND 2 AND b", "((a BETWEEN 1 AND 2) AND b)"),
-        ("a BETWEEN b + 1 AND c * 2", "(a BETWEEN (b + 1) AND (c * 2))"),
+        (
+            "a BETWEEN b + 1 AND c * 2",
+            "(a BETWEEN (b + 1) AND (c * 2))",
+        ),
         ("a ~ 'x' = TRUE", "((a ~ 'x') = TRUE)"),
         ("-x::int", "(-CAST(x AS int))"),
         ("a::text || b", "(CAST(a AS text) || b)"),
@@ -76,7 +82,11 @@ fn non_associative_operators_fail_like_postgres() {
     );
     assert_eq!(
         err("select 1 between 0 and 2 between false and true"),
-        ("syntax error at or near \"between\"".into(), Some(26), "42601")
+        (
+            "syntax error at or near \"between\"".into(),
+            Some(26),
+            "42601"
+        )
     );
 }
 
@@ -107,13 +117,19 @@ fn like_in_between_forms() {
         ("a !~~ 'x'", "(a NOT LIKE 'x')"),
         ("a !~~* 'x'", "(a NOT ILIKE 'x')"),
         ("a SIMILAR TO 'x'", "(a ~ similar_to_escape('x'))"),
-        ("a NOT SIMILAR TO 'x' ESCAPE '#'", "(a !~ similar_to_escape('x', '#'))"),
+        (
+            "a NOT SIMILAR TO 'x' ESCAPE '#'",
+            "(a !~ similar_to_escape('x', '#'))",
+        ),
         ("a IN (1, 2, 3)", "(a IN (1, 2, 3))"),
         ("a NOT IN (1)", "(a NOT IN (1))"),
         ("a IN (SELECT b FROM t)", "(a IN (<query>))"),
         ("a NOT IN (SELECT 1)", "(a NOT IN (<query>))"),
         ("a BETWEEN 1 AND 2", "(a BETWEEN 1 AND 2)"),
-        ("a NOT BETWEEN SYMMETRIC 2 AND 1", "(a NOT BETWEEN SYMMETRIC 2 AND 1)"),
+        (
+            "a NOT BETWEEN SYMMETRIC 2 AND 1",
+            "(a NOT BETWEEN SYMMETRIC 2 AND 1)",
+        ),
         ("a BETWEEN ASYMMETRIC 1 AND 2", "(a BETWEEN 1 AND 2)"),
     ]);
 }
@@ -124,7 +140,10 @@ fn any_all_and_subqueries() {
         ("a = ANY (ARRAY[1, 2])", "(a = ANY (ARRAY[1, 2]))"),
         ("a < ALL (SELECT b FROM t)", "(a < ALL ((<query>)))"),
         ("a = SOME ('{1,2}')", "(a = ANY ('{1,2}'))"),
-        ("relkind = ANY (ARRAY[$1::VARCHAR, $2::VARCHAR])", "(relkind = ANY (ARRAY[CAST($1 AS varchar), CAST($2 AS varchar)]))"),
+        (
+            "relkind = ANY (ARRAY[$1::VARCHAR, $2::VARCHAR])",
+            "(relkind = ANY (ARRAY[CAST($1 AS varchar), CAST($2 AS varchar)]))",
+        ),
         ("EXISTS (SELECT 1)", "EXISTS (<query>)"),
         ("NOT EXISTS (SELECT 1)", "NOT EXISTS (<query>)"),
         ("(SELECT max(a) FROM t) + 1", "((<query>) + 1)"),
@@ -141,7 +160,10 @@ fn literals() {
         other => panic!("{e}: {other:?}"),
     };
     assert_eq!(lit("42"), Literal::Integer("42".into()));
-    assert_eq!(lit("12345678901234567890123"), Literal::Integer("12345678901234567890123".into()));
+    assert_eq!(
+        lit("12345678901234567890123"),
+        Literal::Integer("12345678901234567890123".into())
+    );
     assert_eq!(lit("1.50"), Literal::Decimal("1.50".into()));
     assert_eq!(lit(".5"), Literal::Decimal(".5".into()));
     assert_eq!(lit("1."), Literal::Decimal("1.".into()));
@@ -149,7 +171,10 @@ fn literals() {
     assert_eq!(lit("1.5E-3"), Literal::Decimal("1.5E-3".into()));
     assert_eq!(lit("'it''s'"), Literal::String("it's".into()));
     assert_eq!(lit("E'a\\nb\\x41'"), Literal::String("a\nbA".into()));
-    assert_eq!(lit("$$dollar 'quoted'$$"), Literal::String("dollar 'quoted'".into()));
+    assert_eq!(
+        lit("$$dollar 'quoted'$$"),
+        Literal::String("dollar 'quoted'".into())
+    );
     assert_eq!(lit("$tag$x$$y$tag$"), Literal::String("x$$y".into()));
     assert_eq!(lit("U&'d\\0061ta'"), Literal::String("data".into()));
     assert_eq!(lit("'con'\n'cat'"), Literal::String("concat".into()));
@@ -165,8 +190,14 @@ fn literals() {
 fn typed_literals_and_casts() {
     check(&[
         ("DATE '2024-01-02'", "date '2024-01-02'"),
-        ("TIMESTAMP '2024-01-02 03:04:05'", "timestamp '2024-01-02 03:04:05'"),
-        ("timestamp(3) with time zone 'x'", "timestamp(3) with time zone 'x'"),
+        (
+            "TIMESTAMP '2024-01-02 03:04:05'",
+            "timestamp '2024-01-02 03:04:05'",
+        ),
+        (
+            "timestamp(3) with time zone 'x'",
+            "timestamp(3) with time zone 'x'",
+        ),
         ("INTERVAL '1 day'", "interval '1 day'"),
         ("INTERVAL '1' DAY", "interval '1 day'"),
         ("INTERVAL '1-2' YEAR TO MONTH", "interval '1-2'"),
@@ -183,10 +214,16 @@ fn typed_literals_and_casts() {
         ("'{}'::text[]", "CAST('{}' AS text[])"),
         ("a::varchar(10)", "CAST(a AS varchar(10))"),
         ("a::numeric(12, 2)", "CAST(a AS numeric(12, 2))"),
-        ("a::timestamp with time zone", "CAST(a AS timestamp with time zone)"),
+        (
+            "a::timestamp with time zone",
+            "CAST(a AS timestamp with time zone)",
+        ),
         ("a::double precision", "CAST(a AS double precision)"),
         ("a::int::text", "CAST(CAST(a AS int) AS text)"),
-        ("c.reloftype::pg_catalog.regtype::pg_catalog.text", "CAST(CAST(c.reloftype AS regtype) AS text)"),
+        (
+            "c.reloftype::pg_catalog.regtype::pg_catalog.text",
+            "CAST(CAST(c.reloftype AS regtype) AS text)",
+        ),
         ("NULL::\"char\"", "CAST(NULL AS char)"),
     ]);
     match expr("CAST(x AS character varying(5))") {
@@ -208,7 +245,10 @@ fn typed_literals_and_casts() {
 #[test]
 fn timestamp_is_still_a_column_name() {
     // A type keyword not followed by a string is a column, as in PostgreSQL.
-    check(&[("timestamp", "timestamp"), ("interval + 1", "(interval + 1)")]);
+    check(&[
+        ("timestamp", "timestamp"),
+        ("interval + 1", "(interval + 1)"),
+    ]);
 }
 
 #[test]
@@ -260,10 +300,22 @@ fn function_calls() {
         ("count(ALL x)", "count(x)"),
         ("now()", "now()"),
         ("pg_catalog.version()", "pg_catalog.version()"),
-        ("sum(x) FILTER (WHERE x > 0)", "sum(x) FILTER (WHERE (x > 0))"),
-        ("string_agg(a, ',' ORDER BY b DESC)", "string_agg(a, ',' ORDER BY b DESC)"),
-        ("percentile_cont(0.5) WITHIN GROUP (ORDER BY x)", "percentile_cont(0.5 ORDER BY x)"),
-        ("row_number() OVER (PARTITION BY a ORDER BY b)", "row_number() OVER (PARTITION BY a ORDER BY b)"),
+        (
+            "sum(x) FILTER (WHERE x > 0)",
+            "sum(x) FILTER (WHERE (x > 0))",
+        ),
+        (
+            "string_agg(a, ',' ORDER BY b DESC)",
+            "string_agg(a, ',' ORDER BY b DESC)",
+        ),
+        (
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY x)",
+            "percentile_cont(0.5 ORDER BY x)",
+        ),
+        (
+            "row_number() OVER (PARTITION BY a ORDER BY b)",
+            "row_number() OVER (PARTITION BY a ORDER BY b)",
+        ),
         ("rank() OVER ()", "rank() OVER ()"),
         (
             "sum(x) OVER (ORDER BY y ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)",
@@ -281,7 +333,10 @@ fn function_calls() {
 #[test]
 fn case_array_row_subscript_collate() {
     check(&[
-        ("CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END", "CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END"),
+        (
+            "CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END",
+            "CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END",
+        ),
         ("CASE x WHEN 1 THEN 'a' END", "CASE x WHEN 1 THEN 'a' END"),
         ("ARRAY[1, 2, 3]", "ARRAY[1, 2, 3]"),
         ("ARRAY[[1, 2], [3, 4]]", "ARRAY[ARRAY[1, 2], ARRAY[3, 4]]"),
@@ -289,19 +344,28 @@ fn case_array_row_subscript_collate() {
         ("a[1]", "a[1]"),
         ("a[1][2]", "a[1][2]"),
         ("$1[1]", "$1[1]"),
-        ("(current_schemas(false))[s.r]", "current_schemas(FALSE)[s.r]"),
+        (
+            "(current_schemas(false))[s.r]",
+            "current_schemas(FALSE)[s.r]",
+        ),
         ("ROW(1, 2)", "ROW(1, 2)"),
         ("ROW()", "ROW()"),
         ("(1, 'a')", "ROW(1, 'a')"),
         ("a COLLATE \"C\"", "(a COLLATE \"C\")"),
-        ("a COLLATE pg_catalog.default", "(a COLLATE pg_catalog.default)"),
+        (
+            "a COLLATE pg_catalog.default",
+            "(a COLLATE pg_catalog.default)",
+        ),
     ]);
 }
 
 #[test]
 fn qualified_operator_is_the_plain_operator() {
     check(&[
-        ("c.relname OPERATOR(pg_catalog.~) '^(t)$'", "(c.relname ~ '^(t)$')"),
+        (
+            "c.relname OPERATOR(pg_catalog.~) '^(t)$'",
+            "(c.relname ~ '^(t)$')",
+        ),
         ("a OPERATOR(=) b", "(a = b)"),
         // OPERATOR() takes the precedence of a generic operator, as in PostgreSQL.
         ("a OPERATOR(pg_catalog.=) b + 1", "(a = (b + 1))"),
@@ -334,14 +398,20 @@ fn unknown_operators_fail_after_the_whole_statement_parses() {
         err("select 1 ^^ 2"),
         ("operator does not exist: ^^".into(), Some(10), "42883")
     );
-    assert_eq!(err("select ?? 1"), ("operator does not exist: ??".into(), Some(8), "42883"));
+    assert_eq!(
+        err("select ?? 1"),
+        ("operator does not exist: ??".into(), Some(8), "42883")
+    );
     // A syntax error later in the statement wins, as in PostgreSQL.
     assert_eq!(
         err("select 1 ^^ 2 from"),
         ("syntax error at end of input".into(), Some(19), "42601")
     );
     // `=`, `*`... are never prefix operators.
-    assert_eq!(err("select = 1"), ("syntax error at or near \"=\"".into(), Some(8), "42601"));
+    assert_eq!(
+        err("select = 1"),
+        ("syntax error at or near \"=\"".into(), Some(8), "42601")
+    );
 }
 
 #[test]

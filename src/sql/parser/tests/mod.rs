@@ -54,6 +54,8 @@ fn shown(e: &str) -> String {
 /// The error of a statement that must fail: (message, position, SQLSTATE).
 fn err(sql: &str) -> (String, Option<u32>, &'static str) {
     let e = parse(sql).expect_err(sql);
-    let s = e.as_sql().unwrap_or_else(|| panic!("{sql}: not a SQL error: {e}"));
+    let s = e
+        .as_sql()
+        .unwrap_or_else(|| panic!("{sql}: not a SQL error: {e}"));
     (s.message.clone(), s.position, s.code.code())
 }

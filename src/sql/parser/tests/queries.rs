@@ -3,8 +3,8 @@
 //! operations with PostgreSQL's precedence, VALUES, WITH.
 
 use super::super::ast::{
-    Distinct, Expr, JoinConstraint, JoinKind, Literal, QueryBody, SelectItem, SetOperator, SystemTime, TableRef,
-    TimePoint,
+    Distinct, Expr, JoinConstraint, JoinKind, Literal, QueryBody, SelectItem, SetOperator,
+    SystemTime, TableRef, TimePoint,
 };
 use super::super::test_print::show;
 use super::{err, query, select};
@@ -25,13 +25,25 @@ fn aliases(sql: &str) -> Vec<String> {
 
 #[test]
 fn select_list_aliases_follow_bare_label_rules() {
-    assert_eq!(aliases("SELECT a, b AS c, d e, 1 \"Quoted\" FROM t"), ["-", "c", "e", "Quoted"]);
+    assert_eq!(
+        aliases("SELECT a, b AS c, d e, 1 \"Quoted\" FROM t"),
+        ["-", "c", "e", "Quoted"]
+    );
     // Non-reserved and most reserved keywords are bare labels...
-    assert_eq!(aliases("SELECT 1 data, 2 AS year, 3 and, 4 desc"), ["data", "year", "and", "desc"]);
+    assert_eq!(
+        aliases("SELECT 1 data, 2 AS year, 3 and, 4 desc"),
+        ["data", "year", "and", "desc"]
+    );
     assert_eq!(aliases("SELECT 1 and FROM t"), ["and"]);
-    assert_eq!(aliases("SELECT 1 between, 2 is, 3 collate, 4 at"), ["between", "is", "collate", "at"]);
+    assert_eq!(
+        aliases("SELECT 1 between, 2 is, 3 collate, 4 at"),
+        ["between", "is", "collate", "at"]
+    );
     // ...but `SELECT 1 year` needs AS.
-    assert_eq!(err("select 1 year"), ("syntax error at or near \"year\"".into(), Some(10), "42601"));
+    assert_eq!(
+        err("select 1 year"),
+        ("syntax error at or near \"year\"".into(), Some(10), "42601")
+    );
     assert_eq!(aliases("SELECT *, t.*, s.t.* FROM t"), ["*", "t.*", "s.*"]);
     assert_eq!(aliases("SELECT a AS select"), ["select"]);
 }
@@ -43,7 +55,10 @@ fn select_without_from_and_empty_target_list() {
     let s = select("SELECT FROM t");
     assert!(s.items.is_empty());
     assert_eq!(s.from.len(), 1);
-    assert_eq!(err("select distinct"), ("syntax error at end of input".into(), Some(16), "42601"));
+    assert_eq!(
+        err("select distinct"),
+        ("syntax error at end of input".into(), Some(16), "42601")
+    );
 }
 
 #[test]
@@ -63,16 +78,28 @@ fn where_group_having_distinct() {
 
 #[test]
 fn order_limit_offset_fetch() {
-    let q = query("SELECT a FROM t ORDER BY 1, b DESC NULLS FIRST, c ASC NULLS LAST LIMIT 10 OFFSET 5");
-    let o: Vec<_> = q.order_by.iter().map(|o| (show(&o.expr), o.desc, o.nulls_first)).collect();
+    let q =
+        query("SELECT a FROM t ORDER BY 1, b DESC NULLS FIRST, c ASC NULLS LAST LIMIT 10 OFFSET 5");
+    let o: Vec<_> = q
+        .order_by
+        .iter()
+        .map(|o| (show(&o.expr), o.desc, o.nulls_first))
+        .collect();
     assert_eq!(
         o,
-        [("1".into(), false, None), ("b".into(), true, Some(true)), ("c".into(), false, Some(false))]
+        [
+            ("1".into(), false, None),
+            ("b".into(), true, Some(true)),
+            ("c".into(), false, Some(false))
+        ]
     );
     assert_eq!(q.limit.as_ref().map(show).as_deref(), Some("10"));
     assert_eq!(q.offset.as_ref().map(show).as_deref(), Some("5"));
     let q = query("SELECT a FROM t OFFSET 3 ROWS FETCH FIRST 2 ROWS ONLY");
-    assert_eq!((q.limit.as_ref().map(show), q.offset.as_ref().map(show)), (Some("2".into()), Some("3".into())));
+    assert_eq!(
+        (q.limit.as_ref().map(show), q.offset.as_ref().map(show)),
+        (Some("2".into()), Some("3".into()))
+    );
     let q = query("SELECT a FROM t FETCH NEXT ROW ONLY");
     assert_eq!(q.limit.as_ref().map(show).as_deref(), Some("1"));
     assert_eq!(query("SELECT a FROM t LIMIT ALL").limit, None);
@@ -80,8 +107,22 @@ fn order_limit_offset_fetch() {
     assert!(q.limit.is_some() && q.offset.is_some());
     assert!(query("SELECT * FROM t FOR UPDATE").locking);
     assert!(query("SELECT * FROM t FOR SHARE OF t NOWAIT").locking);
-    assert_eq!(err("select 1 limit 1 limit 2"), ("syntax error at or near \"limit\"".into(), Some(18), "42601"));
-    assert_eq!(err("select 1 limit 1, 2"), ("LIMIT #,# syntax is not supported".into(), Some(10), "0A000"));
+    assert_eq!(
+        err("select 1 limit 1 limit 2"),
+        (
+            "syntax error at or near \"limit\"".into(),
+            Some(18),
+            "42601"
+        )
+    );
+    assert_eq!(
+        err("select 1 limit 1, 2"),
+        (
+            "LIMIT #,# syntax is not supported".into(),
+            Some(10),
+            "0A000"
+        )
+    );
 }
 
 #[test]
@@ -96,7 +137,14 @@ fn set_operations_follow_postgres_precedence() {
         panic!("left is not a set operation");
     };
     assert_eq!(op, SetOperator::Union);
-    assert!(matches!(*right, QueryBody::SetOp { op: SetOperator::Intersect, all: false, .. }));
+    assert!(matches!(
+        *right,
+        QueryBody::SetOp {
+            op: SetOperator::Intersect,
+            all: false,
+            ..
+        }
+    ));
     // ORDER BY applies to the whole set operation.
     let q = query("SELECT a FROM t UNION SELECT b FROM u ORDER BY 1 LIMIT 3");
     assert!(matches!(q.body, QueryBody::SetOp { .. }));
@@ -120,7 +168,11 @@ fn parenthesized_queries() {
     assert!(q.limit.is_some() && q.order_by.len() == 1);
     assert_eq!(
         err("(select 1 order by 1) order by 1"),
-        ("multiple ORDER BY clauses not allowed".into(), Some(32), "42601")
+        (
+            "multiple ORDER BY clauses not allowed".into(),
+            Some(32),
+            "42601"
+        )
     );
     assert!(matches!(query("((SELECT 1))").body, QueryBody::Select(_)));
 }
@@ -140,7 +192,9 @@ fn values_table_and_with() {
     assert!(!with.recursive);
     assert_eq!(with.ctes.len(), 2);
     assert_eq!(with.ctes[1].columns[0].name, "b");
-    let q = query("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT * FROM r");
+    let q = query(
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT * FROM r",
+    );
     assert!(q.with.expect("with").recursive);
     // `recursive` is also an ordinary CTE name.
     let q = query("WITH recursive AS (SELECT 1) SELECT * FROM recursive");
@@ -154,7 +208,9 @@ fn from(sql: &str) -> Vec<TableRef> {
 
 #[test]
 fn joins() {
-    let f = from("SELECT * FROM a JOIN b ON a.id = b.id LEFT JOIN c USING (id) RIGHT OUTER JOIN d ON TRUE FULL JOIN e ON FALSE CROSS JOIN f NATURAL JOIN g");
+    let f = from(
+        "SELECT * FROM a JOIN b ON a.id = b.id LEFT JOIN c USING (id) RIGHT OUTER JOIN d ON TRUE FULL JOIN e ON FALSE CROSS JOIN f NATURAL JOIN g",
+    );
     assert_eq!(f.len(), 1);
     // Left-deep: walk down the left spine collecting (kind, constraint kind).
     let mut kinds = Vec::new();
@@ -191,17 +247,25 @@ fn joins() {
     assert_eq!(from("SELECT * FROM t1, t2 AS x, t3 y").len(), 3);
     // A join still waiting for its ON takes the following join as its right side.
     let f = from("SELECT * FROM a JOIN b JOIN c ON x ON y");
-    let TableRef::Join { right, constraint, .. } = &f[0] else {
+    let TableRef::Join {
+        right, constraint, ..
+    } = &f[0]
+    else {
         panic!("not a join");
     };
     assert!(matches!(**right, TableRef::Join { .. }));
     assert!(matches!(constraint, JoinConstraint::On(e) if show(e) == "y"));
-    assert!(matches!(from("SELECT * FROM ((a JOIN b ON TRUE))")[0], TableRef::Join { .. }));
+    assert!(matches!(
+        from("SELECT * FROM ((a JOIN b ON TRUE))")[0],
+        TableRef::Join { .. }
+    ));
 }
 
 #[test]
 fn subqueries_and_functions_in_from() {
-    let f = from("SELECT * FROM (SELECT 1) AS s (x), LATERAL (SELECT 2) l, generate_series(1, 10) AS g(i)");
+    let f = from(
+        "SELECT * FROM (SELECT 1) AS s (x), LATERAL (SELECT 2) l, generate_series(1, 10) AS g(i)",
+    );
     match &f[0] {
         TableRef::Subquery { lateral, alias, .. } => {
             let alias = alias.as_ref().expect("alias");
@@ -212,7 +276,9 @@ fn subqueries_and_functions_in_from() {
     }
     assert!(matches!(&f[1], TableRef::Subquery { lateral: true, .. }));
     match &f[2] {
-        TableRef::Function { name, args, alias, .. } => {
+        TableRef::Function {
+            name, args, alias, ..
+        } => {
             assert_eq!(name.base().name, "generate_series");
             assert_eq!(args.len(), 2);
             assert_eq!(alias.as_ref().expect("alias").columns[0].name, "i");
@@ -221,7 +287,11 @@ fn subqueries_and_functions_in_from() {
     }
     assert_eq!(
         err("select * from (select 1)"),
-        ("subquery in FROM must have an alias".into(), Some(15), "42601")
+        (
+            "subquery in FROM must have an alias".into(),
+            Some(15),
+            "42601"
+        )
     );
 }
 
@@ -238,10 +308,14 @@ fn time_travel(sql: &str) -> (Option<SystemTime>, Option<String>) {
 #[test]
 fn for_system_time_is_grammar_on_the_table_reference() {
     let (st, alias) = time_travel("SELECT * FROM orders FOR SYSTEM_TIME AS OF @SEQ:5 AS o");
-    assert_eq!((st, alias.as_deref()), (Some(SystemTime::AsOf(TimePoint::Seq(5))), Some("o")));
+    assert_eq!(
+        (st, alias.as_deref()),
+        (Some(SystemTime::AsOf(TimePoint::Seq(5))), Some("o"))
+    );
     let (st, _) = time_travel("select * from orders for system_time as of @seq:7");
     assert_eq!(st, Some(SystemTime::AsOf(TimePoint::Seq(7))));
-    let (st, alias) = time_travel("SELECT * FROM orders FOR SYSTEM_TIME AS OF '2026-01-15T10:00:00Z' o");
+    let (st, alias) =
+        time_travel("SELECT * FROM orders FOR SYSTEM_TIME AS OF '2026-01-15T10:00:00Z' o");
     match st {
         Some(SystemTime::AsOf(TimePoint::Expr(Expr::Literal(Literal::String(s))))) => {
             assert_eq!(s, "2026-01-15T10:00:00Z")
@@ -249,23 +323,39 @@ fn for_system_time_is_grammar_on_the_table_reference() {
         other => panic!("{other:?}"),
     }
     assert_eq!(alias.as_deref(), Some("o"));
-    let (st, _) = time_travel("SELECT * FROM orders FOR SYSTEM_TIME AS OF TIMESTAMP '2026-01-15 10:00:00'");
-    assert!(matches!(st, Some(SystemTime::AsOf(TimePoint::Expr(Expr::TypedString { .. })))));
-    let (st, alias) = time_travel("SELECT * FROM orders FOR SYSTEM_TIME AS OF now() - INTERVAL '1 hour' AS o");
+    let (st, _) =
+        time_travel("SELECT * FROM orders FOR SYSTEM_TIME AS OF TIMESTAMP '2026-01-15 10:00:00'");
+    assert!(matches!(
+        st,
+        Some(SystemTime::AsOf(TimePoint::Expr(Expr::TypedString { .. })))
+    ));
+    let (st, alias) =
+        time_travel("SELECT * FROM orders FOR SYSTEM_TIME AS OF now() - INTERVAL '1 hour' AS o");
     match st {
-        Some(SystemTime::AsOf(TimePoint::Expr(e))) => assert_eq!(show(&e), "(now() - interval '1 hour')"),
+        Some(SystemTime::AsOf(TimePoint::Expr(e))) => {
+            assert_eq!(show(&e), "(now() - interval '1 hour')")
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(alias.as_deref(), Some("o"));
     let (st, _) = time_travel("SELECT * FROM orders FOR SYSTEM_TIME BETWEEN @SEQ:1 AND @SEQ:9");
-    assert_eq!(st, Some(SystemTime::Between(TimePoint::Seq(1), TimePoint::Seq(9))));
-    let (st, alias) = time_travel("SELECT * FROM orders FOR SYSTEM_TIME FROM '2026-01-01' TO now() o");
-    assert!(matches!(st, Some(SystemTime::FromTo(TimePoint::Expr(_), TimePoint::Expr(_)))));
+    assert_eq!(
+        st,
+        Some(SystemTime::Between(TimePoint::Seq(1), TimePoint::Seq(9)))
+    );
+    let (st, alias) =
+        time_travel("SELECT * FROM orders FOR SYSTEM_TIME FROM '2026-01-01' TO now() o");
+    assert!(matches!(
+        st,
+        Some(SystemTime::FromTo(TimePoint::Expr(_), TimePoint::Expr(_)))
+    ));
     assert_eq!(alias.as_deref(), Some("o"));
     let (st, _) = time_travel("SELECT * FROM orders FOR SYSTEM_TIME ALL");
     assert_eq!(st, Some(SystemTime::All));
     // The clause works inside joins and leaves FOR UPDATE alone.
-    let f = from("SELECT * FROM a FOR SYSTEM_TIME AS OF @SEQ:2 x JOIN b FOR SYSTEM_TIME ALL y ON x.id = y.id");
+    let f = from(
+        "SELECT * FROM a FOR SYSTEM_TIME AS OF @SEQ:2 x JOIN b FOR SYSTEM_TIME ALL y ON x.id = y.id",
+    );
     assert!(matches!(&f[0], TableRef::Join { .. }));
     assert!(query("SELECT * FROM t FOR UPDATE").locking);
     // SYSTEM_TIME pseudo-columns are ordinary names.
@@ -284,9 +374,22 @@ fn keywords_as_identifiers() {
     assert_eq!(s.items.len(), 16);
     let s = select("SELECT t.from, t.select FROM t");
     assert_eq!(s.items.len(), 2);
-    assert_eq!(err("select from from t"), ("syntax error at or near \"from\"".into(), Some(13), "42601"));
-    assert_eq!(err("select * from table"), ("syntax error at or near \"table\"".into(), Some(15), "42601"));
-    assert_eq!(err("select left from t"), ("syntax error at or near \"from\"".into(), Some(13), "42601"));
+    assert_eq!(
+        err("select from from t"),
+        ("syntax error at or near \"from\"".into(), Some(13), "42601")
+    );
+    assert_eq!(
+        err("select * from table"),
+        (
+            "syntax error at or near \"table\"".into(),
+            Some(15),
+            "42601"
+        )
+    );
+    assert_eq!(
+        err("select left from t"),
+        ("syntax error at or near \"from\"".into(), Some(13), "42601")
+    );
     // Quoted identifiers are never keywords and keep their case.
     let s = select("SELECT \"select\", \"MixedCase\" FROM \"Table\"");
     match &s.from[0] {

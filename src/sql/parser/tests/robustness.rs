@@ -22,13 +22,105 @@ impl Rng {
 
 /// Pieces random statements are built from: tokens, broken tokens, odd characters.
 const PIECES: &[&str] = &[
-    "select", "from", "where", "(", ")", ",", ";", "'", "\"", "$$", "$1", "$", "@seq:", "@SEQ:3", "::", ":", ".", "..",
-    "1", "1.5", ".5", "1e", "e'\\", "u&'", "b'", "--", "/*", "*/", "*", "+", "-", "||", "~~*", "!=", "<=", "=",
-    "not", "is", "null", "in", "between", "and", "or", "like", "case", "when", "then", "end", "cast", "as", "array",
-    "[", "]", "join", "on", "using", "for", "system_time", "of", "all", "with", "recursive", "union", "insert",
-    "into", "values", "default", "update", "set", "delete", "create", "table", "index", "int", "varchar", "(10)",
-    "timestamp", "with time zone", "interval", "'x'", "E'\\u12'", "x", "t", "\u{e9}", "\u{1F600}", "\0", "\t",
-    "\n", " ", "{", "\\", "operator(", "pg_catalog.", "over", "filter", "order by", "limit", "copy", "stdin",
+    "select",
+    "from",
+    "where",
+    "(",
+    ")",
+    ",",
+    ";",
+    "'",
+    "\"",
+    "$$",
+    "$1",
+    "$",
+    "@seq:",
+    "@SEQ:3",
+    "::",
+    ":",
+    ".",
+    "..",
+    "1",
+    "1.5",
+    ".5",
+    "1e",
+    "e'\\",
+    "u&'",
+    "b'",
+    "--",
+    "/*",
+    "*/",
+    "*",
+    "+",
+    "-",
+    "||",
+    "~~*",
+    "!=",
+    "<=",
+    "=",
+    "not",
+    "is",
+    "null",
+    "in",
+    "between",
+    "and",
+    "or",
+    "like",
+    "case",
+    "when",
+    "then",
+    "end",
+    "cast",
+    "as",
+    "array",
+    "[",
+    "]",
+    "join",
+    "on",
+    "using",
+    "for",
+    "system_time",
+    "of",
+    "all",
+    "with",
+    "recursive",
+    "union",
+    "insert",
+    "into",
+    "values",
+    "default",
+    "update",
+    "set",
+    "delete",
+    "create",
+    "table",
+    "index",
+    "int",
+    "varchar",
+    "(10)",
+    "timestamp",
+    "with time zone",
+    "interval",
+    "'x'",
+    "E'\\u12'",
+    "x",
+    "t",
+    "\u{e9}",
+    "\u{1F600}",
+    "\0",
+    "\t",
+    "\n",
+    " ",
+    "{",
+    "\\",
+    "operator(",
+    "pg_catalog.",
+    "over",
+    "filter",
+    "order by",
+    "limit",
+    "copy",
+    "stdin",
 ];
 
 #[test]
@@ -96,7 +188,11 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
                 let minus = format!("SELECT {}1", "- ".repeat(depth));
                 let not = format!("SELECT {}true", "NOT ".repeat(depth));
                 let sub = format!("SELECT {}1{}", "(SELECT ".repeat(depth), ")".repeat(depth));
-                let case = format!("SELECT {}1{}", "CASE WHEN TRUE THEN ".repeat(depth), " END".repeat(depth));
+                let case = format!(
+                    "SELECT {}1{}",
+                    "CASE WHEN TRUE THEN ".repeat(depth),
+                    " END".repeat(depth)
+                );
                 let array = format!("SELECT ARRAY{}1{}", "[".repeat(depth), "]".repeat(depth));
                 let from = format!("SELECT * FROM {}t{}", "(".repeat(depth), ")".repeat(depth));
                 let cast = format!("SELECT 1{}", "::int".repeat(depth));
@@ -128,8 +224,10 @@ fn check(text: &str) {
     if let Err(e) = parse(text) {
         let limit = text.chars().count() as u32 + 1;
         if let Some(p) = e.as_sql().and_then(|s| s.position) {
-            assert!((1..=limit).contains(&p), "position {p} outside 1..={limit} for {text:?}: {e}");
+            assert!(
+                (1..=limit).contains(&p),
+                "position {p} outside 1..={limit} for {text:?}: {e}"
+            );
         }
     }
 }
-

@@ -1,8 +1,8 @@
 //! One test per statement kind, asserting the AST.
 
 use super::super::ast::{
-    AlterTableAction, ColumnConstraint, Expr, InsertSource, IsolationLevel, QueryBody, SelectItem, SetValue,
-    Statement, TableConstraint, TransactionMode, TypeName,
+    AlterTableAction, ColumnConstraint, Expr, InsertSource, IsolationLevel, QueryBody, SelectItem,
+    SetValue, Statement, TableConstraint, TransactionMode, TypeName,
 };
 use super::super::parse;
 use super::super::test_print::{show, type_name};
@@ -11,7 +11,11 @@ use super::{err, one};
 #[test]
 fn statement_lists() {
     assert!(parse("").expect("empty").is_empty());
-    assert!(parse("  -- just a comment\n /* and /* nested */ one */ ").expect("comments").is_empty());
+    assert!(
+        parse("  -- just a comment\n /* and /* nested */ one */ ")
+            .expect("comments")
+            .is_empty()
+    );
     assert!(parse(";;").expect("semicolons").is_empty());
     assert_eq!(parse("select 1; select 2;").expect("two").len(), 2);
     assert_eq!(parse("BEGIN; SELECT 1; COMMIT").expect("three").len(), 3);
@@ -38,11 +42,36 @@ fn create_table_with_every_column_type() {
     assert_eq!(
         types,
         [
-            "int", "integer", "int4", "bigint", "int8", "smallint", "int2", "boolean", "bool", "real", "float4",
-            "double precision", "float8", "float(24)", "numeric(12, 2)", "decimal(10)", "text", "varchar(10)",
-            "character varying(5)", "char(3)", "character(2)", "date", "timestamp",
-            "timestamp(3) without time zone", "timestamptz", "timestamp with time zone", "json", "serial",
-            "bigserial", "varchar",
+            "int",
+            "integer",
+            "int4",
+            "bigint",
+            "int8",
+            "smallint",
+            "int2",
+            "boolean",
+            "bool",
+            "real",
+            "float4",
+            "double precision",
+            "float8",
+            "float(24)",
+            "numeric(12, 2)",
+            "decimal(10)",
+            "text",
+            "varchar(10)",
+            "character varying(5)",
+            "char(3)",
+            "character(2)",
+            "date",
+            "timestamp",
+            "timestamp(3) without time zone",
+            "timestamptz",
+            "timestamp with time zone",
+            "json",
+            "serial",
+            "bigserial",
+            "varchar",
         ]
     );
 }
@@ -61,30 +90,60 @@ fn create_table_constraints() {
     };
     let c = |i: usize| &t.columns[i].constraints;
     assert_eq!(c(0), &[ColumnConstraint::PrimaryKey(None)]);
-    assert!(matches!(&c(1)[..], [ColumnConstraint::NotNull, ColumnConstraint::Default(Expr::Literal(_))]));
-    assert!(matches!(&c(2)[..], [ColumnConstraint::Null, ColumnConstraint::Unique(None), ColumnConstraint::Check(None, _)]));
-    assert!(matches!(&c(3)[..], [ColumnConstraint::References { columns, .. }] if columns[0].name == "id"));
+    assert!(matches!(
+        &c(1)[..],
+        [
+            ColumnConstraint::NotNull,
+            ColumnConstraint::Default(Expr::Literal(_))
+        ]
+    ));
+    assert!(matches!(
+        &c(2)[..],
+        [
+            ColumnConstraint::Null,
+            ColumnConstraint::Unique(None),
+            ColumnConstraint::Check(None, _)
+        ]
+    ));
+    assert!(
+        matches!(&c(3)[..], [ColumnConstraint::References { columns, .. }] if columns[0].name == "id")
+    );
     assert!(matches!(&c(4)[..], [ColumnConstraint::PrimaryKey(Some(n))] if n.name == "c_pk"));
     assert_eq!(c(5), &[ColumnConstraint::Identity { always: true }]);
     assert_eq!(c(6), &[ColumnConstraint::Identity { always: false }]);
-    assert!(matches!(&c(7)[..], [ColumnConstraint::Default(_), ColumnConstraint::NotNull]));
-    assert!(matches!(&c(8)[..], [ColumnConstraint::Default(Expr::Function(_))]));
+    assert!(matches!(
+        &c(7)[..],
+        [ColumnConstraint::Default(_), ColumnConstraint::NotNull]
+    ));
+    assert!(matches!(
+        &c(8)[..],
+        [ColumnConstraint::Default(Expr::Function(_))]
+    ));
     assert_eq!(t.constraints.len(), 4);
-    assert!(matches!(&t.constraints[0], TableConstraint::PrimaryKey { name: None, columns } if columns.len() == 2));
-    assert!(matches!(&t.constraints[1], TableConstraint::Unique { name: Some(n), .. } if n.name == "u1"));
+    assert!(
+        matches!(&t.constraints[0], TableConstraint::PrimaryKey { name: None, columns } if columns.len() == 2)
+    );
+    assert!(
+        matches!(&t.constraints[1], TableConstraint::Unique { name: Some(n), .. } if n.name == "u1")
+    );
     assert!(matches!(&t.constraints[2], TableConstraint::Check { .. }));
-    assert!(matches!(&t.constraints[3], TableConstraint::ForeignKey { .. }));
+    assert!(matches!(
+        &t.constraints[3],
+        TableConstraint::ForeignKey { .. }
+    ));
 }
 
 #[test]
 fn create_table_keyword_column_names_and_as() {
-    let Statement::CreateTable(t) = one("CREATE TABLE events (id INT PRIMARY KEY, data VARCHAR, key TEXT, value INT, type TEXT)")
-    else {
+    let Statement::CreateTable(t) = one(
+        "CREATE TABLE events (id INT PRIMARY KEY, data VARCHAR, key TEXT, value INT, type TEXT)",
+    ) else {
         panic!("not CREATE TABLE");
     };
     let names: Vec<_> = t.columns.iter().map(|c| c.name.name.as_str()).collect();
     assert_eq!(names, ["id", "data", "key", "value", "type"]);
-    let Statement::CreateTable(t) = one("CREATE TABLE t2 (x, y) AS SELECT 1, 2 WITH NO DATA") else {
+    let Statement::CreateTable(t) = one("CREATE TABLE t2 (x, y) AS SELECT 1, 2 WITH NO DATA")
+    else {
         panic!("not CREATE TABLE AS");
     };
     assert!(t.as_query.is_some());
@@ -104,9 +163,23 @@ fn drop_statements() {
             if_exists: true
         }
     );
-    assert!(matches!(one("DROP TABLE t"), Statement::DropTable { if_exists: false, .. }));
-    assert!(matches!(one("DROP INDEX IF EXISTS i, j"), Statement::DropIndex { if_exists: true, names } if names.len() == 2));
-    assert!(matches!(one("DROP VIEW v RESTRICT"), Statement::DropView { if_exists: false, .. }));
+    assert!(matches!(
+        one("DROP TABLE t"),
+        Statement::DropTable {
+            if_exists: false,
+            ..
+        }
+    ));
+    assert!(
+        matches!(one("DROP INDEX IF EXISTS i, j"), Statement::DropIndex { if_exists: true, names } if names.len() == 2)
+    );
+    assert!(matches!(
+        one("DROP VIEW v RESTRICT"),
+        Statement::DropView {
+            if_exists: false,
+            ..
+        }
+    ));
 }
 
 fn name(parts: &[&str], pos: u32) -> super::super::ast::ObjectName {
@@ -128,13 +201,17 @@ fn name(parts: &[&str], pos: u32) -> super::super::ast::ObjectName {
 
 #[test]
 fn indexes_and_views() {
-    let Statement::CreateIndex(i) = one("CREATE UNIQUE INDEX IF NOT EXISTS i ON t USING btree (a DESC NULLS LAST, lower(b))")
+    let Statement::CreateIndex(i) =
+        one("CREATE UNIQUE INDEX IF NOT EXISTS i ON t USING btree (a DESC NULLS LAST, lower(b))")
     else {
         panic!("not CREATE INDEX");
     };
     assert!(i.unique && i.if_not_exists);
     assert_eq!(i.name.as_ref().map(|n| n.name.as_str()), Some("i"));
-    assert_eq!((i.columns[0].desc, i.columns[0].nulls_first), (true, Some(false)));
+    assert_eq!(
+        (i.columns[0].desc, i.columns[0].nulls_first),
+        (true, Some(false))
+    );
     assert_eq!(show(&i.columns[1].expr), "lower(b)");
     let Statement::CreateIndex(i) = one("CREATE INDEX ON t (a)") else {
         panic!("not CREATE INDEX");
@@ -144,23 +221,37 @@ fn indexes_and_views() {
         one("CREATE OR REPLACE VIEW v (a) AS SELECT 1"),
         Statement::CreateView { or_replace: true, columns, .. } if columns.len() == 1
     ));
-    assert!(matches!(one("CREATE VIEW view1 AS SELECT x FROM t1 WHERE x>0"), Statement::CreateView { or_replace: false, .. }));
+    assert!(matches!(
+        one("CREATE VIEW view1 AS SELECT x FROM t1 WHERE x>0"),
+        Statement::CreateView {
+            or_replace: false,
+            ..
+        }
+    ));
     assert_eq!(
         err("create index i on t using gin (a)"),
-        ("access method \"gin\" is not supported".into(), Some(27), "0A000")
+        (
+            "access method \"gin\" is not supported".into(),
+            Some(27),
+            "0A000"
+        )
     );
 }
 
 #[test]
 fn insert_forms() {
-    let Statement::Insert(i) = one("INSERT INTO t (a, b) VALUES (1, DEFAULT), (2, 'x') RETURNING *") else {
+    let Statement::Insert(i) =
+        one("INSERT INTO t (a, b) VALUES (1, DEFAULT), (2, 'x') RETURNING *")
+    else {
         panic!("not INSERT");
     };
     assert_eq!(i.columns.len(), 2);
     let InsertSource::Query(q) = &i.source else {
         panic!("not a query source");
     };
-    assert!(matches!(&q.body, QueryBody::Values(rows) if rows.len() == 2 && rows[0][1] == Expr::Default));
+    assert!(
+        matches!(&q.body, QueryBody::Values(rows) if rows.len() == 2 && rows[0][1] == Expr::Default)
+    );
     assert!(matches!(i.returning[..], [SelectItem::Wildcard { .. }]));
     let Statement::Insert(i) = one("INSERT INTO t DEFAULT VALUES") else {
         panic!("not INSERT");
@@ -174,9 +265,9 @@ fn insert_forms() {
         panic!("not INSERT");
     };
     assert!(i.columns.is_empty());
-    let Statement::Insert(i) =
-        one("INSERT INTO t AS x VALUES (1) ON CONFLICT (a) DO UPDATE SET b = excluded.b, c = DEFAULT WHERE x.a > 0 RETURNING a, b AS c")
-    else {
+    let Statement::Insert(i) = one(
+        "INSERT INTO t AS x VALUES (1) ON CONFLICT (a) DO UPDATE SET b = excluded.b, c = DEFAULT WHERE x.a > 0 RETURNING a, b AS c",
+    ) else {
         panic!("not INSERT");
     };
     assert_eq!(i.alias.as_ref().map(|a| a.name.as_str()), Some("x"));
@@ -195,22 +286,38 @@ fn insert_forms() {
 
 #[test]
 fn update_and_delete() {
-    let Statement::Update(u) = one("UPDATE t x SET a = x.a + 1, b = DEFAULT, (c, d) = (1, 2) FROM u WHERE u.id = x.id RETURNING a")
-    else {
+    let Statement::Update(u) = one(
+        "UPDATE t x SET a = x.a + 1, b = DEFAULT, (c, d) = (1, 2) FROM u WHERE u.id = x.id RETURNING a",
+    ) else {
         panic!("not UPDATE");
     };
     assert_eq!(u.alias.as_ref().map(|a| a.name.as_str()), Some("x"));
-    let cols: Vec<_> = u.assignments.iter().map(|a| (a.column.name.as_str(), show(&a.value))).collect();
-    assert_eq!(cols, [("a", "(x.a + 1)".to_string()), ("b", "DEFAULT".into()), ("c", "1".into()), ("d", "2".into())]);
+    let cols: Vec<_> = u
+        .assignments
+        .iter()
+        .map(|a| (a.column.name.as_str(), show(&a.value)))
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            ("a", "(x.a + 1)".to_string()),
+            ("b", "DEFAULT".into()),
+            ("c", "1".into()),
+            ("d", "2".into())
+        ]
+    );
     assert_eq!(u.from.len(), 1);
     assert!(u.selection.is_some());
     assert_eq!(u.returning.len(), 1);
-    let Statement::Update(u) = one("UPDATE pgbench_accounts SET abalance = abalance + -4257 WHERE aid = 41532") else {
+    let Statement::Update(u) =
+        one("UPDATE pgbench_accounts SET abalance = abalance + -4257 WHERE aid = 41532")
+    else {
         panic!("not UPDATE");
     };
     assert!(u.alias.is_none());
     assert_eq!(show(&u.assignments[0].value), "(abalance + (-4257))");
-    let Statement::Delete(d) = one("DELETE FROM t AS x USING u WHERE u.id = x.id RETURNING *") else {
+    let Statement::Delete(d) = one("DELETE FROM t AS x USING u WHERE u.id = x.id RETURNING *")
+    else {
         panic!("not DELETE");
     };
     assert_eq!(d.alias.as_ref().map(|a| a.name.as_str()), Some("x"));
@@ -219,7 +326,8 @@ fn update_and_delete() {
     assert_eq!(
         err("update t set (a, b) = (1)"),
         (
-            "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression".into(),
+            "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression"
+                .into(),
             Some(23),
             "42601"
         )
@@ -237,7 +345,10 @@ fn transactions() {
     assert!(modes("BEGIN TRANSACTION").is_empty());
     assert_eq!(
         modes("BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY"),
-        [TransactionMode::IsolationLevel(IsolationLevel::Serializable), TransactionMode::ReadOnly(true)]
+        [
+            TransactionMode::IsolationLevel(IsolationLevel::Serializable),
+            TransactionMode::ReadOnly(true)
+        ]
     );
     assert_eq!(
         modes("START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ WRITE NOT DEFERRABLE"),
@@ -249,13 +360,23 @@ fn transactions() {
     );
     assert_eq!(
         modes("begin isolation level read committed"),
-        [TransactionMode::IsolationLevel(IsolationLevel::ReadCommitted)]
+        [TransactionMode::IsolationLevel(
+            IsolationLevel::ReadCommitted
+        )]
     );
     assert_eq!(
         modes("begin isolation level read uncommitted"),
-        [TransactionMode::IsolationLevel(IsolationLevel::ReadUncommitted)]
+        [TransactionMode::IsolationLevel(
+            IsolationLevel::ReadUncommitted
+        )]
     );
-    for sql in ["COMMIT", "COMMIT WORK", "COMMIT TRANSACTION", "END", "END TRANSACTION"] {
+    for sql in [
+        "COMMIT",
+        "COMMIT WORK",
+        "COMMIT TRANSACTION",
+        "END",
+        "END TRANSACTION",
+    ] {
         assert_eq!(one(sql), Statement::Commit, "{sql}");
     }
     for sql in ["ROLLBACK", "ROLLBACK WORK", "ABORT", "ABORT TRANSACTION"] {
@@ -264,9 +385,15 @@ fn transactions() {
     assert!(matches!(one("SAVEPOINT \"_pg3_1\""), Statement::Savepoint(n) if n.name == "_pg3_1"));
     assert!(matches!(one("RELEASE SAVEPOINT s"), Statement::ReleaseSavepoint(n) if n.name == "s"));
     assert!(matches!(one("RELEASE s"), Statement::ReleaseSavepoint(n) if n.name == "s"));
-    assert!(matches!(one("RELEASE savepoint"), Statement::ReleaseSavepoint(n) if n.name == "savepoint"));
-    assert!(matches!(one("ROLLBACK TO SAVEPOINT s"), Statement::RollbackToSavepoint(n) if n.name == "s"));
-    assert!(matches!(one("ROLLBACK WORK TO s"), Statement::RollbackToSavepoint(n) if n.name == "s"));
+    assert!(
+        matches!(one("RELEASE savepoint"), Statement::ReleaseSavepoint(n) if n.name == "savepoint")
+    );
+    assert!(
+        matches!(one("ROLLBACK TO SAVEPOINT s"), Statement::RollbackToSavepoint(n) if n.name == "s")
+    );
+    assert!(
+        matches!(one("ROLLBACK WORK TO s"), Statement::RollbackToSavepoint(n) if n.name == "s")
+    );
 }
 
 /// (name, values, local) of a SET.
@@ -282,24 +409,79 @@ fn set_show_reset() {
     use SetValue::*;
     assert_eq!(
         set("SET search_path TO public, \"$user\""),
-        ("search_path".into(), Some(vec![Ident("public".into()), Ident("$user".into())]), false)
+        (
+            "search_path".into(),
+            Some(vec![Ident("public".into()), Ident("$user".into())]),
+            false
+        )
     );
-    assert_eq!(set("SET datestyle = 'ISO, MDY'"), ("datestyle".into(), Some(vec![String("ISO, MDY".into())]), false));
-    assert_eq!(set("SET extra_float_digits = 3"), ("extra_float_digits".into(), Some(vec![Number("3".into())]), false));
-    assert_eq!(set("SET x = -1.5"), ("x".into(), Some(vec![Number("-1.5".into())]), false));
-    assert_eq!(set("SET SESSION TimeZone TO 'UTC'"), ("timezone".into(), Some(vec![String("UTC".into())]), false));
-    assert_eq!(set("SET LOCAL statement_timeout = 0"), ("statement_timeout".into(), Some(vec![Number("0".into())]), true));
-    assert_eq!(set("SET local = on"), ("local".into(), Some(vec![Ident("on".into())]), false));
-    assert_eq!(set("SET TIME ZONE 'UTC'"), ("timezone".into(), Some(vec![String("UTC".into())]), false));
-    assert_eq!(set("SET TIME ZONE LOCAL"), ("timezone".into(), Some(vec![Default]), false));
-    assert_eq!(set("SET TIME ZONE DEFAULT"), ("timezone".into(), None, false));
-    assert_eq!(set("SET NAMES 'UTF8'"), ("client_encoding".into(), Some(vec![String("UTF8".into())]), false));
+    assert_eq!(
+        set("SET datestyle = 'ISO, MDY'"),
+        (
+            "datestyle".into(),
+            Some(vec![String("ISO, MDY".into())]),
+            false
+        )
+    );
+    assert_eq!(
+        set("SET extra_float_digits = 3"),
+        (
+            "extra_float_digits".into(),
+            Some(vec![Number("3".into())]),
+            false
+        )
+    );
+    assert_eq!(
+        set("SET x = -1.5"),
+        ("x".into(), Some(vec![Number("-1.5".into())]), false)
+    );
+    assert_eq!(
+        set("SET SESSION TimeZone TO 'UTC'"),
+        ("timezone".into(), Some(vec![String("UTC".into())]), false)
+    );
+    assert_eq!(
+        set("SET LOCAL statement_timeout = 0"),
+        (
+            "statement_timeout".into(),
+            Some(vec![Number("0".into())]),
+            true
+        )
+    );
+    assert_eq!(
+        set("SET local = on"),
+        ("local".into(), Some(vec![Ident("on".into())]), false)
+    );
+    assert_eq!(
+        set("SET TIME ZONE 'UTC'"),
+        ("timezone".into(), Some(vec![String("UTC".into())]), false)
+    );
+    assert_eq!(
+        set("SET TIME ZONE LOCAL"),
+        ("timezone".into(), Some(vec![Default]), false)
+    );
+    assert_eq!(
+        set("SET TIME ZONE DEFAULT"),
+        ("timezone".into(), None, false)
+    );
+    assert_eq!(
+        set("SET NAMES 'UTF8'"),
+        (
+            "client_encoding".into(),
+            Some(vec![String("UTF8".into())]),
+            false
+        )
+    );
     assert_eq!(set("SET x TO DEFAULT"), ("x".into(), None, false));
-    assert_eq!(set("SET a.b = true"), ("a.b".into(), Some(vec![Ident("true".into())]), false));
+    assert_eq!(
+        set("SET a.b = true"),
+        ("a.b".into(), Some(vec![Ident("true".into())]), false)
+    );
     assert_eq!(
         one("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
         Statement::SetTransaction {
-            modes: vec![TransactionMode::IsolationLevel(IsolationLevel::RepeatableRead)],
+            modes: vec![TransactionMode::IsolationLevel(
+                IsolationLevel::RepeatableRead
+            )],
             session: false
         }
     );
@@ -311,8 +493,14 @@ fn set_show_reset() {
         }
     );
     assert_eq!(one("SHOW ALL"), Statement::Show("all".into()));
-    assert_eq!(one("SHOW server_version"), Statement::Show("server_version".into()));
-    assert_eq!(one("show transaction isolation level"), Statement::Show("transaction_isolation".into()));
+    assert_eq!(
+        one("SHOW server_version"),
+        Statement::Show("server_version".into())
+    );
+    assert_eq!(
+        one("show transaction isolation level"),
+        Statement::Show("transaction_isolation".into())
+    );
     assert_eq!(one("SHOW TIME ZONE"), Statement::Show("timezone".into()));
     assert_eq!(one("SHOW DateStyle"), Statement::Show("datestyle".into()));
     assert_eq!(one("RESET ALL"), Statement::Reset("all".into()));
@@ -321,10 +509,22 @@ fn set_show_reset() {
 
 #[test]
 fn explain_prepare_execute() {
-    assert!(matches!(one("EXPLAIN SELECT 1"), Statement::Explain { analyze: false, .. }));
-    assert!(matches!(one("EXPLAIN ANALYZE VERBOSE SELECT 1"), Statement::Explain { analyze: true, .. }));
-    assert!(matches!(one("EXPLAIN (ANALYZE, COSTS OFF) SELECT 1"), Statement::Explain { analyze: true, .. }));
-    assert!(matches!(one("EXPLAIN (ANALYZE false) SELECT 1"), Statement::Explain { analyze: false, .. }));
+    assert!(matches!(
+        one("EXPLAIN SELECT 1"),
+        Statement::Explain { analyze: false, .. }
+    ));
+    assert!(matches!(
+        one("EXPLAIN ANALYZE VERBOSE SELECT 1"),
+        Statement::Explain { analyze: true, .. }
+    ));
+    assert!(matches!(
+        one("EXPLAIN (ANALYZE, COSTS OFF) SELECT 1"),
+        Statement::Explain { analyze: true, .. }
+    ));
+    assert!(matches!(
+        one("EXPLAIN (ANALYZE false) SELECT 1"),
+        Statement::Explain { analyze: false, .. }
+    ));
     assert!(matches!(
         one("EXPLAIN (SELECT 1)"),
         Statement::Explain { statement, .. } if matches!(*statement, Statement::Query(_))
@@ -354,12 +554,19 @@ fn explain_prepare_execute() {
         ]
     );
     assert!(matches!(*statement, Statement::Query(_)));
-    assert!(matches!(one("PREPARE q AS INSERT INTO t VALUES ($1)"), Statement::Prepare { .. }));
-    assert!(matches!(one("EXECUTE p (1, 'a')"), Statement::Execute { args, .. } if args.len() == 2));
+    assert!(matches!(
+        one("PREPARE q AS INSERT INTO t VALUES ($1)"),
+        Statement::Prepare { .. }
+    ));
+    assert!(
+        matches!(one("EXECUTE p (1, 'a')"), Statement::Execute { args, .. } if args.len() == 2)
+    );
     assert!(matches!(one("EXECUTE q"), Statement::Execute { args, .. } if args.is_empty()));
     assert!(matches!(one("DEALLOCATE p"), Statement::Deallocate(Some(n)) if n.name == "p"));
     assert!(matches!(one("DEALLOCATE PREPARE p"), Statement::Deallocate(Some(n)) if n.name == "p"));
-    assert!(matches!(one("DEALLOCATE prepare"), Statement::Deallocate(Some(n)) if n.name == "prepare"));
+    assert!(
+        matches!(one("DEALLOCATE prepare"), Statement::Deallocate(Some(n)) if n.name == "prepare")
+    );
     assert_eq!(one("DEALLOCATE ALL"), Statement::Deallocate(None));
     assert_eq!(one("DEALLOCATE PREPARE ALL"), Statement::Deallocate(None));
     assert_eq!(one("DISCARD ALL"), Statement::Discard("all".into()));
@@ -376,25 +583,72 @@ fn alter_table_and_truncate() {
         &actions("ALTER TABLE t ADD COLUMN c INT NOT NULL DEFAULT 0")[..],
         [AlterTableAction::AddColumn { column, if_not_exists: false }] if column.constraints.len() == 2
     ));
-    assert!(matches!(&actions("alter table t add if not exists c int")[..], [AlterTableAction::AddColumn { if_not_exists: true, .. }]));
-    assert!(matches!(&actions("ALTER TABLE t DROP COLUMN IF EXISTS c CASCADE")[..], [AlterTableAction::DropColumn { if_exists: true, .. }]));
-    assert!(matches!(&actions("ALTER TABLE t DROP c")[..], [AlterTableAction::DropColumn { if_exists: false, .. }]));
-    assert!(matches!(&actions("ALTER TABLE t RENAME COLUMN a TO b")[..], [AlterTableAction::RenameColumn { old, new }] if old.name == "a" && new.name == "b"));
-    assert!(matches!(&actions("ALTER TABLE t RENAME a TO b")[..], [AlterTableAction::RenameColumn { .. }]));
-    assert!(matches!(&actions("ALTER TABLE t RENAME TO u")[..], [AlterTableAction::RenameTable(n)] if n.name == "u"));
+    assert!(matches!(
+        &actions("alter table t add if not exists c int")[..],
+        [AlterTableAction::AddColumn {
+            if_not_exists: true,
+            ..
+        }]
+    ));
+    assert!(matches!(
+        &actions("ALTER TABLE t DROP COLUMN IF EXISTS c CASCADE")[..],
+        [AlterTableAction::DropColumn {
+            if_exists: true,
+            ..
+        }]
+    ));
+    assert!(matches!(
+        &actions("ALTER TABLE t DROP c")[..],
+        [AlterTableAction::DropColumn {
+            if_exists: false,
+            ..
+        }]
+    ));
+    assert!(
+        matches!(&actions("ALTER TABLE t RENAME COLUMN a TO b")[..], [AlterTableAction::RenameColumn { old, new }] if old.name == "a" && new.name == "b")
+    );
+    assert!(matches!(
+        &actions("ALTER TABLE t RENAME a TO b")[..],
+        [AlterTableAction::RenameColumn { .. }]
+    ));
+    assert!(
+        matches!(&actions("ALTER TABLE t RENAME TO u")[..], [AlterTableAction::RenameTable(n)] if n.name == "u")
+    );
     assert!(matches!(
         &actions("alter table pgbench_branches add primary key (bid)")[..],
         [AlterTableAction::AddConstraint(TableConstraint::PrimaryKey { name: None, columns })] if columns[0].name == "bid"
     ));
     assert!(matches!(
         &actions("ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (a, b)")[..],
-        [AlterTableAction::AddConstraint(TableConstraint::PrimaryKey { name: Some(_), .. })]
+        [AlterTableAction::AddConstraint(
+            TableConstraint::PrimaryKey { name: Some(_), .. }
+        )]
     ));
-    let a = actions("ALTER TABLE t ALTER COLUMN a SET DEFAULT 1, ALTER b DROP DEFAULT, ALTER COLUMN c SET NOT NULL, ALTER d DROP NOT NULL");
-    assert!(matches!(&a[0], AlterTableAction::SetDefault { default: Some(_), .. }));
-    assert!(matches!(&a[1], AlterTableAction::SetDefault { default: None, .. }));
-    assert!(matches!(&a[2], AlterTableAction::SetNotNull { not_null: true, .. }));
-    assert!(matches!(&a[3], AlterTableAction::SetNotNull { not_null: false, .. }));
+    let a = actions(
+        "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1, ALTER b DROP DEFAULT, ALTER COLUMN c SET NOT NULL, ALTER d DROP NOT NULL",
+    );
+    assert!(matches!(
+        &a[0],
+        AlterTableAction::SetDefault {
+            default: Some(_),
+            ..
+        }
+    ));
+    assert!(matches!(
+        &a[1],
+        AlterTableAction::SetDefault { default: None, .. }
+    ));
+    assert!(matches!(
+        &a[2],
+        AlterTableAction::SetNotNull { not_null: true, .. }
+    ));
+    assert!(matches!(
+        &a[3],
+        AlterTableAction::SetNotNull {
+            not_null: false,
+            ..
+        }
+    ));
     assert!(matches!(one("TRUNCATE t"), Statement::Truncate(n) if n.len() == 1));
     assert!(matches!(
         one("truncate table pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers RESTART IDENTITY CASCADE"),
@@ -409,29 +663,51 @@ fn copy_options_both_spellings() {
         other => panic!("{sql}: {other:?}"),
     };
     let opt = |v: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
-        v.iter().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect()
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+            .collect()
     };
-    let c = copy("COPY t (a, b) TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER ',', NULL '', FREEZE ON)");
+    let c = copy(
+        "COPY t (a, b) TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER ',', NULL '', FREEZE ON)",
+    );
     assert!(!c.from);
     assert_eq!(c.columns.len(), 2);
     assert_eq!(
         c.options,
-        opt(&[("format", Some("csv")), ("header", None), ("delimiter", Some(",")), ("null", Some("")), ("freeze", Some("on"))])
+        opt(&[
+            ("format", Some("csv")),
+            ("header", None),
+            ("delimiter", Some(",")),
+            ("null", Some("")),
+            ("freeze", Some("on"))
+        ])
     );
     let c = copy("copy pgbench_accounts from stdin with (freeze on)");
     assert!(c.from);
     assert_eq!(c.options, opt(&[("freeze", Some("on"))]));
     let c = copy("COPY t FROM STDIN WITH CSV HEADER");
-    assert_eq!(c.options, opt(&[("format", Some("csv")), ("header", Some("true"))]));
+    assert_eq!(
+        c.options,
+        opt(&[("format", Some("csv")), ("header", Some("true"))])
+    );
     let c = copy("COPY t TO STDOUT CSV HEADER DELIMITER AS '|' NULL AS 'NULL'");
     assert_eq!(
         c.options,
-        opt(&[("format", Some("csv")), ("header", Some("true")), ("delimiter", Some("|")), ("null", Some("NULL"))])
+        opt(&[
+            ("format", Some("csv")),
+            ("header", Some("true")),
+            ("delimiter", Some("|")),
+            ("null", Some("NULL"))
+        ])
     );
     assert!(copy("COPY t FROM STDIN").options.is_empty());
     assert_eq!(
         err("copy t from '/etc/passwd'"),
-        ("COPY to or from a file or program is not supported".into(), Some(13), "0A000")
+        (
+            "COPY to or from a file or program is not supported".into(),
+            Some(13),
+            "0A000"
+        )
     );
 }
 
