@@ -22,7 +22,7 @@
 //! bounds it so that hostile input gets an error instead of a stack overflow.
 
 use super::ast::{Ident, ObjectName};
-use super::keywords::{self, Category};
+use super::keywords::Category;
 use super::lexer::{Tok, Token, tokenize};
 use crate::error::{Error, SqlState};
 
@@ -183,12 +183,17 @@ impl<'a> Parser<'a> {
     }
 
     /// Moves past the current token (never past the last one, `Eof` or
-    /// `Error`) and returns it.
-    pub(super) fn advance(&mut self) -> Tok {
-        let tok = self.peek().clone();
+    /// `Error`).
+    pub(super) fn advance(&mut self) {
         if self.i + 1 < self.toks.len() {
             self.i += 1;
         }
+    }
+
+    /// Moves past the current token and returns (a copy of) it.
+    pub(super) fn take(&mut self) -> Tok {
+        let tok = self.peek().clone();
+        self.advance();
         tok
     }
 
@@ -336,10 +341,8 @@ impl<'a> Parser<'a> {
 
     /// The keyword category of the token `n` ahead.
     pub(super) fn category_at(&self, n: usize) -> Option<Category> {
-        match self.peek_nth(n) {
-            Tok::Word(w) => Some(keywords::category(w)),
-            _ => None,
-        }
+        let t = self.toks.get(self.i + n).or(self.toks.last())?;
+        matches!(t.tok, Tok::Word(_)).then_some(t.keyword.0)
     }
 
     // ----- names -----
@@ -350,7 +353,7 @@ impl<'a> Parser<'a> {
         let pos = self.pos();
         let name = match self.peek() {
             Tok::QuotedIdent(s) => s.clone(),
-            Tok::Word(w) if allowed(keywords::category(w)) => w.clone(),
+            Tok::Word(w) if self.category().is_some_and(&allowed) => w.clone(),
             _ => return self.fail(),
         };
         self.i += 1;
@@ -371,9 +374,9 @@ impl<'a> Parser<'a> {
     pub(super) fn at_col_id_at(&self, n: usize) -> bool {
         match self.peek_nth(n) {
             Tok::QuotedIdent(_) => true,
-            Tok::Word(w) => matches!(
-                keywords::category(w),
-                Category::Unreserved | Category::ColName
+            Tok::Word(_) => matches!(
+                self.category_at(n),
+                Some(Category::Unreserved | Category::ColName)
             ),
             _ => false,
         }
@@ -392,9 +395,10 @@ impl<'a> Parser<'a> {
     /// `BareColLabel`: an alias without `AS`, when the current token is one.
     pub(super) fn eat_bare_col_label(&mut self) -> Option<Ident> {
         let pos = self.pos();
+        let bare = self.toks.get(self.i).is_some_and(|t| t.keyword.1);
         let name = match self.peek() {
             Tok::QuotedIdent(s) => s.clone(),
-            Tok::Word(w) if keywords::is_bare_label(w) => w.clone(),
+            Tok::Word(w) if bare => w.clone(),
             // The N of N'...' is PostgreSQL's NCHAR keyword, a bare label too.
             Tok::National => "nchar".to_string(),
             _ => return None,

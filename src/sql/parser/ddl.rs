@@ -365,7 +365,7 @@ impl Parser<'_> {
         self.expect(&Tok::LParen)?;
         let mut depth = 1usize;
         while depth > 0 {
-            match self.advance() {
+            match self.take() {
                 Tok::LParen => depth += 1,
                 Tok::RParen => depth -= 1,
                 Tok::Eof => return self.fail(),

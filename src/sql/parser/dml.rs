@@ -15,7 +15,7 @@ use super::ast::{
     Assignment, Copy, Delete, Expr, Ident, Insert, InsertSource, ObjectName, OnConflict, Update,
 };
 use super::cursor::{PResult, Parser};
-use super::keywords::{self, Category};
+use super::keywords::Category;
 use super::lexer::Tok;
 use crate::error::{Error, SqlState};
 
@@ -326,7 +326,7 @@ impl Parser<'_> {
     pub(super) fn opt_option_value(&mut self) -> PResult<Option<String>> {
         let value = match self.peek().clone() {
             Tok::Word(w) if matches!(w.as_str(), "true" | "false" | "on") => w,
-            Tok::Word(w) if keywords::category(&w) != Category::Reserved => w,
+            Tok::Word(w) if self.category() != Some(Category::Reserved) => w,
             Tok::QuotedIdent(w) | Tok::Str(w) => w,
             Tok::Integer(n) | Tok::Decimal(n) => n,
             Tok::Op(o) if o == "*" => o,

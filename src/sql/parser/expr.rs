@@ -34,7 +34,7 @@
 
 use super::ast::{BinaryOp, Expr, FunctionCall, ObjectName, UnaryOp};
 use super::cursor::{Fail, PResult, Parser};
-use super::keywords::{Category, category};
+use super::keywords::Category;
 use super::lexer::Tok;
 use crate::error::{Error, SqlState};
 
@@ -305,7 +305,8 @@ impl Parser<'_> {
             | Tok::QuotedIdent(_)
             | Tok::Op(_) => true,
             Tok::Word(w) => {
-                category(w) != Category::Reserved || EXPR_RESERVED.contains(&w.as_str())
+                self.category_at(n) != Some(Category::Reserved)
+                    || EXPR_RESERVED.contains(&w.as_str())
             }
             _ => false,
         }
@@ -368,8 +369,11 @@ impl Parser<'_> {
     /// non-associative operator.
     fn infix(&mut self, lhs: Expr, level: u8) -> PResult<(Expr, bool)> {
         let pos = self.pos();
-        match self.peek().clone() {
-            Tok::Op(sym) => self.symbol_infix(lhs, &sym, level),
+        match self.peek() {
+            Tok::Op(sym) => {
+                let sym = sym.clone();
+                self.symbol_infix(lhs, &sym, level)
+            }
             Tok::DoubleColon => {
                 self.advance();
                 let ty = self.type_name()?;
@@ -383,6 +387,7 @@ impl Parser<'_> {
                 ))
             }
             Tok::Word(w) => {
+                let w = w.clone();
                 self.advance();
                 self.keyword_infix(lhs, &w, pos)
             }
@@ -494,7 +499,7 @@ impl Parser<'_> {
                 false,
             )),
             "not" => {
-                let Tok::Word(next) = self.advance() else {
+                let Tok::Word(next) = self.take() else {
                     return self.fail();
                 };
                 self.like_level(lhs, &next, true)

@@ -86,7 +86,7 @@ impl Parser<'_> {
         let kind = if self.eat_kw("inner") {
             JoinKind::Inner
         } else if self.is_any_kw(&["left", "right", "full"]) {
-            let kind = match self.advance() {
+            let kind = match self.take() {
                 Tok::Word(w) if w == "left" => JoinKind::Left,
                 Tok::Word(w) if w == "right" => JoinKind::Right,
                 _ => JoinKind::Full,

@@ -20,7 +20,7 @@ use super::ast::{
 };
 use super::cursor::{PResult, Parser};
 use super::expr::call;
-use super::keywords::{self, Category};
+use super::keywords::Category;
 use super::lexer::Tok;
 use crate::error::{Error, SqlState};
 
@@ -112,7 +112,7 @@ impl Parser<'_> {
     fn extract_args(&mut self) -> PResult<Vec<Expr>> {
         let field = match self.peek().clone() {
             Tok::Str(s) | Tok::QuotedIdent(s) => s,
-            Tok::Word(w) if keywords::category(&w) == Category::Unreserved => w,
+            Tok::Word(w) if self.category() == Some(Category::Unreserved) => w,
             _ => return self.fail(),
         };
         self.advance();

@@ -19,10 +19,10 @@ impl Parser<'_> {
     /// One primary expression, with its subscripts.
     pub(super) fn primary(&mut self) -> PResult<Expr> {
         let pos = self.pos();
-        let literal = match self.peek().clone() {
-            Tok::Integer(s) => Literal::Integer(s),
-            Tok::Decimal(s) => Literal::Decimal(s),
-            Tok::Str(s) => Literal::String(s),
+        let literal = match self.peek() {
+            Tok::Integer(s) => Literal::Integer(s.clone()),
+            Tok::Decimal(s) => Literal::Decimal(s.clone()),
+            Tok::Str(s) => Literal::String(s.clone()),
             Tok::BitStr => {
                 return self.hard(
                     SqlState::FEATURE_NOT_SUPPORTED,
@@ -30,7 +30,7 @@ impl Parser<'_> {
                     pos,
                 );
             }
-            Tok::Param(index) => {
+            &Tok::Param(index) => {
                 self.advance();
                 return self.indirection(Expr::Parameter { index, pos });
             }
@@ -46,7 +46,10 @@ impl Parser<'_> {
                 };
                 return Ok(Expr::TypedString { ty, value, pos });
             }
-            Tok::Word(w) => return self.word_primary(&w),
+            Tok::Word(w) => {
+                let w = w.clone();
+                return self.word_primary(&w);
+            }
             Tok::QuotedIdent(_) => return self.name_primary(),
             _ => return self.fail(),
         };

@@ -31,10 +31,11 @@ impl Parser<'_> {
         if self.is(&Tok::LParen) {
             return Ok(Statement::Query(Box::new(self.query()?)));
         }
-        let Tok::Word(first) = self.peek().clone() else {
-            return self.fail();
+        let first = match self.peek() {
+            Tok::Word(w) => w.as_str(),
+            _ => return self.fail(),
         };
-        match first.as_str() {
+        match first {
             "select" | "values" | "with" | "table" => Ok(Statement::Query(Box::new(self.query()?))),
             "insert" => Ok(Statement::Insert(Box::new(self.insert()?))),
             "update" => Ok(Statement::Update(Box::new(self.update()?))),
@@ -61,7 +62,7 @@ impl Parser<'_> {
 
     /// BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK [TO], ABORT, SAVEPOINT, RELEASE.
     fn transaction(&mut self) -> PResult<Statement> {
-        let Tok::Word(first) = self.advance() else {
+        let Tok::Word(first) = self.take() else {
             return self.fail();
         };
         let stmt = match first.as_str() {
@@ -437,7 +438,7 @@ impl Parser<'_> {
     /// `VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [tables]`, `VACUUM (opts) [tables]`,
     /// `ANALYZE [VERBOSE] [tables]`, `CHECKPOINT`.
     fn maintenance(&mut self) -> PResult<Statement> {
-        let Tok::Word(first) = self.advance() else {
+        let Tok::Word(first) = self.take() else {
             return self.fail();
         };
         if first == "checkpoint" {

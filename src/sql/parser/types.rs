@@ -118,7 +118,7 @@ impl Parser<'_> {
     /// A type spelled with keywords (`Numeric`, `Character`, `ConstDatetime`,
     /// `ConstInterval`, `Bit` in gram.y).
     fn keyword_type(&mut self) -> PResult<TypeName> {
-        let Tok::Word(word) = self.advance() else {
+        let Tok::Word(word) = self.take() else {
             return self.fail();
         };
         let simple = |name: &str| TypeName {

@@ -30,6 +30,7 @@ use nom::combinator::opt;
 use nom::error::{ErrorKind, ParseError};
 use nom::{Err as NomErr, IResult, Parser};
 
+use super::keywords::{self, Category};
 use crate::error::{Error, SqlState};
 
 mod strings;
@@ -52,6 +53,9 @@ pub(super) struct Token {
     pub end: usize,
     /// 1-based character position of its first character.
     pub pos: u32,
+    /// For a [`Tok::Word`]: its keyword category and whether it may be a
+    /// bare column label (looked up once, here).
+    pub keyword: (Category, bool),
 }
 
 /// Token kinds.
@@ -207,6 +211,7 @@ pub(super) fn tokenize(text: &str) -> Vec<Token> {
                 start,
                 end: start,
                 pos,
+                keyword: (Category::Unreserved, false),
             });
             return tokens;
         }
@@ -214,11 +219,16 @@ pub(super) fn tokenize(text: &str) -> Vec<Token> {
             Ok((r, tok)) => {
                 let end = text.len() - r.len();
                 let pos = counter.pos(text, start);
+                let keyword = match &tok {
+                    Tok::Word(w) => keywords::lookup(w),
+                    _ => (Category::Unreserved, false),
+                };
                 tokens.push(Token {
                     tok,
                     start,
                     end,
                     pos,
+                    keyword,
                 });
                 rest = r;
             }
@@ -239,6 +249,7 @@ fn error_token(text: &str, start: usize, e: NomErr<LexFail>, counter: &mut CharC
         start,
         end: text.len(),
         pos,
+        keyword: (Category::Unreserved, false),
     }
 }
 
@@ -247,10 +258,15 @@ fn error_token(text: &str, start: usize, e: NomErr<LexFail>, counter: &mut CharC
 struct CharCounter {
     byte: usize,
     chars: u32,
+    /// The text is ASCII: character positions are byte positions.
+    ascii: Option<bool>,
 }
 
 impl CharCounter {
     fn pos(&mut self, text: &str, byte: usize) -> u32 {
+        if *self.ascii.get_or_insert_with(|| text.is_ascii()) {
+            return u32::try_from(byte).unwrap_or(u32::MAX).saturating_add(1);
+        }
         if byte < self.byte {
             *self = CharCounter::default();
         }
@@ -349,24 +365,28 @@ fn block_comment(i: &str) -> LResult<'_, ()> {
     })
 }
 
-/// One token (trivia already skipped, input not empty).
+/// One token (trivia already skipped, input not empty), chosen by its first
+/// characters so that only the matching token parsers run.
 fn token(i: &str) -> LResult<'_, Tok> {
-    alt((
-        national_prefix,
-        prefixed_string,
-        quoted_string,
-        quoted_ident,
-        unicode_ident,
-        dollar_string,
-        number,
-        param,
-        seq_point,
-        word,
-        punctuation,
-        operator,
-        other_char,
-    ))
-    .parse(i)
+    let mut chars = i.chars();
+    let (Some(c), next) = (chars.next(), chars.next()) else {
+        return Err(NomErr::Error(LexFail::NoMatch));
+    };
+    match c {
+        'n' | 'N' if next == Some('\'') => national_prefix(i),
+        'e' | 'E' | 'b' | 'B' | 'x' | 'X' if next == Some('\'') => prefixed_string(i),
+        'u' | 'U' if next == Some('&') => alt((prefixed_string, unicode_ident, word)).parse(i),
+        c if is_ident_start(c) => word(i),
+        '0'..='9' => number(i),
+        '.' if next.is_some_and(|d| d.is_ascii_digit()) => number(i),
+        '\'' => quoted_string(i),
+        '"' => quoted_ident(i),
+        '$' => alt((dollar_string, param, other_char)).parse(i),
+        '@' => alt((seq_point, operator)).parse(i),
+        '(' | ')' | '[' | ']' | ',' | ';' | ':' | '.' => punctuation(i),
+        c if is_op_char(c) => operator(i),
+        _ => other_char(i),
+    }
 }
 
 /// Numbers: integer, decimal, real; a number followed by an identifier
@@ -477,20 +497,27 @@ fn truncate_ident(mut s: String) -> String {
 
 /// `( ) [ ] , ; : :: := . ..`
 fn punctuation(i: &str) -> LResult<'_, Tok> {
-    alt((
-        tag("::").map(|_| Tok::DoubleColon),
-        tag(":=").map(|_| Tok::ColonEquals),
-        tag("..").map(|_| Tok::DotDot),
-        chr('(').map(|_| Tok::LParen),
-        chr(')').map(|_| Tok::RParen),
-        chr('[').map(|_| Tok::LBracket),
-        chr(']').map(|_| Tok::RBracket),
-        chr(',').map(|_| Tok::Comma),
-        chr(';').map(|_| Tok::Semicolon),
-        chr(':').map(|_| Tok::Colon),
-        chr('.').map(|_| Tok::Dot),
-    ))
-    .parse(i)
+    let two = match i.get(..2) {
+        Some("::") => Some(Tok::DoubleColon),
+        Some(":=") => Some(Tok::ColonEquals),
+        Some("..") => Some(Tok::DotDot),
+        _ => None,
+    };
+    if let Some(tok) = two {
+        return Ok((&i[2..], tok));
+    }
+    let tok = match i.as_bytes().first() {
+        Some(b'(') => Tok::LParen,
+        Some(b')') => Tok::RParen,
+        Some(b'[') => Tok::LBracket,
+        Some(b']') => Tok::RBracket,
+        Some(b',') => Tok::Comma,
+        Some(b';') => Tok::Semicolon,
+        Some(b':') => Tok::Colon,
+        Some(b'.') => Tok::Dot,
+        _ => return Err(NomErr::Error(LexFail::NoMatch)),
+    };
+    Ok((&i[1..], tok))
 }
 
 /// An operator, following scan.l's rules (see the module docs).
