@@ -442,7 +442,10 @@ pub enum Expr {
     /// A literal constant.
     Literal(Literal),
     /// A column reference: `c`, `t.c`, or a pseudo-column such as
-    /// `SYSTEM_TIME_START` (the binder decides).
+    /// `SYSTEM_TIME_START` (the binder decides). A last part named `*` is
+    /// the whole row of a table inside an expression (`count(t.*)`,
+    /// `row_to_json(t.*)`); in a select list `t.*` is
+    /// [`SelectItem::QualifiedWildcard`] instead.
     Column(ObjectName),
     /// A parameter `$n` (1-based).
     Parameter {

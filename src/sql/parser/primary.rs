@@ -9,7 +9,7 @@
 //! a column, a function call or a typed literal (`date '2024-01-02'`),
 //! decided by the next token.
 
-use super::ast::{Expr, Literal, ObjectName, Query, TypeName};
+use super::ast::{Expr, Ident, Literal, ObjectName, Query, TypeName};
 use super::cursor::{PResult, Parser};
 use super::keywords::Category;
 use super::lexer::Tok;
@@ -164,7 +164,22 @@ impl Parser<'_> {
         let quoted = matches!(self.peek(), Tok::QuotedIdent(_));
         let first = self.col_label()?;
         let mut parts = vec![first];
-        while self.is(&Tok::Dot) && !matches!(self.peek_nth(1), Tok::Op(o) if o == "*") {
+        while self.is(&Tok::Dot) {
+            if matches!(self.peek_nth(1), Tok::Op(o) if o == "*") {
+                // `t.*` inside an expression (`count(t.*)`): a last part named "*".
+                if category == Some(Category::TypeFunc) && parts.len() == 1 && !quoted {
+                    self.advance();
+                    return self.fail();
+                }
+                self.advance();
+                let pos = self.pos();
+                self.advance();
+                parts.push(Ident {
+                    name: "*".into(),
+                    pos,
+                });
+                return Ok(Expr::Column(ObjectName(parts)));
+            }
             self.advance();
             parts.push(self.col_label()?);
         }

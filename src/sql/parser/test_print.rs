@@ -164,10 +164,10 @@ fn quote(s: &str) -> String {
 fn name(n: &ObjectName) -> String {
     n.0.iter()
         .map(|i| {
-            let plain = i
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let plain = i.name == "*"
+                || i.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if plain {
                 i.name.clone()
             } else {

@@ -296,6 +296,8 @@ fn special_syntax_functions() {
 fn function_calls() {
     check(&[
         ("count(*)", "count(*)"),
+        ("count(t.*)", "count(t.*)"),
+        ("row_to_json(s.t.*)", "row_to_json(s.t.*)"),
         ("count(DISTINCT x)", "count(DISTINCT x)"),
         ("count(ALL x)", "count(x)"),
         ("now()", "now()"),

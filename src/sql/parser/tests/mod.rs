@@ -2,6 +2,7 @@
 //! literal form), queries, each statement kind, error messages and positions
 //! compared with PostgreSQL 15, keywords as identifiers, and robustness.
 
+mod clients;
 mod errors;
 mod exprs;
 mod queries;
