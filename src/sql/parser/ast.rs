@@ -709,7 +709,9 @@ pub enum Literal {
     /// TRUE / FALSE
     Bool(bool),
     /// An integer literal as written (no sign): `42`. The binder picks int4,
-    /// int8 or numeric by size, as PostgreSQL does.
+    /// int8 or numeric by size, as PostgreSQL does. A minus sign is a
+    /// [`UnaryOp::Minus`] around the literal, so the binder folds
+    /// `-9223372036854775808` into an int8 before sizing.
     Integer(String),
     /// A decimal literal as written: `1.50`, `1e10`, `.5`. (numeric; float8 with an exponent... the binder decides).
     Decimal(String),
@@ -927,7 +929,9 @@ pub struct CreateTable {
     pub name: ObjectName,
     /// IF NOT EXISTS
     pub if_not_exists: bool,
-    /// Column definitions.
+    /// Column definitions. With `AS query`, only the column names given
+    /// after the table name (`CREATE TABLE t (a, b) AS ...`), each with an
+    /// empty type name: the types come from the query.
     pub columns: Vec<ColumnDef>,
     /// Table constraints.
     pub constraints: Vec<TableConstraint>,

@@ -21,6 +21,10 @@ impl Parser<'_> {
     pub(super) fn create(&mut self) -> PResult<Statement> {
         self.expect_kw("create")?;
         let or_replace = self.eat_kws(&["or", "replace"]);
+        // UNLOGGED only trades crash safety for speed; DriftDB logs everything.
+        if !or_replace && self.is_kw("unlogged") && self.is_kw_at(1, "table") {
+            self.advance();
+        }
         if !or_replace {
             if self.is_kw("unique") || self.is_kw("index") {
                 return Ok(Statement::CreateIndex(Box::new(self.create_index()?)));

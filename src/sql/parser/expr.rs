@@ -352,7 +352,8 @@ impl Parser<'_> {
             ),
             "like" | "ilike" => (P_LIKE, self.starts_operand(1)),
             "in" => (P_LIKE, self.peek_nth(1) == &Tok::LParen),
-            "similar" => (P_LIKE, self.is_kw_at(1, "to")),
+            // SUBSTRING(x SIMILAR p ESCAPE e) uses SIMILAR without TO.
+            "similar" => return self.is_kw_at(1, "to").then_some(P_LIKE),
             "at" => (P_AT, self.is_kw_at(1, "time")),
             "collate" => (
                 P_COLLATE,

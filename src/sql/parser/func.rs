@@ -10,7 +10,9 @@
 //! ```text
 //! EXTRACT(year FROM x)          extract('year', x)
 //! SUBSTRING(x FROM a FOR b)     substring(x, a, b)      (FOR b alone: substring(x, 1, b))
+//! SUBSTRING(x SIMILAR p ESCAPE e)  substring(x, p, e)
 //! POSITION(a IN b)              position(b, a)
+//! OVERLAY(x PLACING y FROM a FOR b)  overlay(x, y, a, b)
 //! TRIM(LEADING c FROM x)        ltrim(x, c)             (BOTH: btrim, TRAILING: rtrim)
 //! CURRENT_TIMESTAMP(3)          current_timestamp()     (precision dropped)
 //! ```
@@ -87,6 +89,7 @@ impl Parser<'_> {
             "extract" => self.paren_args(Self::extract_args)?,
             "substring" => self.paren_args(Self::substring_args)?,
             "position" => self.paren_args(Self::position_args)?,
+            "overlay" => self.paren_args(Self::overlay_args)?,
             "trim" => {
                 self.advance();
                 self.expect(&Tok::LParen)?;
@@ -124,6 +127,12 @@ impl Parser<'_> {
     /// `x FROM a [FOR b]`, `x FOR b [FROM a]` or an ordinary argument list.
     fn substring_args(&mut self) -> PResult<Vec<Expr>> {
         let source = self.expr()?;
+        if self.eat_kw("similar") {
+            // SUBSTRING(x SIMILAR p ESCAPE e): the regular-expression form, substring(x, p, e).
+            let pattern = self.expr()?;
+            self.expect_kw("escape")?;
+            return Ok(vec![source, pattern, self.expr()?]);
+        }
         if self.eat_kw("from") {
             let start = self.expr()?;
             let mut args = vec![source, start];
@@ -143,6 +152,19 @@ impl Parser<'_> {
         }
         let mut args = vec![source];
         while self.eat(&Tok::Comma) {
+            args.push(self.expr()?);
+        }
+        Ok(args)
+    }
+
+    /// `x PLACING y FROM a [FOR b]`: overlay(x, y, a [, b]).
+    fn overlay_args(&mut self) -> PResult<Vec<Expr>> {
+        let mut args = vec![self.expr()?];
+        self.expect_kw("placing")?;
+        args.push(self.expr()?);
+        self.expect_kw("from")?;
+        args.push(self.expr()?);
+        if self.eat_kw("for") {
             args.push(self.expr()?);
         }
         Ok(args)

@@ -185,6 +185,7 @@ impl Parser<'_> {
             && self.is_kw("session")
             && scope_word(self)
             && !self.is_kw_at(1, "characteristics")
+            && !self.is_kw_at(1, "authorization")
         {
             self.advance();
         }
@@ -216,6 +217,24 @@ impl Parser<'_> {
     fn set_rest(&mut self) -> PResult<(String, Option<Vec<SetValue>>)> {
         if self.eat_kws(&["time", "zone"]) {
             return Ok(("timezone".into(), self.zone_value()?));
+        }
+        if self.eat_kws(&["session", "authorization"]) {
+            // SET SESSION AUTHORIZATION user | DEFAULT (the session decides what it allows).
+            if self.eat_kw("default") {
+                return Ok(("session_authorization".into(), None));
+            }
+            return Ok((
+                "session_authorization".into(),
+                Some(vec![self.set_value()?]),
+            ));
+        }
+        if self.is_kw("role")
+            && !matches!(self.peek_nth(1), Tok::Op(o) if o == "=")
+            && !self.is_kw_at(1, "to")
+        {
+            // SET ROLE name | NONE
+            self.advance();
+            return Ok(("role".into(), Some(vec![self.set_value()?])));
         }
         if self.eat_kw("names") {
             // SET NAMES ['encoding' | DEFAULT]

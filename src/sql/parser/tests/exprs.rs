@@ -279,6 +279,14 @@ fn special_syntax_functions() {
         ("substring(s for 2 from 3)", "substring(s, 3, 2)"),
         ("substring(s, 1, 2)", "substring(s, 1, 2)"),
         ("POSITION('a' IN s)", "position(s, 'a')"),
+        (
+            "substring(s similar 'a' escape '#')",
+            "substring(s, 'a', '#')",
+        ),
+        (
+            "overlay(s placing 'x' from 2 for 1)",
+            "overlay(s, 'x', 2, 1)",
+        ),
         ("TRIM(BOTH 'x' FROM s)", "btrim(s, 'x')"),
         ("trim(leading from s)", "ltrim(s)"),
         ("trim(trailing 'y' from s)", "rtrim(s, 'y')"),

@@ -142,6 +142,10 @@ fn create_table_keyword_column_names_and_as() {
     };
     let names: Vec<_> = t.columns.iter().map(|c| c.name.name.as_str()).collect();
     assert_eq!(names, ["id", "data", "key", "value", "type"]);
+    assert!(matches!(
+        one("CREATE UNLOGGED TABLE u (a INT)"),
+        Statement::CreateTable(_)
+    ));
     let Statement::CreateTable(t) = one("CREATE TABLE t2 (x, y) AS SELECT 1, 2 WITH NO DATA")
     else {
         panic!("not CREATE TABLE AS");
@@ -475,6 +479,18 @@ fn set_show_reset() {
     assert_eq!(
         set("SET a.b = true"),
         ("a.b".into(), Some(vec![Ident("true".into())]), false)
+    );
+    assert_eq!(
+        set("SET ROLE postgres"),
+        ("role".into(), Some(vec![Ident("postgres".into())]), false)
+    );
+    assert_eq!(
+        set("SET role = 'x'"),
+        ("role".into(), Some(vec![String("x".into())]), false)
+    );
+    assert_eq!(
+        set("SET SESSION AUTHORIZATION DEFAULT"),
+        ("session_authorization".into(), None, false)
     );
     assert_eq!(
         one("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
