@@ -172,16 +172,6 @@ impl<'a> Parser<'a> {
             .map_or(1, |t| t.pos)
     }
 
-    /// The current token index (for backtracking with [`Parser::reset`]).
-    pub(super) fn mark(&self) -> usize {
-        self.i
-    }
-
-    /// Goes back to a [`Parser::mark`].
-    pub(super) fn reset(&mut self, mark: usize) {
-        self.i = mark;
-    }
-
     /// Moves past the current token (never past the last one, `Eof` or
     /// `Error`).
     pub(super) fn advance(&mut self) {
@@ -195,6 +185,28 @@ impl<'a> Parser<'a> {
         let tok = self.peek().clone();
         self.advance();
         tok
+    }
+
+    /// Runs `f` as a speculative parse: on a syntax failure the cursor and
+    /// any error it deferred are rolled back and `None` is returned (hard
+    /// errors still propagate).
+    pub(super) fn attempt<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> PResult<T>,
+    ) -> PResult<Option<T>> {
+        let mark = self.i;
+        let had_deferred = self.deferred.is_some();
+        match f(self) {
+            Ok(v) => Ok(Some(v)),
+            Err(Fail::Syntax) => {
+                self.i = mark;
+                if !had_deferred {
+                    self.deferred = None;
+                }
+                Ok(None)
+            }
+            Err(hard) => Err(hard),
+        }
     }
 
     /// Records a failure at the current token and returns [`Fail::Syntax`].

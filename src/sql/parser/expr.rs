@@ -33,7 +33,7 @@
 //! when the next token can continue the expression.
 
 use super::ast::{BinaryOp, Expr, FunctionCall, ObjectName, UnaryOp};
-use super::cursor::{Fail, PResult, Parser};
+use super::cursor::{PResult, Parser};
 use super::keywords::Category;
 use super::lexer::Tok;
 use crate::error::{Error, SqlState};
@@ -717,23 +717,6 @@ impl Parser<'_> {
                 expr: Box::new(operand),
             },
         })
-    }
-
-    /// Runs `f` as a speculative parse: on a syntax failure the cursor goes
-    /// back and `None` is returned (hard errors still propagate).
-    pub(super) fn attempt<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> PResult<T>,
-    ) -> PResult<Option<T>> {
-        let mark = self.mark();
-        match f(self) {
-            Ok(v) => Ok(Some(v)),
-            Err(Fail::Syntax) => {
-                self.reset(mark);
-                Ok(None)
-            }
-            Err(hard) => Err(hard),
-        }
     }
 }
 
