@@ -189,7 +189,8 @@ impl Parser<'_> {
             Tok::LParen if single && category == Some(Category::ColName) => self.fail(),
             Tok::LParen => {
                 let call = self.function_call(name)?;
-                if matches!(self.peek(), Tok::Str(_)) {
+                let has_args = matches!(&call, Expr::Function(f) if !f.args.is_empty());
+                if has_args && matches!(self.peek(), Tok::Str(_)) {
                     // `func_name '(' args ')' Sconst`: a typed literal with modifiers.
                     return self.modified_typed_literal(call);
                 }
