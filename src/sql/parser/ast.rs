@@ -442,7 +442,10 @@ pub enum Expr {
     /// A literal constant.
     Literal(Literal),
     /// A column reference: `c`, `t.c`, or a pseudo-column such as
-    /// `SYSTEM_TIME_START` (the binder decides).
+    /// `SYSTEM_TIME_START` (the binder decides). A last part named `*` is
+    /// the whole row of a table inside an expression (`count(t.*)`,
+    /// `row_to_json(t.*)`); in a select list `t.*` is
+    /// [`SelectItem::QualifiedWildcard`] instead.
     Column(ObjectName),
     /// A parameter `$n` (1-based).
     Parameter {
@@ -648,13 +651,54 @@ pub struct FunctionCall {
     pub over: Option<WindowSpec>,
 }
 
-/// `OVER ([PARTITION BY ...] [ORDER BY ...])`
+/// `OVER ([PARTITION BY ...] [ORDER BY ...] [frame])`
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowSpec {
     /// PARTITION BY
     pub partition_by: Vec<Expr>,
     /// ORDER BY
     pub order_by: Vec<OrderByItem>,
+    /// `ROWS | RANGE | GROUPS ...`; `None` means the default frame (RANGE
+    /// BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW). (Added with the parser.)
+    pub frame: Option<WindowFrame>,
+}
+
+/// A window frame: `ROWS BETWEEN 2 PRECEDING AND CURRENT ROW`. A frame with
+/// only a start (`ROWS 2 PRECEDING`) has `end` = `CurrentRow`, as in SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFrame {
+    /// ROWS, RANGE or GROUPS.
+    pub units: FrameUnits,
+    /// Where the frame starts.
+    pub start: FrameBound,
+    /// Where the frame ends.
+    pub end: FrameBound,
+}
+
+/// The unit a window frame counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameUnits {
+    /// ROWS: physical rows.
+    Rows,
+    /// RANGE: peers by the ORDER BY value.
+    Range,
+    /// GROUPS: peer groups.
+    Groups,
+}
+
+/// One end of a window frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameBound {
+    /// UNBOUNDED PRECEDING
+    UnboundedPreceding,
+    /// `n PRECEDING`
+    Preceding(Box<Expr>),
+    /// CURRENT ROW
+    CurrentRow,
+    /// `n FOLLOWING`
+    Following(Box<Expr>),
+    /// UNBOUNDED FOLLOWING
+    UnboundedFollowing,
 }
 
 /// A literal.
@@ -665,7 +709,9 @@ pub enum Literal {
     /// TRUE / FALSE
     Bool(bool),
     /// An integer literal as written (no sign): `42`. The binder picks int4,
-    /// int8 or numeric by size, as PostgreSQL does.
+    /// int8 or numeric by size, as PostgreSQL does. A minus sign is a
+    /// [`UnaryOp::Minus`] around the literal, so the binder folds
+    /// `-9223372036854775808` into an int8 before sizing.
     Integer(String),
     /// A decimal literal as written: `1.50`, `1e10`, `.5`. (numeric; float8 with an exponent... the binder decides).
     Decimal(String),
@@ -883,7 +929,9 @@ pub struct CreateTable {
     pub name: ObjectName,
     /// IF NOT EXISTS
     pub if_not_exists: bool,
-    /// Column definitions.
+    /// Column definitions. With `AS query`, only the column names given
+    /// after the table name (`CREATE TABLE t (a, b) AS ...`), each with an
+    /// empty type name: the types come from the query.
     pub columns: Vec<ColumnDef>,
     /// Table constraints.
     pub constraints: Vec<TableConstraint>,

@@ -22,14 +22,22 @@
 //! bounds it so that hostile input gets an error instead of a stack overflow.
 
 use super::ast::{Ident, ObjectName};
-use super::keywords::{self, Category};
+use super::keywords::Category;
 use super::lexer::{Tok, Token, tokenize};
 use crate::error::{Error, SqlState};
 
-/// Deepest nesting of expressions/queries accepted (PostgreSQL's limit is its
-/// stack depth; ours keeps the recursion well inside a 2 MiB thread stack,
-/// even in a debug build).
-const MAX_DEPTH: usize = 160;
+/// Stack the parser's recursion may use, in bytes, measured from where
+/// [`Parser::new`] ran. PostgreSQL bounds nesting the same way (by stack
+/// depth, `max_stack_depth`); measuring bytes rather than levels keeps the
+/// limit right for both debug builds (big frames) and release builds. A
+/// thread calling the parser needs this much stack plus its own use: Rust's
+/// default 2 MiB for spawned threads is enough.
+const STACK_BUDGET: usize = 512 * 1024;
+
+/// Deepest expression tree accepted, counting operator chains
+/// (`a OR b OR c` is three deep): later stages walk trees recursively, so the
+/// parser bounds them for everyone.
+const MAX_TREE_DEPTH: usize = 1_000;
 
 /// Why a grammar function did not produce a value.
 #[derive(Debug)]
@@ -43,25 +51,56 @@ pub(super) enum Fail {
 /// The result of a grammar function.
 pub(super) type PResult<T> = Result<T, Fail>;
 
+/// The address of a local variable: where the stack is now. (Only compared
+/// with another such address, never dereferenced.)
+#[inline(never)]
+fn stack_address() -> usize {
+    let probe = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(probe)) as usize
+}
+
 /// The parser state: tokens, the current index and the farthest failure.
 pub(super) struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     i: usize,
     farthest: usize,
-    depth: usize,
+    /// Address of a local in [`Parser::new`]: the stack base for [`STACK_BUDGET`].
+    stack_base: usize,
+    /// Current depth of the tree being built (see [`MAX_TREE_DEPTH`]).
+    tree_depth: usize,
+    /// Parsing a `b_expr` (no boolean operators, see `expr.rs`).
+    pub(super) b_mode: bool,
+    /// An error found in a statement that is otherwise well-formed (an
+    /// unknown operator): reported only if no syntax error is, since
+    /// PostgreSQL reports those first.
+    deferred: Option<Error>,
 }
 
 impl<'a> Parser<'a> {
-    /// Tokenizes `src` (lexical errors are returned as PostgreSQL reports them).
-    pub(super) fn new(src: &'a str) -> Result<Self, Error> {
-        Ok(Parser {
+    /// Tokenizes `src`; a lexical error becomes the last token, reported if
+    /// the parser reaches it.
+    pub(super) fn new(src: &'a str) -> Self {
+        Parser {
             src,
-            toks: tokenize(src)?,
+            toks: tokenize(src),
             i: 0,
             farthest: 0,
-            depth: 0,
-        })
+            stack_base: stack_address(),
+            tree_depth: 0,
+            b_mode: false,
+            deferred: None,
+        }
+    }
+
+    /// Records an error to report if the whole text parses (the first wins).
+    pub(super) fn defer(&mut self, e: Error) {
+        self.deferred.get_or_insert(e);
+    }
+
+    /// The deferred error, if any (after a successful parse).
+    pub(super) fn take_deferred(&mut self) -> Option<Error> {
+        self.deferred.take()
     }
 
     /// Converts a failure into the error a client sees.
@@ -77,7 +116,8 @@ impl<'a> Parser<'a> {
         let Some(tok) = self.toks.get(at).or(self.toks.last()) else {
             return Error::sql(SqlState::SYNTAX_ERROR, "syntax error at end of input");
         };
-        let message = match tok.tok {
+        let message = match &tok.tok {
+            Tok::Error(e) => return (**e).clone(),
             Tok::Eof => "syntax error at end of input".to_string(),
             _ => format!(
                 "syntax error at or near \"{}\"",
@@ -116,9 +156,12 @@ impl<'a> Parser<'a> {
         self.peek_nth(0)
     }
 
-    /// The token `n` places ahead (`Eof` past the end).
+    /// The token `n` places ahead (the last token, `Eof` or `Error`, past the end).
     pub(super) fn peek_nth(&self, n: usize) -> &Tok {
-        self.toks.get(self.i + n).map_or(&Tok::Eof, |t| &t.tok)
+        match self.toks.get(self.i + n).or(self.toks.last()) {
+            Some(t) => &t.tok,
+            None => &Tok::Eof,
+        }
     }
 
     /// 1-based character position of the current token.
@@ -129,23 +172,41 @@ impl<'a> Parser<'a> {
             .map_or(1, |t| t.pos)
     }
 
-    /// The current token index (for backtracking with [`Parser::reset`]).
-    pub(super) fn mark(&self) -> usize {
-        self.i
-    }
-
-    /// Goes back to a [`Parser::mark`].
-    pub(super) fn reset(&mut self, mark: usize) {
-        self.i = mark;
-    }
-
-    /// Moves past the current token (never past `Eof`) and returns it.
-    pub(super) fn advance(&mut self) -> Tok {
-        let tok = self.peek().clone();
-        if tok != Tok::Eof {
+    /// Moves past the current token (never past the last one, `Eof` or
+    /// `Error`).
+    pub(super) fn advance(&mut self) {
+        if self.i + 1 < self.toks.len() {
             self.i += 1;
         }
+    }
+
+    /// Moves past the current token and returns (a copy of) it.
+    pub(super) fn take(&mut self) -> Tok {
+        let tok = self.peek().clone();
+        self.advance();
         tok
+    }
+
+    /// Runs `f` as a speculative parse: on a syntax failure the cursor and
+    /// any error it deferred are rolled back and `None` is returned (hard
+    /// errors still propagate).
+    pub(super) fn attempt<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> PResult<T>,
+    ) -> PResult<Option<T>> {
+        let mark = self.i;
+        let had_deferred = self.deferred.is_some();
+        match f(self) {
+            Ok(v) => Ok(Some(v)),
+            Err(Fail::Syntax) => {
+                self.i = mark;
+                if !had_deferred {
+                    self.deferred = None;
+                }
+                Ok(None)
+            }
+            Err(hard) => Err(hard),
+        }
     }
 
     /// Records a failure at the current token and returns [`Fail::Syntax`].
@@ -156,17 +217,39 @@ impl<'a> Parser<'a> {
 
     /// Enters one level of nesting, failing when too deep.
     pub(super) fn enter(&mut self) -> PResult<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            let pos = self.pos();
-            return self.hard(SqlState("54001"), "stack depth limit exceeded", pos);
+        self.tree_depth += 1;
+        let stack_used = self.stack_base.abs_diff(stack_address());
+        if stack_used > STACK_BUDGET || self.tree_depth > MAX_TREE_DEPTH {
+            return self.too_deep();
         }
         Ok(())
     }
 
     /// Leaves a level entered with [`Parser::enter`].
     pub(super) fn leave(&mut self) {
-        self.depth = self.depth.saturating_sub(1);
+        self.tree_depth = self.tree_depth.saturating_sub(1);
+    }
+
+    /// Accounts for one more operator folded into a chain (the tree gets one
+    /// level deeper without recursion); undone with [`Parser::unchain`].
+    pub(super) fn chain(&mut self) -> PResult<()> {
+        self.tree_depth += 1;
+        if self.tree_depth > MAX_TREE_DEPTH {
+            return self.too_deep();
+        }
+        Ok(())
+    }
+
+    /// Undoes `n` calls of [`Parser::chain`].
+    pub(super) fn unchain(&mut self, n: usize) {
+        self.tree_depth = self.tree_depth.saturating_sub(n);
+    }
+
+    fn too_deep<T>(&self) -> PResult<T> {
+        let e = Error::sql(SqlState("54001"), "stack depth limit exceeded")
+            .with_hint("The statement nests too deeply; simplify it.")
+            .with_position(self.pos());
+        Err(Fail::Hard(e))
     }
 
     // ----- keywords and punctuation -----
@@ -195,13 +278,23 @@ impl<'a> Parser<'a> {
         hit
     }
 
-    /// Consumes the words `kws` if they are all next, else nothing.
+    /// Consumes the words `kws` if they are all next, else nothing. A partial
+    /// match records a failure where it stops: PostgreSQL's parser would have
+    /// shifted the matching words and failed at the next one.
     pub(super) fn eat_kws(&mut self, kws: &[&str]) -> bool {
-        let hit = kws.iter().enumerate().all(|(n, kw)| self.is_kw_at(n, kw));
-        if hit {
+        let matched = kws
+            .iter()
+            .enumerate()
+            .take_while(|(n, kw)| self.is_kw_at(*n, kw))
+            .count();
+        if matched == kws.len() {
             self.i += kws.len();
+            return true;
         }
-        hit
+        if matched > 0 {
+            self.farthest = self.farthest.max(self.i + matched);
+        }
+        false
     }
 
     /// Consumes the word `kw` or fails.
@@ -260,10 +353,8 @@ impl<'a> Parser<'a> {
 
     /// The keyword category of the token `n` ahead.
     pub(super) fn category_at(&self, n: usize) -> Option<Category> {
-        match self.peek_nth(n) {
-            Tok::Word(w) => Some(keywords::category(w)),
-            _ => None,
-        }
+        let t = self.toks.get(self.i + n).or(self.toks.last())?;
+        matches!(t.tok, Tok::Word(_)).then_some(t.keyword.0)
     }
 
     // ----- names -----
@@ -274,7 +365,7 @@ impl<'a> Parser<'a> {
         let pos = self.pos();
         let name = match self.peek() {
             Tok::QuotedIdent(s) => s.clone(),
-            Tok::Word(w) if allowed(keywords::category(w)) => w.clone(),
+            Tok::Word(w) if self.category().is_some_and(&allowed) => w.clone(),
             _ => return self.fail(),
         };
         self.i += 1;
@@ -288,11 +379,16 @@ impl<'a> Parser<'a> {
 
     /// True when the current token can be a `ColId`.
     pub(super) fn at_col_id(&self) -> bool {
-        match self.peek() {
+        self.at_col_id_at(0)
+    }
+
+    /// True when the token `n` ahead can be a `ColId`.
+    pub(super) fn at_col_id_at(&self, n: usize) -> bool {
+        match self.peek_nth(n) {
             Tok::QuotedIdent(_) => true,
-            Tok::Word(w) => matches!(
-                keywords::category(w),
-                Category::Unreserved | Category::ColName
+            Tok::Word(_) => matches!(
+                self.category_at(n),
+                Some(Category::Unreserved | Category::ColName)
             ),
             _ => false,
         }
@@ -311,9 +407,12 @@ impl<'a> Parser<'a> {
     /// `BareColLabel`: an alias without `AS`, when the current token is one.
     pub(super) fn eat_bare_col_label(&mut self) -> Option<Ident> {
         let pos = self.pos();
+        let bare = self.toks.get(self.i).is_some_and(|t| t.keyword.1);
         let name = match self.peek() {
             Tok::QuotedIdent(s) => s.clone(),
-            Tok::Word(w) if keywords::is_bare_label(w) => w.clone(),
+            Tok::Word(w) if bare => w.clone(),
+            // The N of N'...' is PostgreSQL's NCHAR keyword, a bare label too.
+            Tok::National => "nchar".to_string(),
             _ => return None,
         };
         self.i += 1;

@@ -13,7 +13,6 @@ use super::ast::{
     OrderByItem, Statement, TableConstraint,
 };
 use super::cursor::{PResult, Parser};
-use super::expr::P_B_EXPR;
 use super::lexer::Tok;
 use crate::error::SqlState;
 
@@ -22,6 +21,10 @@ impl Parser<'_> {
     pub(super) fn create(&mut self) -> PResult<Statement> {
         self.expect_kw("create")?;
         let or_replace = self.eat_kws(&["or", "replace"]);
+        // UNLOGGED only trades crash safety for speed; DriftDB logs everything.
+        if !or_replace && self.is_kw("unlogged") && self.is_kw_at(1, "table") {
+            self.advance();
+        }
         if !or_replace {
             if self.is_kw("unique") || self.is_kw("index") {
                 return Ok(Statement::CreateIndex(Box::new(self.create_index()?)));
@@ -67,7 +70,10 @@ impl Parser<'_> {
         } else {
             Vec::new()
         };
-        self.table_storage_options()?;
+        if self.is_kw("with") && self.peek_nth(1) == &Tok::LParen {
+            self.advance();
+            self.reloptions()?;
+        }
         self.expect_kw("as")?;
         table.as_query = Some(Box::new(self.query()?));
         if self.eat_kw("with") {
@@ -90,23 +96,13 @@ impl Parser<'_> {
         Ok(table)
     }
 
-    /// True when the `(` after the table name holds bare column names followed
-    /// by `) AS` (the CREATE TABLE AS form).
+    /// True when the `(` after the table name starts a bare column-name list
+    /// (the CREATE TABLE AS form): a name directly followed by `,` or `)`.
+    /// Like PostgreSQL's parser, this decides on the second token, so
+    /// `(a, b int)` fails at `int`.
     fn is_as_column_list(&self) -> bool {
-        let mut n = 1;
-        loop {
-            if !matches!(self.peek_nth(n), Tok::Word(_) | Tok::QuotedIdent(_)) {
-                return false;
-            }
-            match self.peek_nth(n + 1) {
-                Tok::Comma => n += 2,
-                Tok::RParen => {
-                    return self.is_kw_at(n + 2, "as")
-                        || (self.is_kw_at(n + 2, "with") && self.peek_nth(n + 3) == &Tok::LParen);
-                }
-                _ => return false,
-            }
-        }
+        matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_))
+            && matches!(self.peek_nth(2), Tok::Comma | Tok::RParen)
     }
 
     /// `'(' [element (',' element)*] ')'`, each a column or a table constraint.
@@ -128,20 +124,28 @@ impl Parser<'_> {
         self.expect(&Tok::RParen)
     }
 
-    /// `[WITH (name [= value], ...)] [WITHOUT OIDS] [ON COMMIT ...] [TABLESPACE name]`, dropped.
+    /// `[WITH (name [= value], ...)] [WITHOUT OIDS] [TABLESPACE name]`, dropped.
     fn table_storage_options(&mut self) -> PResult<()> {
-        if self.is_kw("with") && self.peek_nth(1) == &Tok::LParen {
-            self.advance();
+        if self.eat_kw("with") {
             self.reloptions()?;
         }
         self.eat_kws(&["without", "oids"]);
+        if self.eat_kws(&["on", "commit"]) {
+            let pos = self.pos();
+            return self.hard(
+                SqlState::INVALID_TABLE_DEFINITION,
+                "ON COMMIT can only be used on temporary tables",
+                pos,
+            );
+        }
         if self.eat_kw("tablespace") {
             self.col_id()?;
         }
         Ok(())
     }
 
-    /// `'(' name ['=' value] (',' ...)* ')'`.
+    /// `'(' name ['=' value] (',' ...)* ')'` (values may be any word,
+    /// string, number or operator, as `def_arg` allows).
     fn reloptions(&mut self) -> PResult<()> {
         self.expect(&Tok::LParen)?;
         self.comma_list(|p| {
@@ -149,8 +153,19 @@ impl Parser<'_> {
             if p.eat(&Tok::Dot) {
                 p.col_label()?;
             }
-            if p.eat_op("=") && p.opt_option_value()?.is_none() {
-                return p.fail();
+            if p.eat_op("=") {
+                p.eat_op("-");
+                match p.peek() {
+                    Tok::Word(_)
+                    | Tok::QuotedIdent(_)
+                    | Tok::Str(_)
+                    | Tok::Integer(_)
+                    | Tok::Decimal(_)
+                    | Tok::Op(_) => {
+                        p.advance();
+                    }
+                    _ => return p.fail(),
+                }
             }
             Ok(())
         })?;
@@ -224,9 +239,10 @@ impl Parser<'_> {
         {
             return self.fail();
         }
-        while self.is_kw("on") && (self.is_kw_at(1, "delete") || self.is_kw_at(1, "update")) {
-            self.advance();
-            self.advance();
+        while self.eat_kw("on") {
+            if !(self.eat_kw("delete") || self.eat_kw("update")) {
+                return self.fail();
+            }
             let ok = self.eat_kws(&["no", "action"])
                 || self.eat_kw("restrict")
                 || self.eat_kw("cascade")
@@ -244,8 +260,7 @@ impl Parser<'_> {
         if self.eat_kw("include") {
             self.paren_name_list()?;
         }
-        if self.is_kw("with") && self.peek_nth(1) == &Tok::LParen {
-            self.advance();
+        if self.eat_kw("with") {
             self.reloptions()?;
         }
         if self.eat_kws(&["using", "index", "tablespace"]) {
@@ -301,7 +316,7 @@ impl Parser<'_> {
         } else if self.eat_kw("null") {
             ColumnConstraint::Null
         } else if self.eat_kw("default") {
-            ColumnConstraint::Default(self.expr_bp(P_B_EXPR)?)
+            ColumnConstraint::Default(self.b_expr()?)
         } else if self.eat_kws(&["primary", "key"]) {
             self.index_parameters()?;
             ColumnConstraint::PrimaryKey(name)
@@ -354,7 +369,7 @@ impl Parser<'_> {
         self.expect(&Tok::LParen)?;
         let mut depth = 1usize;
         while depth > 0 {
-            match self.advance() {
+            match self.take() {
                 Tok::LParen => depth += 1,
                 Tok::RParen => depth -= 1,
                 Tok::Eof => return self.fail(),
@@ -410,16 +425,18 @@ impl Parser<'_> {
     }
 
     /// `{col | func(...) | (expr)} [COLLATE c] [opclass] [ASC|DESC] [NULLS FIRST|LAST]`.
-    fn index_elem(&mut self) -> PResult<OrderByItem> {
+    pub(super) fn index_elem(&mut self) -> PResult<OrderByItem> {
         let expr = if self.is(&Tok::LParen) {
             self.paren_expr()?
         } else {
-            self.expr_bp(P_B_EXPR)?
+            self.b_expr()?
         };
         if self.eat_kw("collate") {
             self.qualified_name()?;
         }
-        if self.at_col_id() && !self.is_any_kw(&["nulls"]) {
+        let nulls_order =
+            self.is_kw("nulls") && (self.is_kw_at(1, "first") || self.is_kw_at(1, "last"));
+        if self.at_col_id() && !nulls_order {
             // An operator class such as text_pattern_ops.
             self.qualified_name()?;
         }
@@ -429,16 +446,7 @@ impl Parser<'_> {
             self.eat_kw("asc");
             false
         };
-        let nulls_first = if self.eat_kw("nulls") {
-            if self.eat_kw("first") {
-                Some(true)
-            } else {
-                self.expect_kw("last")?;
-                Some(false)
-            }
-        } else {
-            None
-        };
+        let nulls_first = self.opt_nulls_order();
         Ok(OrderByItem {
             expr,
             desc,
@@ -478,13 +486,11 @@ impl Parser<'_> {
     /// `DROP {TABLE | INDEX [CONCURRENTLY] | VIEW} [IF EXISTS] names [CASCADE | RESTRICT]`.
     pub(super) fn drop(&mut self) -> PResult<Statement> {
         self.expect_kw("drop")?;
-        let kind = match self.advance() {
-            Tok::Word(w) if matches!(w.as_str(), "table" | "index" | "view") => w,
-            _ => {
-                self.reset(self.mark().saturating_sub(1));
-                return self.fail();
-            }
+        let kind = match self.peek() {
+            Tok::Word(w) if matches!(w.as_str(), "table" | "index" | "view") => w.clone(),
+            _ => return self.fail(),
         };
+        self.advance();
         if kind == "index" {
             self.eat_kw("concurrently");
         }

@@ -11,10 +11,13 @@
 //!     -> format=csv, header=true, delimiter=",", null=""
 //! ```
 
-use super::ast::{Assignment, Copy, Delete, Expr, Ident, Insert, InsertSource, OnConflict, Update};
+use super::ast::{
+    Assignment, Copy, Delete, Expr, Ident, Insert, InsertSource, ObjectName, OnConflict, Update,
+};
 use super::cursor::{PResult, Parser};
+use super::keywords::Category;
 use super::lexer::Tok;
-use crate::error::SqlState;
+use crate::error::{Error, SqlState};
 
 impl Parser<'_> {
     /// `INSERT INTO t [AS a] [(cols)] {DEFAULT VALUES | query} [ON CONFLICT ...] [RETURNING ...]`.
@@ -26,7 +29,11 @@ impl Parser<'_> {
         } else {
             None
         };
-        let columns = if self.is(&Tok::LParen) && !self.at_paren_query() {
+        // `(` then a name is a column list; anything else is a parenthesized query.
+        let columns = if self.is(&Tok::LParen)
+            && matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_))
+            && !self.at_paren_query()
+        {
             self.paren_name_list()?
         } else {
             Vec::new()
@@ -62,7 +69,7 @@ impl Parser<'_> {
     fn on_conflict(&mut self) -> PResult<OnConflict> {
         let mut columns = Vec::new();
         if self.is(&Tok::LParen) {
-            columns = self.paren_name_list()?;
+            columns = self.conflict_columns()?;
             if self.is_kw("where") {
                 let pos = self.pos();
                 return self.hard(
@@ -91,6 +98,23 @@ impl Parser<'_> {
             assignments,
             selection,
         })
+    }
+
+    /// `'(' index_elem, ... ')'` of ON CONFLICT; only plain columns are
+    /// supported (an expression parses, then is refused).
+    fn conflict_columns(&mut self) -> PResult<Vec<Ident>> {
+        self.expect(&Tok::LParen)?;
+        let pos = self.pos();
+        let elems = self.comma_list(Self::index_elem)?;
+        self.expect(&Tok::RParen)?;
+        let mut columns = Vec::new();
+        for elem in elems {
+            match elem.expr {
+                Expr::Column(mut name) if name.0.len() == 1 => columns.extend(name.0.pop()),
+                _ => self.defer_unsupported("ON CONFLICT on an expression is not supported", pos),
+            }
+        }
+        Ok(columns)
     }
 
     /// `[RETURNING target_list]`.
@@ -138,22 +162,23 @@ impl Parser<'_> {
         let pos = self.pos();
         let values = match self.expr()? {
             Expr::Row(values) => values,
-            single if columns.len() == 1 => vec![single],
-            _ => {
-                return self.hard(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    "multiple-column UPDATE from a subquery is not supported",
+            Expr::Subquery(_) => {
+                self.defer_unsupported(
+                    "multiple-column UPDATE from a sub-SELECT is not supported",
                     pos,
                 );
+                return Ok(());
+            }
+            _ => {
+                let message = "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression";
+                self.defer(Error::sql(SqlState::SYNTAX_ERROR, message).with_position(pos));
+                return Ok(());
             }
         };
         if values.len() != columns.len() {
-            let message = if values.len() > columns.len() {
-                "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression"
-            } else {
-                "number of columns does not match number of values"
-            };
-            return self.hard(SqlState::SYNTAX_ERROR, message, pos);
+            let message = "number of columns does not match number of values";
+            self.defer(Error::sql(SqlState::SYNTAX_ERROR, message).with_position(pos));
+            return Ok(());
         }
         out.extend(
             columns
@@ -184,7 +209,7 @@ impl Parser<'_> {
         self.expect_kw("set")?;
         let assignments = self.set_clause_list()?;
         let from = if self.eat_kw("from") {
-            self.from_list()?
+            self.table_refs()?
         } else {
             Vec::new()
         };
@@ -206,7 +231,7 @@ impl Parser<'_> {
         let table = self.relation_name()?;
         let alias = self.target_alias()?;
         let using = if self.eat_kw("using") {
-            self.from_list()?
+            self.table_refs()?
         } else {
             Vec::new()
         };
@@ -224,7 +249,11 @@ impl Parser<'_> {
     /// `COPY t [(cols)] {FROM STDIN | TO STDOUT} [[WITH] options]`.
     pub(super) fn copy(&mut self) -> PResult<Copy> {
         self.expect_kw("copy")?;
-        let table = self.qualified_name()?;
+        let table = if self.is(&Tok::LParen) {
+            self.copy_query_source()?
+        } else {
+            self.qualified_name()?
+        };
         let columns = if self.is(&Tok::LParen) {
             self.paren_name_list()?
         } else {
@@ -262,6 +291,24 @@ impl Parser<'_> {
         })
     }
 
+    /// `COPY (query) TO ...`: parsed for syntax, then refused (deferred, so
+    /// syntax errors come first). Returns a placeholder name never seen.
+    fn copy_query_source(&mut self) -> PResult<ObjectName> {
+        let pos = self.pos();
+        self.paren_query()?;
+        self.defer(
+            Error::sql(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "COPY (query) TO is not supported",
+            )
+            .with_position(pos),
+        );
+        Ok(ObjectName(vec![Ident {
+            name: "(query)".into(),
+            pos,
+        }]))
+    }
+
     /// `'(' name [value] (',' name [value])* ')'`.
     fn copy_generic_options(&mut self) -> PResult<Vec<(String, Option<String>)>> {
         self.expect(&Tok::LParen)?;
@@ -274,11 +321,13 @@ impl Parser<'_> {
         Ok(options)
     }
 
-    /// An option value: a word, string, signed number or `*`.
+    /// An option value (`opt_boolean_or_string | NumericOnly | '*'`): a
+    /// non-reserved word, TRUE/FALSE/ON, a string, a signed number or `*`.
     pub(super) fn opt_option_value(&mut self) -> PResult<Option<String>> {
         let value = match self.peek().clone() {
-            Tok::Word(w) | Tok::QuotedIdent(w) => w,
-            Tok::Str(s) => s,
+            Tok::Word(w) if matches!(w.as_str(), "true" | "false" | "on") => w,
+            Tok::Word(w) if self.category() != Some(Category::Reserved) => w,
+            Tok::QuotedIdent(w) | Tok::Str(w) => w,
             Tok::Integer(n) | Tok::Decimal(n) => n,
             Tok::Op(o) if o == "*" => o,
             Tok::Op(o) if (o == "-" || o == "+") => {
@@ -339,11 +388,8 @@ impl Parser<'_> {
     }
 
     fn eat_legacy_string_option(&mut self) -> Option<&'static str> {
-        for name in ["delimiter", "null", "quote", "escape", "encoding"] {
-            if self.eat_kw(name) {
-                return Some(name);
-            }
-        }
-        None
+        ["delimiter", "null", "quote", "escape", "encoding"]
+            .into_iter()
+            .find(|name| self.eat_kw(name))
     }
 }

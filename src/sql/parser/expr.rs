@@ -33,9 +33,10 @@
 //! when the next token can continue the expression.
 
 use super::ast::{BinaryOp, Expr, FunctionCall, ObjectName, UnaryOp};
-use super::cursor::{Fail, PResult, Parser};
-use super::keywords::{Category, category};
+use super::cursor::{PResult, Parser};
+use super::keywords::Category;
 use super::lexer::Tok;
+use crate::error::{Error, SqlState};
 
 /// OR
 pub(super) const P_OR: u8 = 1;
@@ -49,8 +50,6 @@ const P_IS: u8 = 4;
 const P_CMP: u8 = 5;
 /// BETWEEN, IN, LIKE, ILIKE, SIMILAR
 const P_LIKE: u8 = 6;
-/// ESCAPE; also the floor of "b_expr" operands (no boolean operators)
-pub(super) const P_B_EXPR: u8 = 7;
 /// other operators
 const P_OP: u8 = 8;
 /// + -
@@ -93,7 +92,12 @@ const EXPR_RESERVED: &[&str] = &[
 /// What an operator symbol means at level 8.
 enum OpMeaning {
     Binary(BinaryOp),
-    Like { negated: bool, ci: bool },
+    Like {
+        negated: bool,
+        ci: bool,
+    },
+    /// An operator DriftDB does not have (symbol, position).
+    Unknown(String, u32),
 }
 
 /// Maps a generic (level 8) operator symbol.
@@ -203,9 +207,13 @@ pub(super) fn call(name: &str, pos: u32, args: Vec<Expr>) -> Expr {
 }
 
 impl Parser<'_> {
-    /// `a_expr`: a full expression.
+    /// `a_expr`: a full expression (also inside a `b_expr`, when nested in
+    /// parentheses, function arguments, CASE...).
     pub(super) fn expr(&mut self) -> PResult<Expr> {
-        self.expr_bp(0)
+        let outer = std::mem::replace(&mut self.b_mode, false);
+        let result = self.expr_bp(0);
+        self.b_mode = outer;
+        result
     }
 
     /// `expr_list`: `a_expr (',' a_expr)*`.
@@ -213,29 +221,75 @@ impl Parser<'_> {
         self.comma_list(Self::expr)
     }
 
+    /// `b_expr`: an expression without boolean operators, used where AND or
+    /// a keyword follows (`BETWEEN x AND y`, `DEFAULT x NOT NULL`). It has
+    /// arithmetic, other operators, comparisons, `IS [NOT] DISTINCT FROM`
+    /// and casts, but no AND/OR/NOT, IS NULL, LIKE, IN, BETWEEN, COLLATE,
+    /// AT TIME ZONE or DEFAULT (gram.y's `b_expr`); parentheses open a full
+    /// expression again.
+    pub(super) fn b_expr(&mut self) -> PResult<Expr> {
+        self.b_expr_ctx(false)
+    }
+
+    /// A `b_expr` that an alias may follow (time points in FROM).
+    pub(super) fn b_expr_before_alias(&mut self) -> PResult<Expr> {
+        self.b_expr_ctx(true)
+    }
+
+    fn b_expr_ctx(&mut self, alias_follows: bool) -> PResult<Expr> {
+        let outer = std::mem::replace(&mut self.b_mode, true);
+        let result = self.expr_bp_ctx(0, alias_follows);
+        self.b_mode = outer;
+        result
+    }
+
     /// An expression whose operators all bind at least as tightly as `min`.
     pub(super) fn expr_bp(&mut self, min: u8) -> PResult<Expr> {
+        self.expr_bp_ctx(min, false)
+    }
+
+    /// An expression that a bare alias may follow (a select-list item, a
+    /// time point before a table alias): a keyword operator not followed by
+    /// a possible operand ends the expression instead, so it can be the alias.
+    pub(super) fn expr_before_alias(&mut self, min: u8) -> PResult<Expr> {
+        self.expr_bp_ctx(min, true)
+    }
+
+    fn expr_bp_ctx(&mut self, min: u8, alias_follows: bool) -> PResult<Expr> {
         self.enter()?;
-        let result = self.expr_bp_inner(min);
+        let result = self.expr_bp_inner(min, alias_follows);
         self.leave();
         result
     }
 
-    fn expr_bp_inner(&mut self, min: u8) -> PResult<Expr> {
+    fn expr_bp_inner(&mut self, min: u8, alias_follows: bool) -> PResult<Expr> {
         let mut lhs = self.prefix_expr()?;
         let mut blocked = None;
-        while let Some(level) = self.infix_level() {
+        let mut folds = 0;
+        let result = loop {
+            let Some(level) = self.infix_level(alias_follows) else {
+                break Ok(lhs);
+            };
             if level < min {
-                break;
+                break Ok(lhs);
             }
             if blocked == Some(level) {
-                return self.fail();
+                break self.fail();
             }
-            let (expr, nonassoc) = self.infix(lhs, level)?;
-            lhs = expr;
-            blocked = nonassoc.then_some(level);
-        }
-        Ok(lhs)
+            if let Err(e) = self.chain() {
+                break Err(e);
+            }
+            folds += 1;
+            match self.infix(lhs, level) {
+                Ok((expr, nonassoc)) => {
+                    lhs = expr;
+                    blocked = nonassoc.then_some(level);
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        self.unchain(folds);
+        result
     }
 
     /// True when the token `n` ahead can begin an operand.
@@ -246,47 +300,69 @@ impl Parser<'_> {
             | Tok::Str(_)
             | Tok::BitStr
             | Tok::Param(_)
+            | Tok::National
             | Tok::LParen
             | Tok::QuotedIdent(_)
             | Tok::Op(_) => true,
             Tok::Word(w) => {
-                category(w) != Category::Reserved || EXPR_RESERVED.contains(&w.as_str())
+                self.category_at(n) != Some(Category::Reserved)
+                    || EXPR_RESERVED.contains(&w.as_str())
             }
             _ => false,
         }
     }
 
     /// The level of the infix or postfix operator at the current token, if
-    /// there is one (see the module docs for keyword operators).
-    fn infix_level(&self) -> Option<u8> {
-        match self.peek() {
-            Tok::Op(sym) => Some(op_level(sym)),
-            Tok::DoubleColon => Some(P_CAST),
-            Tok::Word(w) => match w.as_str() {
-                "or" => self.starts_operand(1).then_some(P_OR),
-                "and" => self.starts_operand(1).then_some(P_AND),
-                "is" => {
-                    let next = ["null", "not", "true", "false", "unknown", "distinct"];
-                    matches!(self.peek_nth(1), Tok::Word(n) if next.contains(&n.as_str()))
-                        .then_some(P_IS)
-                }
-                "isnull" | "notnull" => Some(P_IS),
-                "not" => {
-                    let next = ["between", "in", "like", "ilike", "similar"];
-                    matches!(self.peek_nth(1), Tok::Word(n) if next.contains(&n.as_str()))
-                        .then_some(P_LIKE)
-                }
-                "between" | "like" | "ilike" => self.starts_operand(1).then_some(P_LIKE),
-                "in" => (self.peek_nth(1) == &Tok::LParen).then_some(P_LIKE),
-                "similar" => self.is_kw_at(1, "to").then_some(P_LIKE),
-                "at" => (self.is_kw_at(1, "time") && self.is_kw_at(2, "zone")).then_some(P_AT),
-                "collate" => matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_))
-                    .then_some(P_COLLATE),
+    /// there is one. When an alias may follow (`alias_follows`), a keyword
+    /// operator counts only if the next token can continue it (see the module
+    /// docs); elsewhere it always does, as PostgreSQL's parser shifts it.
+    fn infix_level(&self, alias_follows: bool) -> Option<u8> {
+        let Tok::Word(w) = self.peek() else {
+            return match self.peek() {
+                Tok::Op(sym) => Some(op_level(sym)),
+                Tok::DoubleColon => Some(P_CAST),
+                _ => None,
+            };
+        };
+        if self.b_mode {
+            // Only IS [NOT] DISTINCT FROM and OPERATOR() are keyword operators in a b_expr.
+            return match w.as_str() {
+                "is" => Some(P_IS),
                 "operator" => (self.peek_nth(1) == &Tok::LParen).then_some(P_OP),
                 _ => None,
-            },
-            _ => None,
+            };
         }
+        let next_word_in = |words: &[&str]| matches!(self.peek_nth(1), Tok::Word(n) if words.contains(&n.as_str()));
+        let (level, continues) = match w.as_str() {
+            "or" => (P_OR, self.starts_operand(1)),
+            "and" => (P_AND, self.starts_operand(1)),
+            "is" => (
+                P_IS,
+                next_word_in(&["null", "not", "true", "false", "unknown", "distinct"]),
+            ),
+            "isnull" | "notnull" => return Some(P_IS),
+            // NOT is an infix only before these words (NOT_LA in PostgreSQL's lexer).
+            "not" => {
+                return next_word_in(&["between", "in", "like", "ilike", "similar"])
+                    .then_some(P_LIKE);
+            }
+            "between" => (
+                P_LIKE,
+                self.starts_operand(1) || next_word_in(&["symmetric", "asymmetric"]),
+            ),
+            "like" | "ilike" => (P_LIKE, self.starts_operand(1)),
+            "in" => (P_LIKE, self.peek_nth(1) == &Tok::LParen),
+            // SUBSTRING(x SIMILAR p ESCAPE e) uses SIMILAR without TO.
+            "similar" => return self.is_kw_at(1, "to").then_some(P_LIKE),
+            "at" => (P_AT, self.is_kw_at(1, "time")),
+            "collate" => (
+                P_COLLATE,
+                matches!(self.peek_nth(1), Tok::Word(_) | Tok::QuotedIdent(_)),
+            ),
+            "operator" => (P_OP, self.peek_nth(1) == &Tok::LParen),
+            _ => return None,
+        };
+        (continues || !alias_follows).then_some(level)
     }
 
     /// Applies the infix/postfix operator at the current token (of `level`)
@@ -294,8 +370,11 @@ impl Parser<'_> {
     /// non-associative operator.
     fn infix(&mut self, lhs: Expr, level: u8) -> PResult<(Expr, bool)> {
         let pos = self.pos();
-        match self.peek().clone() {
-            Tok::Op(sym) => self.symbol_infix(lhs, &sym, level),
+        match self.peek() {
+            Tok::Op(sym) => {
+                let sym = sym.clone();
+                self.symbol_infix(lhs, &sym, level)
+            }
             Tok::DoubleColon => {
                 self.advance();
                 let ty = self.type_name()?;
@@ -309,6 +388,7 @@ impl Parser<'_> {
                 ))
             }
             Tok::Word(w) => {
+                let w = w.clone();
                 self.advance();
                 self.keyword_infix(lhs, &w, pos)
             }
@@ -319,11 +399,26 @@ impl Parser<'_> {
     /// A symbolic operator (`=`, `+`, `||`, `~~`...) and its right side.
     fn symbol_infix(&mut self, lhs: Expr, sym: &str, level: u8) -> PResult<(Expr, bool)> {
         let pos = self.pos();
-        let Some(meaning) = op_meaning(sym) else {
-            return self.fail();
-        };
         self.advance();
+        let Some(meaning) = op_meaning(sym) else {
+            let rhs = self.expr_bp(level + 1)?;
+            return Ok((self.unknown_operator(sym, pos, vec![lhs, rhs]), false));
+        };
         self.apply_op(lhs, meaning, level, pos)
+    }
+
+    /// An operator DriftDB does not have: the statement still parses (so a
+    /// syntax error later in it wins, as in PostgreSQL), then fails with
+    /// "operator does not exist". The placeholder call is never executed.
+    fn unknown_operator(&mut self, sym: &str, pos: u32, args: Vec<Expr>) -> Expr {
+        self.defer(
+            Error::sql(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("operator does not exist: {sym}"),
+            )
+            .with_position(pos),
+        );
+        call(&format!("operator({sym})"), pos, args)
     }
 
     /// Builds `lhs op rhs` (or `lhs op ANY/ALL (...)`) for an operator at
@@ -355,14 +450,16 @@ impl Parser<'_> {
                 let pattern = self.expr_bp(level + 1)?;
                 Ok((like(lhs, pattern, None, negated, ci), false))
             }
+            OpMeaning::Unknown(sym, pos) => {
+                let rhs = self.expr_bp(level + 1)?;
+                Ok((self.unknown_operator(&sym, pos, vec![lhs, rhs]), false))
+            }
         }
     }
 
-    /// `ANY`, `SOME` or `ALL` followed by `(`; returns ALL-ness.
+    /// `ANY`, `SOME` or `ALL` (reserved words that cannot start an operand,
+    /// so they are taken at once; the `(` must follow); returns ALL-ness.
     fn eat_any_all(&mut self) -> Option<bool> {
-        if self.peek_nth(1) != &Tok::LParen {
-            return None;
-        }
         let all = match self.peek() {
             Tok::Word(w) if w == "any" || w == "some" => false,
             Tok::Word(w) if w == "all" => true,
@@ -403,7 +500,7 @@ impl Parser<'_> {
                 false,
             )),
             "not" => {
-                let Tok::Word(next) = self.advance() else {
+                let Tok::Word(next) = self.take() else {
                     return self.fail();
                 };
                 self.like_level(lhs, &next, true)
@@ -435,19 +532,17 @@ impl Parser<'_> {
     /// `OPERATOR '(' [schema '.'] op ')'` after the word OPERATOR.
     fn qualified_operator(&mut self) -> PResult<OpMeaning> {
         self.expect(&Tok::LParen)?;
-        while self.at_col_id() && self.peek_nth(1) == &Tok::Dot {
+        while self.at_col_id() {
             self.advance();
-            self.advance();
+            self.expect(&Tok::Dot)?;
         }
+        let pos = self.pos();
         let Tok::Op(sym) = self.peek().clone() else {
-            return self.fail();
-        };
-        let Some(meaning) = op_meaning(&sym) else {
             return self.fail();
         };
         self.advance();
         self.expect(&Tok::RParen)?;
-        Ok(meaning)
+        Ok(op_meaning(&sym).unwrap_or(OpMeaning::Unknown(sym, pos)))
     }
 
     /// `any_name`: `ColId ('.' ColLabel)*` (collations).
@@ -459,7 +554,7 @@ impl Parser<'_> {
     fn is_tail(&mut self, lhs: Expr) -> PResult<(Expr, bool)> {
         let negated = self.eat_kw("not");
         let word = match self.peek() {
-            Tok::Word(w) => w.clone(),
+            Tok::Word(w) if !self.b_mode || w == "distinct" => w.clone(),
             _ => return self.fail(),
         };
         let expr = Box::new(lhs);
@@ -504,7 +599,7 @@ impl Parser<'_> {
                 if !symmetric {
                     self.eat_kw("asymmetric");
                 }
-                let low = self.expr_bp(P_B_EXPR)?;
+                let low = self.b_expr()?;
                 self.expect_kw("and")?;
                 let high = self.expr_bp(P_LIKE + 1)?;
                 let e = Expr::Between {
@@ -573,14 +668,34 @@ impl Parser<'_> {
         }
     }
 
-    /// Prefix operators (`NOT`, `-`, `+`, `~`), else a primary expression.
+    /// Prefix operators (`NOT`, `-`, `+`, `~`, and `@`, `|/`, `||/` as
+    /// `abs`, `sqrt`, `cbrt`), else a primary expression.
     fn prefix_expr(&mut self) -> PResult<Expr> {
         let (op, level) = match self.peek() {
-            Tok::Word(w) if w == "not" => (UnaryOp::Not, P_NOT),
+            Tok::Word(w) if w == "not" && !self.b_mode => (UnaryOp::Not, P_NOT),
             Tok::Op(o) if o == "-" => (UnaryOp::Minus, P_UMINUS),
             Tok::Op(o) if o == "+" => (UnaryOp::Plus, P_UMINUS),
             Tok::Op(o) if o == "~" => (UnaryOp::BitNot, P_OP + 1),
-            Tok::Op(_) => return self.fail(),
+            // These have their own tokens in PostgreSQL's grammar and are never prefix operators.
+            Tok::Op(o)
+                if matches!(
+                    o.as_str(),
+                    "=" | "<" | ">" | "<=" | ">=" | "<>" | "*" | "/" | "%" | "^"
+                ) =>
+            {
+                return self.fail();
+            }
+            Tok::Op(o) => {
+                let (sym, pos) = (o.clone(), self.pos());
+                self.advance();
+                let operand = self.expr_bp(P_OP + 1)?;
+                return Ok(match sym.as_str() {
+                    "@" => call("abs", pos, vec![operand]),
+                    "|/" => call("sqrt", pos, vec![operand]),
+                    "||/" => call("cbrt", pos, vec![operand]),
+                    _ => self.unknown_operator(&sym, pos, vec![operand]),
+                });
+            }
             _ => return self.primary(),
         };
         self.advance();
@@ -602,23 +717,6 @@ impl Parser<'_> {
                 expr: Box::new(operand),
             },
         })
-    }
-
-    /// Runs `f` as a speculative parse: on a syntax failure the cursor goes
-    /// back and `None` is returned (hard errors still propagate).
-    pub(super) fn attempt<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> PResult<T>,
-    ) -> PResult<Option<T>> {
-        let mark = self.mark();
-        match f(self) {
-            Ok(v) => Ok(Some(v)),
-            Err(Fail::Syntax) => {
-                self.reset(mark);
-                Ok(None)
-            }
-            Err(hard) => Err(hard),
-        }
     }
 }
 

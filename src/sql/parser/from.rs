@@ -23,12 +23,13 @@ use super::ast::{
     JoinConstraint, JoinKind, ObjectName, SystemTime, TableAlias, TableRef, TimePoint,
 };
 use super::cursor::{PResult, Parser};
-use super::expr::P_B_EXPR;
+use super::keywords::Category;
 use super::lexer::Tok;
+use crate::error::{Error, SqlState};
 
 impl Parser<'_> {
     /// `from_list`: table references separated by commas.
-    pub(super) fn from_list(&mut self) -> PResult<Vec<TableRef>> {
+    pub(super) fn table_refs(&mut self) -> PResult<Vec<TableRef>> {
         self.comma_list(Self::table_ref)
     }
 
@@ -41,15 +42,29 @@ impl Parser<'_> {
     }
 
     fn table_ref_inner(&mut self) -> PResult<TableRef> {
+        let mut joins = 0;
+        let result = self.joins(&mut joins);
+        self.unchain(joins);
+        result
+    }
+
+    /// A table reference and its joins; counts them in `joins` for the
+    /// tree-depth bound.
+    fn joins(&mut self, joins: &mut usize) -> PResult<TableRef> {
         let mut left = self.table_primary()?;
         while let Some((kind, natural)) = self.join_type()? {
-            let right = self.table_primary()?;
-            let constraint = if natural {
-                JoinConstraint::Natural
+            self.chain()?;
+            *joins += 1;
+            let (right, constraint) = if natural {
+                (self.table_primary()?, JoinConstraint::Natural)
             } else if kind == JoinKind::Cross {
-                JoinConstraint::None
+                (self.table_primary()?, JoinConstraint::None)
             } else {
-                self.join_qual()?
+                // The right side of a join still waiting for ON/USING takes
+                // any joins that follow first (`a JOIN b JOIN c ON x ON y`),
+                // as in PostgreSQL's grammar.
+                let right = self.table_ref()?;
+                (right, self.join_qual()?)
             };
             left = TableRef::Join {
                 left: Box::new(left),
@@ -71,7 +86,7 @@ impl Parser<'_> {
         let kind = if self.eat_kw("inner") {
             JoinKind::Inner
         } else if self.is_any_kw(&["left", "right", "full"]) {
-            let kind = match self.advance() {
+            let kind = match self.take() {
                 Tok::Word(w) if w == "left" => JoinKind::Left,
                 Tok::Word(w) if w == "right" => JoinKind::Right,
                 _ => JoinKind::Full,
@@ -95,7 +110,15 @@ impl Parser<'_> {
             return Ok(JoinConstraint::On(self.expr()?));
         }
         if self.eat_kw("using") {
-            return Ok(JoinConstraint::Using(self.paren_name_list()?));
+            let columns = self.paren_name_list()?;
+            if self.is_kw("as") {
+                // USING (...) AS alias (PostgreSQL 14+): parsed, not supported.
+                let pos = self.pos();
+                self.advance();
+                self.col_id()?;
+                self.defer_unsupported("an alias on JOIN USING is not supported", pos);
+            }
+            return Ok(JoinConstraint::Using(columns));
         }
         self.fail()
     }
@@ -104,18 +127,29 @@ impl Parser<'_> {
     fn table_primary(&mut self) -> PResult<TableRef> {
         let lateral = self.eat_kw("lateral");
         if self.is(&Tok::LParen) {
-            if let Some(q) = self.opt_paren_query()? {
-                let alias = self.opt_alias()?;
-                return Ok(TableRef::Subquery {
-                    lateral,
-                    query: Box::new(q),
-                    alias,
-                });
+            let pos = self.pos();
+            let query = if lateral {
+                Some(self.paren_query()?)
+            } else {
+                self.opt_paren_query()?
+            };
+            let Some(q) = query else {
+                return self.paren_join();
+            };
+            let alias = self.opt_alias()?;
+            if alias.is_none() {
+                return self.hard_hint(
+                    SqlState::SYNTAX_ERROR,
+                    "subquery in FROM must have an alias",
+                    "For example, FROM (SELECT ...) [AS] foo.",
+                    pos,
+                );
             }
-            if lateral {
-                return self.fail();
-            }
-            return self.paren_join();
+            return Ok(TableRef::Subquery {
+                lateral,
+                query: Box::new(q),
+                alias,
+            });
         }
         let only = self.eat_kw("only");
         let name = self.qualified_name_or_func()?;
@@ -138,8 +172,12 @@ impl Parser<'_> {
     /// A relation or function name: `ColId ('.' ColLabel)*`, or a
     /// type/function keyword followed by `(` (`FROM left(...)` is a call).
     fn qualified_name_or_func(&mut self) -> PResult<ObjectName> {
-        if !self.at_col_id() && self.peek_nth(1) == &Tok::LParen {
-            return Ok(ObjectName(vec![self.type_function_name()?]));
+        if self.category() == Some(Category::TypeFunc) {
+            let name = ObjectName(vec![self.type_function_name()?]);
+            if !self.is(&Tok::LParen) {
+                return self.fail();
+            }
+            return Ok(name);
         }
         self.qualified_name()
     }
@@ -162,7 +200,11 @@ impl Parser<'_> {
             self.expr_list()?
         };
         self.expect(&Tok::RParen)?;
-        let alias = self.opt_alias()?;
+        if self.eat_kws(&["with", "ordinality"]) {
+            let pos = self.pos();
+            self.defer_unsupported("WITH ORDINALITY is not supported", pos);
+        }
+        let alias = self.opt_func_alias()?;
         Ok(TableRef::Function {
             lateral,
             name,
@@ -173,9 +215,7 @@ impl Parser<'_> {
 
     /// `[AS] ColId ['(' name_list ')']` when present.
     pub(super) fn opt_alias(&mut self) -> PResult<Option<TableAlias>> {
-        let name = if self.eat_kw("as") {
-            self.col_id()?
-        } else if self.at_col_id() {
+        let name = if self.eat_kw("as") || self.at_col_id() {
             self.col_id()?
         } else {
             return Ok(None);
@@ -186,6 +226,42 @@ impl Parser<'_> {
             Vec::new()
         };
         Ok(Some(TableAlias { name, columns }))
+    }
+
+    /// A table function's alias, which may carry a column definition list
+    /// (`AS t(a int, b text)`, `AS (a int)`): parsed, refused when types are
+    /// given (no DriftDB function returns `record`).
+    fn opt_func_alias(&mut self) -> PResult<Option<TableAlias>> {
+        let has_as = self.eat_kw("as");
+        let name = if has_as && self.is(&Tok::LParen) {
+            None
+        } else if has_as || self.at_col_id() {
+            Some(self.col_id()?)
+        } else {
+            return Ok(None);
+        };
+        let mut columns = Vec::new();
+        if self.is(&Tok::LParen) {
+            self.advance();
+            // `AS (...)` must define columns with types; `alias (...)` may.
+            let types_required = name.is_none();
+            let mut typed_at = None;
+            columns = self.comma_list(|p| {
+                let column = p.col_id()?;
+                if types_required || (!p.is(&Tok::Comma) && !p.is(&Tok::RParen)) {
+                    p.type_name()?;
+                    typed_at.get_or_insert(column.pos);
+                }
+                Ok(column)
+            })?;
+            self.expect(&Tok::RParen)?;
+            if let Some(pos) = typed_at {
+                let message =
+                    "a column definition list is only allowed for functions returning \"record\"";
+                self.defer(Error::sql(SqlState::SYNTAX_ERROR, message).with_position(pos));
+            }
+        }
+        Ok(name.map(|name| TableAlias { name, columns }))
     }
 
     /// `relation_expr`: `[ONLY] name [*]` (inheritance markers are accepted
@@ -237,6 +313,6 @@ impl Parser<'_> {
             self.advance();
             return Ok(TimePoint::Seq(n));
         }
-        Ok(TimePoint::Expr(self.expr_bp(P_B_EXPR)?))
+        Ok(TimePoint::Expr(self.b_expr_before_alias()?))
     }
 }

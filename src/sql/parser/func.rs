@@ -10,15 +10,21 @@
 //! ```text
 //! EXTRACT(year FROM x)          extract('year', x)
 //! SUBSTRING(x FROM a FOR b)     substring(x, a, b)      (FOR b alone: substring(x, 1, b))
+//! SUBSTRING(x SIMILAR p ESCAPE e)  substring(x, p, e)
 //! POSITION(a IN b)              position(b, a)
+//! OVERLAY(x PLACING y FROM a FOR b)  overlay(x, y, a, b)
 //! TRIM(LEADING c FROM x)        ltrim(x, c)             (BOTH: btrim, TRAILING: rtrim)
 //! CURRENT_TIMESTAMP(3)          current_timestamp()     (precision dropped)
 //! ```
 
-use super::ast::{Expr, FunctionCall, Literal, ObjectName, WindowSpec};
+use super::ast::{
+    Expr, FrameBound, FrameUnits, FunctionCall, Literal, ObjectName, WindowFrame, WindowSpec,
+};
 use super::cursor::{PResult, Parser};
-use super::expr::{P_B_EXPR, call};
+use super::expr::call;
+use super::keywords::Category;
 use super::lexer::Tok;
+use crate::error::{Error, SqlState};
 
 /// Keywords that are zero-argument functions; the flag says whether an
 /// optional `(precision)` may follow.
@@ -64,16 +70,26 @@ impl Parser<'_> {
         let pos = self.pos();
         let name = w.to_string();
         let args = match w {
-            "coalesce" | "nullif" | "greatest" | "least" => {
+            "coalesce" | "greatest" | "least" => {
                 self.advance();
                 self.expect(&Tok::LParen)?;
                 let args = self.expr_list()?;
                 self.expect(&Tok::RParen)?;
                 args
             }
+            "nullif" => {
+                self.advance();
+                self.expect(&Tok::LParen)?;
+                let a = self.expr()?;
+                self.expect(&Tok::Comma)?;
+                let b = self.expr()?;
+                self.expect(&Tok::RParen)?;
+                vec![a, b]
+            }
             "extract" => self.paren_args(Self::extract_args)?,
             "substring" => self.paren_args(Self::substring_args)?,
             "position" => self.paren_args(Self::position_args)?,
+            "overlay" => self.paren_args(Self::overlay_args)?,
             "trim" => {
                 self.advance();
                 self.expect(&Tok::LParen)?;
@@ -98,8 +114,8 @@ impl Parser<'_> {
     /// `field FROM a_expr` (field: an identifier, a unit keyword or a string).
     fn extract_args(&mut self) -> PResult<Vec<Expr>> {
         let field = match self.peek().clone() {
-            Tok::Str(s) => s,
-            Tok::Word(w) | Tok::QuotedIdent(w) => w,
+            Tok::Str(s) | Tok::QuotedIdent(s) => s,
+            Tok::Word(w) if self.category() == Some(Category::Unreserved) => w,
             _ => return self.fail(),
         };
         self.advance();
@@ -111,6 +127,12 @@ impl Parser<'_> {
     /// `x FROM a [FOR b]`, `x FOR b [FROM a]` or an ordinary argument list.
     fn substring_args(&mut self) -> PResult<Vec<Expr>> {
         let source = self.expr()?;
+        if self.eat_kw("similar") {
+            // SUBSTRING(x SIMILAR p ESCAPE e): the regular-expression form, substring(x, p, e).
+            let pattern = self.expr()?;
+            self.expect_kw("escape")?;
+            return Ok(vec![source, pattern, self.expr()?]);
+        }
         if self.eat_kw("from") {
             let start = self.expr()?;
             let mut args = vec![source, start];
@@ -135,11 +157,24 @@ impl Parser<'_> {
         Ok(args)
     }
 
+    /// `x PLACING y FROM a [FOR b]`: overlay(x, y, a [, b]).
+    fn overlay_args(&mut self) -> PResult<Vec<Expr>> {
+        let mut args = vec![self.expr()?];
+        self.expect_kw("placing")?;
+        args.push(self.expr()?);
+        self.expect_kw("from")?;
+        args.push(self.expr()?);
+        if self.eat_kw("for") {
+            args.push(self.expr()?);
+        }
+        Ok(args)
+    }
+
     /// `needle IN haystack`, giving `(haystack, needle)` as PostgreSQL does.
     fn position_args(&mut self) -> PResult<Vec<Expr>> {
-        let needle = self.expr_bp(P_B_EXPR)?;
+        let needle = self.b_expr()?;
         self.expect_kw("in")?;
-        let haystack = self.expr_bp(P_B_EXPR)?;
+        let haystack = self.b_expr()?;
         Ok(vec![haystack, needle])
     }
 
@@ -189,8 +224,7 @@ impl Parser<'_> {
             filter: None,
             over: None,
         };
-        if self.is_op("*") && self.peek_nth(1) == &Tok::RParen {
-            self.advance();
+        if self.eat_op("*") {
             f.star = true;
         } else if !self.is(&Tok::RParen) {
             f.distinct = self.eat_kw("distinct");
@@ -221,20 +255,92 @@ impl Parser<'_> {
         Ok(Expr::Function(Box::new(f)))
     }
 
-    /// `'(' [PARTITION BY exprs] [ORDER BY sort list] ')'`.
+    /// `'(' [PARTITION BY exprs] [ORDER BY sort list] [frame] ')'`, or a
+    /// window name (`OVER w`), which is parsed but not supported.
     fn window_spec(&mut self) -> PResult<WindowSpec> {
-        self.expect(&Tok::LParen)?;
         let mut spec = WindowSpec {
             partition_by: Vec::new(),
             order_by: Vec::new(),
+            frame: None,
         };
+        if !self.is(&Tok::LParen) {
+            let name = self.col_id()?;
+            self.defer_unsupported("named windows are not supported", name.pos);
+            return Ok(spec);
+        }
+        self.advance();
+        // These words always start their clause here (they outrank a window
+        // name in PostgreSQL's grammar).
+        let named_base =
+            self.at_col_id() && !self.is_any_kw(&["partition", "rows", "range", "groups"]);
+        if named_base {
+            let name = self.col_id()?;
+            self.defer_unsupported("named windows are not supported", name.pos);
+        }
         if self.eat_kws(&["partition", "by"]) {
             spec.partition_by = self.expr_list()?;
         }
         if self.eat_kws(&["order", "by"]) {
             spec.order_by = self.sort_list()?;
         }
+        spec.frame = self.opt_frame()?;
         self.expect(&Tok::RParen)?;
         Ok(spec)
+    }
+
+    /// `{ROWS | RANGE | GROUPS} {bound | BETWEEN bound AND bound} [EXCLUDE ...]`.
+    fn opt_frame(&mut self) -> PResult<Option<WindowFrame>> {
+        let units = match self.peek() {
+            Tok::Word(w) if w == "rows" => FrameUnits::Rows,
+            Tok::Word(w) if w == "range" => FrameUnits::Range,
+            Tok::Word(w) if w == "groups" => FrameUnits::Groups,
+            _ => return Ok(None),
+        };
+        self.advance();
+        let (start, end) = if self.eat_kw("between") {
+            let start = self.frame_bound()?;
+            self.expect_kw("and")?;
+            (start, self.frame_bound()?)
+        } else {
+            (self.frame_bound()?, FrameBound::CurrentRow)
+        };
+        if self.is_kw("exclude") {
+            let pos = self.pos();
+            self.advance();
+            let ok = self.eat_kws(&["current", "row"])
+                || self.eat_kw("group")
+                || self.eat_kw("ties")
+                || self.eat_kws(&["no", "others"]);
+            if !ok {
+                return self.fail();
+            }
+            self.defer_unsupported("EXCLUDE in window frames is not supported", pos);
+        }
+        Ok(Some(WindowFrame { units, start, end }))
+    }
+
+    /// `UNBOUNDED {PRECEDING|FOLLOWING} | CURRENT ROW | a_expr {PRECEDING|FOLLOWING}`.
+    fn frame_bound(&mut self) -> PResult<FrameBound> {
+        if self.eat_kw("unbounded") {
+            if self.eat_kw("preceding") {
+                return Ok(FrameBound::UnboundedPreceding);
+            }
+            self.expect_kw("following")?;
+            return Ok(FrameBound::UnboundedFollowing);
+        }
+        if self.eat_kws(&["current", "row"]) {
+            return Ok(FrameBound::CurrentRow);
+        }
+        let offset = Box::new(self.expr()?);
+        if self.eat_kw("preceding") {
+            return Ok(FrameBound::Preceding(offset));
+        }
+        self.expect_kw("following")?;
+        Ok(FrameBound::Following(offset))
+    }
+
+    /// Records a "not supported" error for a construct parsed only for syntax.
+    pub(super) fn defer_unsupported(&mut self, message: &str, pos: u32) {
+        self.defer(Error::sql(SqlState::FEATURE_NOT_SUPPORTED, message).with_position(pos));
     }
 }

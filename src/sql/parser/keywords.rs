@@ -19,6 +19,10 @@
 //! (a "bare label"); PostgreSQL 15 refuses a short list of words there because
 //! they could continue the expression (`SELECT 1 year` is an error).
 
+use std::sync::OnceLock;
+
+use fxhash::FxHashMap;
+
 /// Where a word may be used as a name; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Category {
@@ -32,229 +36,188 @@ pub(super) enum Category {
     Reserved,
 }
 
-/// Reserved keywords (PostgreSQL 15 catcode `R`), sorted.
-const RESERVED: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "both",
-    "case",
-    "cast",
-    "check",
-    "collate",
-    "column",
-    "constraint",
-    "create",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "false",
-    "fetch",
-    "for",
-    "foreign",
-    "from",
-    "grant",
-    "group",
-    "having",
-    "in",
-    "initially",
-    "intersect",
-    "into",
-    "lateral",
-    "leading",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "not",
-    "null",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "placing",
-    "primary",
-    "references",
-    "returning",
-    "select",
-    "session_user",
-    "some",
-    "symmetric",
-    "table",
-    "then",
-    "to",
-    "trailing",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "variadic",
-    "when",
-    "where",
-    "window",
-    "with",
+/// Every keyword that is not a plain unreserved bare label, sorted by
+/// word: its category and whether it may be a bare column label. From
+/// PostgreSQL 15's `pg_get_keywords()` (catcodes R, C, T, and the
+/// unreserved keywords with `barelabel = false`).
+const KEYWORDS: &[(&str, Category, bool)] = &[
+    ("all", Category::Reserved, true),
+    ("analyse", Category::Reserved, true),
+    ("analyze", Category::Reserved, true),
+    ("and", Category::Reserved, true),
+    ("any", Category::Reserved, true),
+    ("array", Category::Reserved, false),
+    ("as", Category::Reserved, false),
+    ("asc", Category::Reserved, true),
+    ("asymmetric", Category::Reserved, true),
+    ("authorization", Category::TypeFunc, true),
+    ("between", Category::ColName, true),
+    ("bigint", Category::ColName, true),
+    ("binary", Category::TypeFunc, true),
+    ("bit", Category::ColName, true),
+    ("boolean", Category::ColName, true),
+    ("both", Category::Reserved, true),
+    ("case", Category::Reserved, true),
+    ("cast", Category::Reserved, true),
+    ("char", Category::ColName, false),
+    ("character", Category::ColName, false),
+    ("check", Category::Reserved, true),
+    ("coalesce", Category::ColName, true),
+    ("collate", Category::Reserved, true),
+    ("collation", Category::TypeFunc, true),
+    ("column", Category::Reserved, true),
+    ("concurrently", Category::TypeFunc, true),
+    ("constraint", Category::Reserved, true),
+    ("create", Category::Reserved, false),
+    ("cross", Category::TypeFunc, true),
+    ("current_catalog", Category::Reserved, true),
+    ("current_date", Category::Reserved, true),
+    ("current_role", Category::Reserved, true),
+    ("current_schema", Category::TypeFunc, true),
+    ("current_time", Category::Reserved, true),
+    ("current_timestamp", Category::Reserved, true),
+    ("current_user", Category::Reserved, true),
+    ("day", Category::Unreserved, false),
+    ("dec", Category::ColName, true),
+    ("decimal", Category::ColName, true),
+    ("default", Category::Reserved, true),
+    ("deferrable", Category::Reserved, true),
+    ("desc", Category::Reserved, true),
+    ("distinct", Category::Reserved, true),
+    ("do", Category::Reserved, true),
+    ("else", Category::Reserved, true),
+    ("end", Category::Reserved, true),
+    ("except", Category::Reserved, false),
+    ("exists", Category::ColName, true),
+    ("extract", Category::ColName, true),
+    ("false", Category::Reserved, true),
+    ("fetch", Category::Reserved, false),
+    ("filter", Category::Unreserved, false),
+    ("float", Category::ColName, true),
+    ("for", Category::Reserved, false),
+    ("foreign", Category::Reserved, true),
+    ("freeze", Category::TypeFunc, true),
+    ("from", Category::Reserved, false),
+    ("full", Category::TypeFunc, true),
+    ("grant", Category::Reserved, false),
+    ("greatest", Category::ColName, true),
+    ("group", Category::Reserved, false),
+    ("grouping", Category::ColName, true),
+    ("having", Category::Reserved, false),
+    ("hour", Category::Unreserved, false),
+    ("ilike", Category::TypeFunc, true),
+    ("in", Category::Reserved, true),
+    ("initially", Category::Reserved, true),
+    ("inner", Category::TypeFunc, true),
+    ("inout", Category::ColName, true),
+    ("int", Category::ColName, true),
+    ("integer", Category::ColName, true),
+    ("intersect", Category::Reserved, false),
+    ("interval", Category::ColName, true),
+    ("into", Category::Reserved, false),
+    ("is", Category::TypeFunc, true),
+    ("isnull", Category::TypeFunc, false),
+    ("join", Category::TypeFunc, true),
+    ("lateral", Category::Reserved, true),
+    ("leading", Category::Reserved, true),
+    ("least", Category::ColName, true),
+    ("left", Category::TypeFunc, true),
+    ("like", Category::TypeFunc, true),
+    ("limit", Category::Reserved, false),
+    ("localtime", Category::Reserved, true),
+    ("localtimestamp", Category::Reserved, true),
+    ("minute", Category::Unreserved, false),
+    ("month", Category::Unreserved, false),
+    ("national", Category::ColName, true),
+    ("natural", Category::TypeFunc, true),
+    ("nchar", Category::ColName, true),
+    ("none", Category::ColName, true),
+    ("normalize", Category::ColName, true),
+    ("not", Category::Reserved, true),
+    ("notnull", Category::TypeFunc, false),
+    ("null", Category::Reserved, true),
+    ("nullif", Category::ColName, true),
+    ("numeric", Category::ColName, true),
+    ("offset", Category::Reserved, false),
+    ("on", Category::Reserved, false),
+    ("only", Category::Reserved, true),
+    ("or", Category::Reserved, true),
+    ("order", Category::Reserved, false),
+    ("out", Category::ColName, true),
+    ("outer", Category::TypeFunc, true),
+    ("over", Category::Unreserved, false),
+    ("overlaps", Category::TypeFunc, false),
+    ("overlay", Category::ColName, true),
+    ("placing", Category::Reserved, true),
+    ("position", Category::ColName, true),
+    ("precision", Category::ColName, false),
+    ("primary", Category::Reserved, true),
+    ("real", Category::ColName, true),
+    ("references", Category::Reserved, true),
+    ("returning", Category::Reserved, false),
+    ("right", Category::TypeFunc, true),
+    ("row", Category::ColName, true),
+    ("second", Category::Unreserved, false),
+    ("select", Category::Reserved, true),
+    ("session_user", Category::Reserved, true),
+    ("setof", Category::ColName, true),
+    ("similar", Category::TypeFunc, true),
+    ("smallint", Category::ColName, true),
+    ("some", Category::Reserved, true),
+    ("substring", Category::ColName, true),
+    ("symmetric", Category::Reserved, true),
+    ("table", Category::Reserved, true),
+    ("tablesample", Category::TypeFunc, true),
+    ("then", Category::Reserved, true),
+    ("time", Category::ColName, true),
+    ("timestamp", Category::ColName, true),
+    ("to", Category::Reserved, false),
+    ("trailing", Category::Reserved, true),
+    ("treat", Category::ColName, true),
+    ("trim", Category::ColName, true),
+    ("true", Category::Reserved, true),
+    ("union", Category::Reserved, false),
+    ("unique", Category::Reserved, true),
+    ("user", Category::Reserved, true),
+    ("using", Category::Reserved, true),
+    ("values", Category::ColName, true),
+    ("varchar", Category::ColName, true),
+    ("variadic", Category::Reserved, true),
+    ("varying", Category::Unreserved, false),
+    ("verbose", Category::TypeFunc, true),
+    ("when", Category::Reserved, true),
+    ("where", Category::Reserved, false),
+    ("window", Category::Reserved, false),
+    ("with", Category::Reserved, false),
+    ("within", Category::Unreserved, false),
+    ("without", Category::Unreserved, false),
+    ("xmlattributes", Category::ColName, true),
+    ("xmlconcat", Category::ColName, true),
+    ("xmlelement", Category::ColName, true),
+    ("xmlexists", Category::ColName, true),
+    ("xmlforest", Category::ColName, true),
+    ("xmlnamespaces", Category::ColName, true),
+    ("xmlparse", Category::ColName, true),
+    ("xmlpi", Category::ColName, true),
+    ("xmlroot", Category::ColName, true),
+    ("xmlserialize", Category::ColName, true),
+    ("xmltable", Category::ColName, true),
+    ("year", Category::Unreserved, false),
 ];
 
-/// Column-name keywords (catcode `C`), sorted.
-const COL_NAME: &[&str] = &[
-    "between",
-    "bigint",
-    "bit",
-    "boolean",
-    "char",
-    "character",
-    "coalesce",
-    "dec",
-    "decimal",
-    "exists",
-    "extract",
-    "float",
-    "greatest",
-    "grouping",
-    "inout",
-    "int",
-    "integer",
-    "interval",
-    "least",
-    "national",
-    "nchar",
-    "none",
-    "normalize",
-    "nullif",
-    "numeric",
-    "out",
-    "overlay",
-    "position",
-    "precision",
-    "real",
-    "row",
-    "setof",
-    "smallint",
-    "substring",
-    "time",
-    "timestamp",
-    "treat",
-    "trim",
-    "values",
-    "varchar",
-    "xmlattributes",
-    "xmlconcat",
-    "xmlelement",
-    "xmlexists",
-    "xmlforest",
-    "xmlnamespaces",
-    "xmlparse",
-    "xmlpi",
-    "xmlroot",
-    "xmlserialize",
-    "xmltable",
-];
-
-/// Type/function-name keywords (catcode `T`), sorted.
-const TYPE_FUNC: &[&str] = &[
-    "authorization",
-    "binary",
-    "collation",
-    "concurrently",
-    "cross",
-    "current_schema",
-    "freeze",
-    "full",
-    "ilike",
-    "inner",
-    "is",
-    "isnull",
-    "join",
-    "left",
-    "like",
-    "natural",
-    "notnull",
-    "outer",
-    "overlaps",
-    "right",
-    "similar",
-    "tablesample",
-    "verbose",
-];
-
-/// Keywords that are not bare labels (PostgreSQL 15 `barelabel = false`),
-/// sorted: they need `AS` to be a column alias.
-const AS_LABEL_ONLY: &[&str] = &[
-    "array",
-    "as",
-    "char",
-    "character",
-    "create",
-    "day",
-    "except",
-    "fetch",
-    "filter",
-    "for",
-    "from",
-    "grant",
-    "group",
-    "having",
-    "hour",
-    "intersect",
-    "into",
-    "isnull",
-    "limit",
-    "minute",
-    "month",
-    "notnull",
-    "offset",
-    "on",
-    "order",
-    "over",
-    "overlaps",
-    "precision",
-    "returning",
-    "second",
-    "to",
-    "union",
-    "varying",
-    "where",
-    "window",
-    "with",
-    "within",
-    "without",
-    "year",
-];
-
-/// The category of an (already lower-cased) unquoted word.
-pub(super) fn category(word: &str) -> Category {
-    if RESERVED.binary_search(&word).is_ok() {
-        Category::Reserved
-    } else if COL_NAME.binary_search(&word).is_ok() {
-        Category::ColName
-    } else if TYPE_FUNC.binary_search(&word).is_ok() {
-        Category::TypeFunc
-    } else {
-        Category::Unreserved
+/// The category of an (already lower-cased) unquoted word, and whether it
+/// may be a column alias without `AS`. Called once per word by the lexer.
+pub(super) fn lookup(word: &str) -> (Category, bool) {
+    // Keywords are 2..=17 bytes; most identifiers can be ruled out by length.
+    if !(2..=17).contains(&word.len()) {
+        return (Category::Unreserved, true);
     }
-}
-
-/// True when the unquoted word may be a column alias without `AS`.
-pub(super) fn is_bare_label(word: &str) -> bool {
-    AS_LABEL_ONLY.binary_search(&word).is_err()
+    static TABLE: OnceLock<FxHashMap<&'static str, (Category, bool)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| KEYWORDS.iter().map(|&(k, c, b)| (k, (c, b))).collect());
+    table
+        .get(word)
+        .copied()
+        .unwrap_or((Category::Unreserved, true))
 }
 
 #[cfg(test)]
@@ -262,10 +225,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lists_are_sorted_for_binary_search() {
-        for list in [RESERVED, COL_NAME, TYPE_FUNC, AS_LABEL_ONLY] {
-            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
-        }
+    fn table_is_sorted_and_complete() {
+        assert!(KEYWORDS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(
+            KEYWORDS
+                .iter()
+                .all(|k| (2..=17).contains(&k.0.len()) && lookup(k.0) == (k.1, k.2))
+        );
+        let count = |c| KEYWORDS.iter().filter(|k| k.1 == c).count();
+        // PostgreSQL 15: 77 reserved, 51 column-name, 23 type/function-name keywords.
+        assert_eq!(
+            (
+                count(Category::Reserved),
+                count(Category::ColName),
+                count(Category::TypeFunc)
+            ),
+            (77, 51, 23)
+        );
+        assert_eq!(KEYWORDS.iter().filter(|k| !k.2).count(), 39);
+    }
+
+    fn category(w: &str) -> Category {
+        lookup(w).0
+    }
+
+    fn is_bare_label(w: &str) -> bool {
+        lookup(w).1
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! a column, a function call or a typed literal (`date '2024-01-02'`),
 //! decided by the next token.
 
-use super::ast::{Expr, Literal, ObjectName, Query, TypeName};
+use super::ast::{Expr, Ident, Literal, ObjectName, Query, TypeName};
 use super::cursor::{PResult, Parser};
 use super::keywords::Category;
 use super::lexer::Tok;
@@ -19,10 +19,10 @@ impl Parser<'_> {
     /// One primary expression, with its subscripts.
     pub(super) fn primary(&mut self) -> PResult<Expr> {
         let pos = self.pos();
-        let literal = match self.peek().clone() {
-            Tok::Integer(s) => Literal::Integer(s),
-            Tok::Decimal(s) => Literal::Decimal(s),
-            Tok::Str(s) => Literal::String(s),
+        let literal = match self.peek() {
+            Tok::Integer(s) => Literal::Integer(s.clone()),
+            Tok::Decimal(s) => Literal::Decimal(s.clone()),
+            Tok::Str(s) => Literal::String(s.clone()),
             Tok::BitStr => {
                 return self.hard(
                     SqlState::FEATURE_NOT_SUPPORTED,
@@ -30,12 +30,26 @@ impl Parser<'_> {
                     pos,
                 );
             }
-            Tok::Param(index) => {
+            &Tok::Param(index) => {
                 self.advance();
                 return self.indirection(Expr::Parameter { index, pos });
             }
             Tok::LParen => return self.paren_primary(),
-            Tok::Word(w) => return self.word_primary(&w),
+            Tok::National => {
+                // N'...': a bpchar literal.
+                self.advance();
+                let value = self.string()?;
+                let ty = TypeName {
+                    name: "bpchar".into(),
+                    modifiers: Vec::new(),
+                    array: false,
+                };
+                return Ok(Expr::TypedString { ty, value, pos });
+            }
+            Tok::Word(w) => {
+                let w = w.clone();
+                return self.word_primary(&w);
+            }
             Tok::QuotedIdent(_) => return self.name_primary(),
             _ => return self.fail(),
         };
@@ -58,7 +72,7 @@ impl Parser<'_> {
             "case" => return self.case_expr(),
             "cast" => return self.cast_expr(),
             "array" => return self.array_expr(),
-            "default" => {
+            "default" if !self.b_mode => {
                 self.advance();
                 return Ok(Expr::Default);
             }
@@ -86,15 +100,13 @@ impl Parser<'_> {
         if let Some(e) = self.keyword_function()? {
             return Ok(e);
         }
-        if paren_next {
-            if let Some(e) = self.special_function(w)? {
-                return Ok(e);
-            }
+        if paren_next && let Some(e) = self.special_function(w)? {
+            return Ok(e);
         }
-        if self.at_type_keyword() {
-            if let Some(e) = self.attempt(Self::typed_literal)? {
-                return Ok(e);
-            }
+        if self.at_type_keyword()
+            && let Some(e) = self.attempt(Self::typed_literal)?
+        {
+            return Ok(e);
         }
         match self.category() {
             Some(Category::Reserved) => self.fail(),
@@ -105,14 +117,27 @@ impl Parser<'_> {
     /// `ConstTypename Sconst` / `INTERVAL [(p)] Sconst [fields]`.
     fn typed_literal(&mut self) -> PResult<Expr> {
         let pos = self.pos();
-        let interval = self.is_kw("interval");
-        let ty = self.simple_type_name()?;
-        let mut value = self.string()?;
-        if interval && ty.modifiers.is_empty() {
-            if let Some(fields) = self.interval_fields()? {
-                self.apply_interval_unit(&mut value, &fields)?;
-            }
+        if !self.eat_kw("interval") {
+            let ty = self.simple_type_name()?;
+            let value = self.string()?;
+            return Ok(Expr::TypedString { ty, value, pos });
         }
+        let mut modifiers = Vec::new();
+        if self.eat(&Tok::LParen) {
+            modifiers.push(self.signed_int()?);
+            self.expect(&Tok::RParen)?;
+        }
+        let mut value = self.string()?;
+        if modifiers.is_empty()
+            && let Some(fields) = self.interval_fields()?
+        {
+            self.apply_interval_unit(&mut value, &fields)?;
+        }
+        let ty = TypeName {
+            name: "interval".into(),
+            modifiers,
+            array: false,
+        };
         Ok(Expr::TypedString { ty, value, pos })
     }
 
@@ -124,11 +149,8 @@ impl Parser<'_> {
             self.expect(&Tok::RParen)?;
         }
         let unit = fields.rsplit(' ').next().unwrap_or(fields);
-        let numeric = !value.trim().is_empty()
-            && value
-                .trim()
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
+        let digits = value.trim().trim_start_matches(['-', '+']);
+        let numeric = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
         if numeric {
             value.push(' ');
             value.push_str(unit);
@@ -142,7 +164,22 @@ impl Parser<'_> {
         let quoted = matches!(self.peek(), Tok::QuotedIdent(_));
         let first = self.col_label()?;
         let mut parts = vec![first];
-        while self.is(&Tok::Dot) && !matches!(self.peek_nth(1), Tok::Op(o) if o == "*") {
+        while self.is(&Tok::Dot) {
+            if matches!(self.peek_nth(1), Tok::Op(o) if o == "*") {
+                // `t.*` inside an expression (`count(t.*)`): a last part named "*".
+                if category == Some(Category::TypeFunc) && parts.len() == 1 && !quoted {
+                    self.advance();
+                    return self.fail();
+                }
+                self.advance();
+                let pos = self.pos();
+                self.advance();
+                parts.push(Ident {
+                    name: "*".into(),
+                    pos,
+                });
+                return Ok(Expr::Column(ObjectName(parts)));
+            }
             self.advance();
             parts.push(self.col_label()?);
         }
@@ -150,7 +187,15 @@ impl Parser<'_> {
         let name = ObjectName(parts);
         match self.peek() {
             Tok::LParen if single && category == Some(Category::ColName) => self.fail(),
-            Tok::LParen => self.function_call(name),
+            Tok::LParen => {
+                let call = self.function_call(name)?;
+                let has_args = matches!(&call, Expr::Function(f) if !f.args.is_empty());
+                if has_args && matches!(self.peek(), Tok::Str(_)) {
+                    // `func_name '(' args ')' Sconst`: a typed literal with modifiers.
+                    return self.modified_typed_literal(call);
+                }
+                Ok(call)
+            }
             Tok::Str(_) if !(single && category == Some(Category::ColName)) => {
                 let pos = name.0[0].pos;
                 let value = self.string()?;
@@ -166,17 +211,64 @@ impl Parser<'_> {
         }
     }
 
+    /// `varchar(10) 'x'` parsed as a call then a string: the call's name is
+    /// the type and its arguments the modifiers.
+    fn modified_typed_literal(&mut self, call: Expr) -> PResult<Expr> {
+        let Expr::Function(f) = call else {
+            return self.fail();
+        };
+        let plain = !f.star
+            && !f.distinct
+            && f.order_by.is_empty()
+            && f.filter.is_none()
+            && f.over.is_none();
+        if !plain {
+            return self.fail();
+        }
+        let pos = f.name.0[0].pos;
+        let mut modifiers = Vec::with_capacity(f.args.len());
+        for arg in &f.args {
+            match super::types::modifier_value(arg) {
+                Some(v) => modifiers.push(v),
+                None => self.defer(
+                    crate::error::Error::sql(
+                        SqlState::SYNTAX_ERROR,
+                        "type modifiers must be simple constants or identifiers",
+                    )
+                    .with_position(pos),
+                ),
+            }
+        }
+        let value = self.string()?;
+        let ty = TypeName {
+            name: f.name.base().name.clone(),
+            modifiers,
+            array: false,
+        };
+        Ok(Expr::TypedString { ty, value, pos })
+    }
+
     /// Subscripts after a column, parameter or parenthesized expression.
     fn indirection(&mut self, mut expr: Expr) -> PResult<Expr> {
-        while self.eat(&Tok::LBracket) {
-            let index = self.expr()?;
-            self.expect(&Tok::RBracket)?;
-            expr = Expr::Subscript {
-                expr: Box::new(expr),
-                index: Box::new(index),
-            };
-        }
-        Ok(expr)
+        let mut depth = 0;
+        let result = loop {
+            if !self.eat(&Tok::LBracket) {
+                break Ok(expr);
+            }
+            depth += 1;
+            let index = self.chain().and_then(|()| self.expr());
+            match index.and_then(|i| self.expect(&Tok::RBracket).map(|()| i)) {
+                Ok(index) => {
+                    expr = Expr::Subscript {
+                        expr: Box::new(expr),
+                        index: Box::new(index),
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        self.unchain(depth);
+        result
     }
 
     /// True when the current `(` opens a query: after any further `(`s comes

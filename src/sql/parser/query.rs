@@ -12,11 +12,10 @@
 //! PostgreSQL), and a clause given twice is an error.
 
 use super::ast::{
-    Cte, Distinct, Expr, Literal, ObjectName, OrderByItem, Query, QueryBody, Select, SelectItem,
-    SetOperator, TableRef, With,
+    Cte, Distinct, Expr, Ident, Literal, ObjectName, OrderByItem, Query, QueryBody, Select,
+    SelectItem, SetOperator, TableRef, With,
 };
 use super::cursor::{PResult, Parser};
-use super::expr::P_B_EXPR;
 use super::lexer::Tok;
 use crate::error::SqlState;
 
@@ -34,7 +33,10 @@ impl Parser<'_> {
     /// `SelectStmt`: a full query.
     pub(super) fn query(&mut self) -> PResult<Query> {
         self.enter()?;
+        // A subquery inside a b_expr holds full expressions again.
+        let outer = std::mem::replace(&mut self.b_mode, false);
         let result = self.query_inner();
+        self.b_mode = outer;
         self.leave();
         result
     }
@@ -110,7 +112,8 @@ impl Parser<'_> {
     /// `WITH [RECURSIVE] name [(cols)] AS [[NOT] MATERIALIZED] (query), ...`.
     fn with_clause(&mut self) -> PResult<With> {
         self.expect_kw("with")?;
-        let recursive = self.eat_kw("recursive");
+        // `WITH recursive AS (...)` names a CTE "recursive".
+        let recursive = self.is_kw("recursive") && self.at_col_id_at(1) && self.eat_kw("recursive");
         let ctes = self.comma_list(|p| {
             let name = p.col_id()?;
             let columns = if p.is(&Tok::LParen) {
@@ -134,6 +137,15 @@ impl Parser<'_> {
 
     /// Set operations with INTERSECT above UNION/EXCEPT (both left-assoc).
     fn set_expr(&mut self, min: u8) -> PResult<QueryBody> {
+        let mut ops = 0;
+        let result = self.set_ops(min, &mut ops);
+        self.unchain(ops);
+        result
+    }
+
+    /// The loop of [`Parser::set_expr`]; counts operators in `ops` for the
+    /// tree-depth bound.
+    fn set_ops(&mut self, min: u8, ops: &mut usize) -> PResult<QueryBody> {
         let mut left = self.set_operand()?;
         loop {
             let (op, level) = match self.peek() {
@@ -146,6 +158,8 @@ impl Parser<'_> {
                 break;
             }
             self.advance();
+            self.chain()?;
+            *ops += 1;
             let all = self.eat_kw("all");
             if !all {
                 self.eat_kw("distinct");
@@ -228,13 +242,13 @@ impl Parser<'_> {
             self.eat_kw("all");
             Distinct::None
         };
-        let items = if self.at_select_item() {
+        let items = if self.at_select_item() || distinct != Distinct::None {
             self.select_items()?
         } else {
             Vec::new()
         };
         let from = if self.eat_kw("from") {
-            self.from_list()?
+            self.table_refs()?
         } else {
             Vec::new()
         };
@@ -294,15 +308,22 @@ impl Parser<'_> {
                 self.expect(&Tok::Dot)?;
             }
             self.expect_op("*")?;
+            // PostgreSQL accepts (and ignores) an alias on `t.*`.
+            self.opt_column_alias()?;
             return Ok(SelectItem::QualifiedWildcard(ObjectName(names)));
         }
-        let expr = self.expr()?;
-        let alias = if self.eat_kw("as") {
-            Some(self.col_label()?)
-        } else {
-            self.eat_bare_col_label()
-        };
+        let expr = self.expr_before_alias(0)?;
+        let alias = self.opt_column_alias()?;
         Ok(SelectItem::Expr { expr, alias })
+    }
+
+    /// `[AS ColLabel | BareColLabel]`.
+    fn opt_column_alias(&mut self) -> PResult<Option<Ident>> {
+        if self.eat_kw("as") {
+            Ok(Some(self.col_label()?))
+        } else {
+            Ok(self.eat_bare_col_label())
+        }
     }
 
     /// If `name(.name)*.*` starts here, the number of name parts.
@@ -373,10 +394,11 @@ impl Parser<'_> {
         if !self.eat_kw("first") {
             self.expect_kw("next")?;
         }
-        let count = if self.is_kw("row") || self.is_kw("rows") {
+        let row_word = |p: &Self, n| p.is_kw_at(n, "row") || p.is_kw_at(n, "rows");
+        let count = if row_word(self, 0) && !row_word(self, 1) {
             Expr::Literal(Literal::Integer("1".into()))
         } else {
-            self.expr_bp(P_B_EXPR)?
+            self.b_expr()?
         };
         if !self.eat_kw("rows") {
             self.expect_kw("row")?;
@@ -427,20 +449,27 @@ impl Parser<'_> {
             self.eat_kw("asc");
             false
         };
-        let nulls_first = if self.eat_kw("nulls") {
-            if self.eat_kw("first") {
-                Some(true)
-            } else {
-                self.expect_kw("last")?;
-                Some(false)
-            }
-        } else {
-            None
-        };
+        let nulls_first = self.opt_nulls_order();
         Ok(OrderByItem {
             expr,
             desc,
             nulls_first,
         })
+    }
+
+    /// `NULLS FIRST` / `NULLS LAST` (NULLS counts only before FIRST or LAST,
+    /// PostgreSQL's NULLS_LA token).
+    pub(super) fn opt_nulls_order(&mut self) -> Option<bool> {
+        if !self.is_kw("nulls") {
+            return None;
+        }
+        let first = match self.peek_nth(1) {
+            Tok::Word(w) if w == "first" => true,
+            Tok::Word(w) if w == "last" => false,
+            _ => return None,
+        };
+        self.advance();
+        self.advance();
+        Some(first)
     }
 }

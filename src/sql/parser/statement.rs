@@ -31,10 +31,11 @@ impl Parser<'_> {
         if self.is(&Tok::LParen) {
             return Ok(Statement::Query(Box::new(self.query()?)));
         }
-        let Tok::Word(first) = self.peek().clone() else {
-            return self.fail();
+        let first = match self.peek() {
+            Tok::Word(w) => w.as_str(),
+            _ => return self.fail(),
         };
-        match first.as_str() {
+        match first {
             "select" | "values" | "with" | "table" => Ok(Statement::Query(Box::new(self.query()?))),
             "insert" => Ok(Statement::Insert(Box::new(self.insert()?))),
             "update" => Ok(Statement::Update(Box::new(self.update()?))),
@@ -61,7 +62,7 @@ impl Parser<'_> {
 
     /// BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK [TO], ABORT, SAVEPOINT, RELEASE.
     fn transaction(&mut self) -> PResult<Statement> {
-        let Tok::Word(first) = self.advance() else {
+        let Tok::Word(first) = self.take() else {
             return self.fail();
         };
         let stmt = match first.as_str() {
@@ -81,7 +82,7 @@ impl Parser<'_> {
             "rollback" | "abort" => {
                 self.opt_work();
                 if first == "rollback" && self.eat_kw("to") {
-                    self.eat_kw("savepoint");
+                    self.eat_word_before_name("savepoint");
                     return Ok(Statement::RollbackToSavepoint(self.col_id()?));
                 }
                 self.opt_chain()?;
@@ -89,11 +90,20 @@ impl Parser<'_> {
             }
             "savepoint" => Statement::Savepoint(self.col_id()?),
             _ => {
-                self.eat_kw("savepoint");
+                self.eat_word_before_name("savepoint");
                 Statement::ReleaseSavepoint(self.col_id()?)
             }
         };
         Ok(stmt)
+    }
+
+    /// Consumes an optional noise word (`SAVEPOINT`, `PREPARE`) only when a
+    /// name follows it: otherwise the word is the name itself
+    /// (`RELEASE savepoint` releases the savepoint called "savepoint").
+    fn eat_word_before_name(&mut self, word: &str) {
+        if self.is_kw(word) && self.at_col_id_at(1) {
+            self.advance();
+        }
     }
 
     /// `[WORK | TRANSACTION]`.
@@ -167,16 +177,27 @@ impl Parser<'_> {
     /// `SET [SESSION | LOCAL] ...`.
     fn set(&mut self) -> PResult<Statement> {
         self.expect_kw("set")?;
+        // LOCAL / SESSION are scope words unless they are the parameter's name.
+        let scope_word =
+            |p: &Self| !matches!(p.peek_nth(1), Tok::Op(o) if o == "=") && !p.is_kw_at(1, "to");
+        let local = self.is_kw("local") && scope_word(self) && self.eat_kw("local");
+        if !local
+            && self.is_kw("session")
+            && scope_word(self)
+            && !self.is_kw_at(1, "characteristics")
+            && !self.is_kw_at(1, "authorization")
+        {
+            self.advance();
+        }
         if self.eat_kws(&["session", "characteristics", "as", "transaction"]) {
             let modes = self.transaction_modes()?;
+            if modes.is_empty() {
+                return self.fail();
+            }
             return Ok(Statement::SetTransaction {
                 modes,
                 session: true,
             });
-        }
-        let local = self.eat_kw("local");
-        if !local && !(self.is_kw("session") && self.is_kw_at(1, "authorization")) {
-            self.eat_kw("session");
         }
         if self.eat_kw("transaction") {
             let modes = self.transaction_modes()?;
@@ -197,10 +218,30 @@ impl Parser<'_> {
         if self.eat_kws(&["time", "zone"]) {
             return Ok(("timezone".into(), self.zone_value()?));
         }
+        if self.eat_kws(&["session", "authorization"]) {
+            // SET SESSION AUTHORIZATION user | DEFAULT (the session decides what it allows).
+            if self.eat_kw("default") {
+                return Ok(("session_authorization".into(), None));
+            }
+            return Ok((
+                "session_authorization".into(),
+                Some(vec![self.set_value()?]),
+            ));
+        }
+        if self.is_kw("role")
+            && !matches!(self.peek_nth(1), Tok::Op(o) if o == "=")
+            && !self.is_kw_at(1, "to")
+        {
+            // SET ROLE name | NONE
+            self.advance();
+            return Ok(("role".into(), Some(vec![self.set_value()?])));
+        }
         if self.eat_kw("names") {
-            let value = match self.peek() {
-                Tok::Str(_) | Tok::Word(_) if !self.is_kw("default") => {
-                    Some(vec![self.set_value()?])
+            // SET NAMES ['encoding' | DEFAULT]
+            let value = match self.peek().clone() {
+                Tok::Str(s) => {
+                    self.advance();
+                    Some(vec![SetValue::String(s)])
                 }
                 _ => {
                     self.eat_kw("default");
@@ -310,7 +351,7 @@ impl Parser<'_> {
     fn explain(&mut self) -> PResult<Statement> {
         self.expect_kw("explain")?;
         let mut analyze = false;
-        if self.is(&Tok::LParen) {
+        if self.is(&Tok::LParen) && !self.at_paren_query() && self.peek_nth(1) != &Tok::LParen {
             self.advance();
             let options = self.comma_list(|p| {
                 let name = p.col_label()?.name;
@@ -388,7 +429,11 @@ impl Parser<'_> {
     /// `DEALLOCATE [PREPARE] {name | ALL}`.
     fn deallocate(&mut self) -> PResult<Statement> {
         self.expect_kw("deallocate")?;
-        self.eat_kw("prepare");
+        if self.is_kw_at(1, "all") {
+            self.eat_kw("prepare");
+        } else {
+            self.eat_word_before_name("prepare");
+        }
         if self.eat_kw("all") {
             return Ok(Statement::Deallocate(None));
         }
@@ -412,7 +457,7 @@ impl Parser<'_> {
     /// `VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [tables]`, `VACUUM (opts) [tables]`,
     /// `ANALYZE [VERBOSE] [tables]`, `CHECKPOINT`.
     fn maintenance(&mut self) -> PResult<Statement> {
-        let Tok::Word(first) = self.advance() else {
+        let Tok::Word(first) = self.take() else {
             return self.fail();
         };
         if first == "checkpoint" {

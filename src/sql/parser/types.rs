@@ -9,8 +9,26 @@
 //! (`interval day to second` is `interval`).
 
 use super::ast::TypeName;
+use super::ast::{Expr, Literal, UnaryOp};
 use super::cursor::{PResult, Parser};
 use super::lexer::Tok;
+use crate::error::{Error, SqlState};
+
+/// The integer a type-modifier expression stands for: `10`, `-2`, `+3`.
+pub(super) fn modifier_value(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Literal(Literal::Integer(d)) => d.parse().ok(),
+        Expr::Unary {
+            op: UnaryOp::Minus,
+            expr,
+        } => modifier_value(expr).map(|v| -v),
+        Expr::Unary {
+            op: UnaryOp::Plus,
+            expr,
+        } => modifier_value(expr),
+        _ => None,
+    }
+}
 
 /// Column-name keywords (and `double`) that begin a standard type name.
 const TYPE_KEYWORDS: &[&str] = &[
@@ -100,7 +118,7 @@ impl Parser<'_> {
     /// A type spelled with keywords (`Numeric`, `Character`, `ConstDatetime`,
     /// `ConstInterval`, `Bit` in gram.y).
     fn keyword_type(&mut self) -> PResult<TypeName> {
-        let Tok::Word(word) = self.advance() else {
+        let Tok::Word(word) = self.take() else {
             return self.fail();
         };
         let simple = |name: &str| TypeName {
@@ -114,7 +132,14 @@ impl Parser<'_> {
                 self.expect_kw("precision")?;
                 Ok(simple("double precision"))
             }
-            "float" | "decimal" | "dec" | "numeric" => {
+            "float" => {
+                let modifiers = self.opt_iconst_modifier()?;
+                Ok(TypeName {
+                    modifiers,
+                    ..simple(&word)
+                })
+            }
+            "decimal" | "dec" | "numeric" => {
                 let modifiers = self.opt_modifiers()?;
                 Ok(TypeName {
                     modifiers,
@@ -157,7 +182,7 @@ impl Parser<'_> {
             _ if self.eat_kw("varying") => format!("{base} varying"),
             _ => base.to_string(),
         };
-        let modifiers = self.opt_modifiers()?;
+        let modifiers = self.opt_iconst_modifier()?;
         Ok(TypeName {
             name,
             modifiers,
@@ -167,8 +192,10 @@ impl Parser<'_> {
 
     /// `TIMESTAMP|TIME [(p)] [WITH|WITHOUT TIME ZONE]`; `word` was consumed.
     fn datetime_type(&mut self, word: &str) -> PResult<TypeName> {
-        let modifiers = self.opt_modifiers()?;
-        let name = if self.eat_kws(&["with", "time", "zone"]) {
+        let modifiers = self.opt_iconst_modifier()?;
+        // WITH counts here only before TIME (PostgreSQL's WITH_LA token).
+        let name = if self.is_kw("with") && self.is_kw_at(1, "time") {
+            self.expect_kws(&["with", "time", "zone"])?;
             format!("{word} with time zone")
         } else if self.eat_kw("without") {
             self.expect_kws(&["time", "zone"])?;
@@ -185,9 +212,9 @@ impl Parser<'_> {
 
     /// `INTERVAL [fields] [(p)]` / `INTERVAL (p)`; the word was consumed.
     fn interval_type(&mut self) -> PResult<TypeName> {
-        let mut modifiers = self.opt_modifiers()?;
+        let mut modifiers = self.opt_iconst_modifier()?;
         if modifiers.is_empty() && self.interval_fields()?.is_some() {
-            modifiers = self.opt_modifiers()?;
+            modifiers = self.opt_iconst_modifier()?;
         }
         Ok(TypeName {
             name: "interval".into(),
@@ -226,14 +253,57 @@ impl Parser<'_> {
         }
     }
 
-    /// `'(' signed_int (',' signed_int)* ')'` if present.
+    /// `opt_type_modifiers`: `'(' expr_list ')'` if present. Modifiers must
+    /// be integer constants here; anything else parses, then is refused.
     fn opt_modifiers(&mut self) -> PResult<Vec<i64>> {
         if !self.eat(&Tok::LParen) {
             return Ok(Vec::new());
         }
-        let mods = self.comma_list(Self::signed_int)?;
+        let pos = self.pos();
+        let exprs = self.expr_list()?;
         self.expect(&Tok::RParen)?;
+        let mut mods = Vec::with_capacity(exprs.len());
+        for e in &exprs {
+            match modifier_value(e) {
+                Some(v) => mods.push(v),
+                None => {
+                    let err = Error::sql(
+                        SqlState::SYNTAX_ERROR,
+                        "type modifiers must be simple constants or identifiers",
+                    );
+                    self.defer(err.with_position(pos));
+                }
+            }
+        }
         Ok(mods)
+    }
+
+    /// `['(' Iconst ')']`: the single precision/length the SQL-standard
+    /// types take (`varchar(10)`, `float(24)`, `timestamp(3)`).
+    fn opt_iconst_modifier(&mut self) -> PResult<Vec<i64>> {
+        if !self.eat(&Tok::LParen) {
+            return Ok(Vec::new());
+        }
+        let n = self.iconst()?;
+        self.expect(&Tok::RParen)?;
+        Ok(vec![n])
+    }
+
+    /// `Iconst`: an unsigned integer constant.
+    pub(super) fn iconst(&mut self) -> PResult<i64> {
+        let pos = self.pos();
+        let Tok::Integer(digits) = self.peek().clone() else {
+            return self.fail();
+        };
+        self.advance();
+        match digits.parse::<i64>() {
+            Ok(v) => Ok(v),
+            Err(_) => self.hard(
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                format!("value \"{digits}\" is out of range for type integer"),
+                pos,
+            ),
+        }
     }
 }
 
@@ -242,7 +312,7 @@ mod tests {
     use super::*;
 
     fn ty(s: &str) -> TypeName {
-        let mut p = Parser::new(s).expect("lexes");
+        let mut p = Parser::new(s);
         let t = p
             .type_name()
             .map_err(|_| s.to_string())
@@ -267,6 +337,7 @@ mod tests {
         assert_eq!(ty("float(24)"), t("float", &[24], false));
         assert_eq!(ty("NUMERIC(12, 2)"), t("numeric", &[12, 2], false));
         assert_eq!(ty("decimal(10,-2)"), t("decimal", &[10, -2], false));
+        assert_eq!(ty("numeric(+5)"), t("numeric", &[5], false));
         assert_eq!(
             ty("CHARACTER VARYING(10)"),
             t("character varying", &[10], false)
