@@ -19,6 +19,9 @@ use crate::sql::planner::select::{OutputColumn, describe};
 use crate::sql::session::ColumnDesc;
 use crate::sql_err;
 
+/// `SET` assignments: (column position, new value).
+type Assignments = Vec<(usize, Expr)>;
+
 impl Planner<'_> {
     pub(crate) fn plan_insert(&self, ins: &ast::Insert) -> Result<Plan> {
         let table = self.lookup_table(&ins.table)?;
@@ -196,7 +199,7 @@ impl Planner<'_> {
         table: &Table,
         scope: &Scope,
         oc: &ast::OnConflict,
-    ) -> Result<(bool, Option<Vec<(usize, Expr)>>)> {
+    ) -> Result<(bool, Option<Assignments>)> {
         if !oc.columns.is_empty() {
             let cols = oc
                 .columns
