@@ -124,6 +124,9 @@ pub struct Inner {
     /// The latest durable, published seq.
     pub(crate) visible: Arc<AtomicU64>,
     pub(crate) published: RwLock<Arc<Catalog>>,
+    /// Bumped after every change of the published catalog (plan caches
+    /// compare it; read it before reading the catalog).
+    pub(crate) catalog_gen: AtomicU64,
     pub(crate) times: SeqTimes,
     pub(crate) derived: Mutex<Derived>,
     pub(crate) bg: Arc<BgSignal>,
@@ -330,6 +333,7 @@ impl Inner {
                 w.set_dir(segments_dir(&tables_dir, &after.tables[id].name));
             }
             *self.published.write().unwrap_or_else(|e| e.into_inner()) = after.clone();
+            self.catalog_gen.fetch_add(1, Ordering::SeqCst);
         }
         let Some(seq) = p.seq else { return Ok(()) };
         let ms = u64::try_from(p.micros.div_euclid(1000)).unwrap_or(0);

@@ -200,6 +200,7 @@ impl Storage {
             ckpt_lsn: AtomicU64::new(header),
             visible: Arc::new(AtomicU64::new(rec.last_seq)),
             published: RwLock::new(cat),
+            catalog_gen: AtomicU64::new(0),
             times: SeqTimes::from_times(rec.times),
             derived: Mutex::new(rec.derived),
             bg: Arc::new(BgSignal::default()),
@@ -250,6 +251,13 @@ impl Storage {
     /// The largest seq whose commit time is < `unix_micros`, or 0.
     pub fn seq_before_time(&self, unix_micros: i64) -> Seq {
         self.inner.times.seq_before(unix_micros, self.visible_seq())
+    }
+
+    /// A number that changes whenever the committed catalog changes (DDL).
+    /// Read it *before* reading the catalog: a plan made from what was read
+    /// is still valid while the number has not moved.
+    pub fn catalog_generation(&self) -> u64 {
+        self.inner.catalog_gen.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every committed table.
@@ -377,6 +385,12 @@ impl WriteTxn {
     /// Tables as this transaction sees them (its own DDL included).
     pub fn tables(&self) -> Vec<TableMeta> {
         self.t.tables()
+    }
+
+    /// True if this transaction changed the catalog (its view of the tables
+    /// differs from the committed one).
+    pub fn has_ddl(&self) -> bool {
+        self.t.has_ddl()
     }
 
     /// Creates a table; its id is returned. 42P07 if the name is taken.

@@ -175,6 +175,11 @@ impl TxnState {
         Ok(self.table(id)?.store.clone())
     }
 
+    /// True once the transaction changed the catalog.
+    pub fn has_ddl(&self) -> bool {
+        self.catalog.is_some()
+    }
+
     /// Saves the catalog for undo, then returns it for changing.
     fn cat_mut(&mut self, dropped: Option<(TableId, Overlay, Option<u64>)>) -> &mut Catalog {
         if self.recording {
