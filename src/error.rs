@@ -124,6 +124,12 @@ impl SqlState {
     pub const DUPLICATE_TABLE: SqlState = SqlState("42P07");
     /// 42710
     pub const DUPLICATE_OBJECT: SqlState = SqlState("42710");
+    /// 3F000
+    pub const INVALID_SCHEMA_NAME: SqlState = SqlState("3F000");
+    /// 2201B
+    pub const INVALID_REGULAR_EXPRESSION: SqlState = SqlState("2201B");
+    /// 2202E
+    pub const ARRAY_SUBSCRIPT_ERROR: SqlState = SqlState("2202E");
     /// 42P10
     pub const INVALID_COLUMN_REFERENCE: SqlState = SqlState("42P10");
     /// 42611

@@ -18,6 +18,7 @@
 //!   (with `tzif`): dates, timestamps and time zones.
 
 mod arith;
+pub mod array;
 pub mod binary;
 mod bignum;
 pub mod cast;

@@ -8,6 +8,7 @@
 //! names, the cursor position.
 
 pub mod bind;
+pub mod bind_catalog;
 pub mod coerce;
 pub mod ddl;
 pub mod dml;
@@ -17,6 +18,7 @@ pub mod naming;
 pub mod plan;
 pub mod scope;
 pub mod select;
+pub mod system_tables;
 pub mod unparse;
 
 use std::cell::{Cell, RefCell};
@@ -36,6 +38,10 @@ pub use plan::{Node, Plan};
 pub trait Catalog {
     /// The table called `name`, if it exists.
     fn table(&self, name: &str) -> Result<Option<Table>>;
+
+    /// What the system catalogs describe (every table, the user, the
+    /// database), for `pg_catalog` and `information_schema` names.
+    fn snapshot(&self) -> Result<Arc<crate::sql::system::CatalogSnapshot>>;
 }
 
 /// A common table expression already planned, visible by name.

@@ -744,6 +744,9 @@ impl Planner<'_> {
                 return Ok(((*cte.plan).clone(), scope));
             }
         }
+        if let Some(sys) = self.system_table(name)? {
+            return self.plan_system_table(sys, system_time, alias);
+        }
         let table = self.lookup_table(name)?;
         let time = match system_time {
             None => TimeSelect::Current,
