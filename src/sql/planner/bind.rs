@@ -617,6 +617,9 @@ impl Planner<'_> {
             )
             .with_position(pos));
         }
+        if let Some(sf) = crate::sql::functions::array::SetFunction::from_name(&name) {
+            return self.bind_set_function(sf, f, cx);
+        }
         if let Some(agg) = AggFunc::from_name(&name) {
             return self
                 .bind_aggregate(agg, f, cx)

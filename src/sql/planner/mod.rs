@@ -18,6 +18,7 @@ pub mod naming;
 pub mod plan;
 pub mod scope;
 pub mod select;
+pub mod set_functions;
 pub mod system_tables;
 pub mod unparse;
 
@@ -64,6 +65,9 @@ pub struct Planner<'a> {
     /// One entry per subquery being planned: does it refer to an enclosing query?
     correlation: RefCell<Vec<bool>>,
     ctes: RefCell<Vec<CteDef>>,
+    /// Per select list being bound (innermost last): its input's width and
+    /// the set-returning calls found in it (`set_functions`).
+    srf_levels: RefCell<Vec<(usize, Vec<plan::SetCall>)>>,
 }
 
 impl<'a> Planner<'a> {
@@ -78,6 +82,7 @@ impl<'a> Planner<'a> {
             pseudo_used: RefCell::new(HashSet::new()),
             correlation: RefCell::new(Vec::new()),
             ctes: RefCell::new(Vec::new()),
+            srf_levels: RefCell::new(Vec::new()),
         }
     }
 
