@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# psql against DriftDB: runs each tests/clients/psql/*.sql with psql and
-# compares what psql prints (stdout and stderr, input echoed) with the .out
-# file beside it. Files whose first line is "-- driftdb-only" (time travel)
+# psql against DriftDB: runs each tests/clients/psql/*.sql with psql, in
+# name order on one server (1_quickstart.sql first: it needs a fresh
+# database, its INSERT being @SEQ:1), and compares what psql prints (stdout
+# and stderr, input echoed) with the .out file beside it. Files whose first line is "-- driftdb-only" (time travel)
 # are skipped when DRIFTDB_TARGET=postgres. UPDATE=1 rewrites the .out
 # files instead of comparing (then check the diff by hand).
 set -uo pipefail

@@ -693,11 +693,25 @@ impl Planner<'_> {
                 agg.name()
             ));
         }
-        let args = f
+        let mut args = f
             .args
             .iter()
             .map(|a| self.bind_expr(a, inner))
             .collect::<Result<Vec<_>>>()?;
+        let func = match func {
+            // array_agg(x ORDER BY k...): the keys ride along as arguments.
+            AggFunc::ArrayAgg { .. } => {
+                let mut desc = 0u32;
+                for (i, o) in f.order_by.iter().enumerate() {
+                    args.push(self.bind_expr(&o.expr, inner)?);
+                    if o.desc && i < 32 {
+                        desc |= 1 << i;
+                    }
+                }
+                AggFunc::ArrayAgg { desc }
+            }
+            other => other,
+        };
         let types: Vec<DataType> = args.iter().map(Expr::ty).collect();
         let (params, ty) = func.resolve(&types)?;
         let args = args

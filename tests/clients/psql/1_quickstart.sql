@@ -15,3 +15,4 @@ SELECT id, data, system_seq_start, system_seq_end FROM events FOR SYSTEM_TIME AL
 SELECT * FROM events FOR SYSTEM_TIME AS OF 'not a time';
 \echo :LAST_ERROR_SQLSTATE
 \d events
+DROP TABLE events;  -- the next script starts from an empty schema
