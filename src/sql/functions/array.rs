@@ -53,6 +53,15 @@ fn int_arg(v: &Value) -> Result<i64> {
     }
 }
 
+/// An array's lower bound: 0 for the vector types (`int2vector`,
+/// `oidvector`, held without braces), 1 otherwise, as in PostgreSQL.
+fn lower_bound(v: &Value) -> i64 {
+    match v {
+        Value::Text(s) if !s.trim_start().starts_with('{') => 0,
+        _ => 1,
+    }
+}
+
 /// An array value's element texts (`None` for NULL elements).
 pub fn element_texts(v: &Value) -> Result<Vec<Option<String>>> {
     array::element_texts(text_arg(v)?)
@@ -102,7 +111,7 @@ pub static SUBSCRIPT: ScalarFunction = func("subscript", |_| None, f_subscript, 
 fn f_subscript(a: &[Value], _: &FnContext) -> Result<Value> {
     let i = int_arg(&a[1])?;
     let elems = element_texts(&a[0])?;
-    Ok(usize::try_from(i - 1)
+    Ok(usize::try_from(i - lower_bound(&a[0]))
         .ok()
         .and_then(|i| elems.get(i).cloned().flatten())
         .map_or(Value::Null, Value::Text))
@@ -239,9 +248,9 @@ fn f_to_string(a: &[Value], _: &FnContext) -> Result<Value> {
     Ok(Value::Text(parts.join(delim)))
 }
 
-/// `array_upper(a, 1)` / `array_length(a, 1)`: the length (NULL when
-/// empty, or for another dimension).
-fn f_upper(a: &[Value], _: &FnContext) -> Result<Value> {
+/// `array_length(a, 1)`: the length (NULL when empty, or for another
+/// dimension).
+fn f_length(a: &[Value], _: &FnContext) -> Result<Value> {
     let n = element_texts(&a[0])?.len();
     Ok(if int_arg(&a[1])? == 1 && n > 0 {
         Value::Int4(i32::try_from(n).unwrap_or(i32::MAX))
@@ -250,10 +259,21 @@ fn f_upper(a: &[Value], _: &FnContext) -> Result<Value> {
     })
 }
 
+/// `array_upper(a, 1)`: the last subscript.
+fn f_upper(a: &[Value], _: &FnContext) -> Result<Value> {
+    let n = element_texts(&a[0])?.len() as i64;
+    Ok(if int_arg(&a[1])? == 1 && n > 0 {
+        Value::Int4(i32::try_from(lower_bound(&a[0]) + n - 1).unwrap_or(i32::MAX))
+    } else {
+        Value::Null
+    })
+}
+
+/// `array_lower(a, 1)`: the first subscript.
 fn f_lower(a: &[Value], _: &FnContext) -> Result<Value> {
     let n = element_texts(&a[0])?.len();
     Ok(if int_arg(&a[1])? == 1 && n > 0 {
-        Value::Int4(1)
+        Value::Int4(lower_bound(&a[0]) as i32)
     } else {
         Value::Null
     })
@@ -269,7 +289,7 @@ fn f_cardinality(a: &[Value], _: &FnContext) -> Result<Value> {
 pub static FUNCTIONS: &[ScalarFunction] = &[
     func("array_to_string", r_to_string, f_to_string, false),
     func("array_upper", r_dim, f_upper, true),
-    func("array_length", r_dim, f_upper, true),
+    func("array_length", r_dim, f_length, true),
     func("array_lower", r_dim, f_lower, true),
     func("cardinality", r_cardinality, f_cardinality, true),
 ];
@@ -371,11 +391,12 @@ impl SetFunction {
                 .map(|e| e.map_or(Value::Null, Value::Text))
                 .collect()),
             SetFunction::GenerateSubscripts => {
-                let n = element_texts(&args[0])?.len();
+                let n = element_texts(&args[0])?.len() as i64;
                 if int_arg(&args[1])? != 1 {
                     return Ok(Vec::new());
                 }
-                Ok((1..=n)
+                let lower = lower_bound(&args[0]);
+                Ok((lower..lower + n)
                     .map(|i| Value::Int4(i32::try_from(i).unwrap_or(i32::MAX)))
                     .collect())
             }

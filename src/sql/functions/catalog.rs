@@ -460,7 +460,8 @@ fn f_indexdef(a: &[Value], c: &FnContext) -> Result<Value> {
             .and_then(|k| t.schema.columns.get(*k));
         return Ok(col.map_or(Value::Null, |c| Value::Text(index::quote_ident(&c.name))));
     }
-    Ok(index::index_def(t).map_or(Value::Null, Value::Text))
+    let pretty = matches!(a.get(2), Some(Value::Bool(true)));
+    Ok(index::index_def(t, pretty).map_or(Value::Null, Value::Text))
 }
 
 fn f_constraintdef(a: &[Value], c: &FnContext) -> Result<Value> {

@@ -278,12 +278,14 @@ fn key_columns(t: &Table) -> String {
 }
 
 /// `pg_get_indexdef(index)`: `CREATE UNIQUE INDEX events_pkey ON
-/// public.events USING btree (id)`.
-pub fn index_def(t: &Table) -> Option<String> {
+/// public.events USING btree (id)`; `pretty` leaves out the schema of a
+/// table on the search path, as PostgreSQL's pretty form does.
+pub fn index_def(t: &Table, pretty: bool) -> Option<String> {
     let name = pkey_name(t)?;
     Some(format!(
-        "CREATE UNIQUE INDEX {} ON public.{} USING btree ({})",
+        "CREATE UNIQUE INDEX {} ON {}{} USING btree ({})",
         quote_ident(name),
+        if pretty { "" } else { "public." },
         quote_ident(t.name()),
         key_columns(t)
     ))

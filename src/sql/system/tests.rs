@@ -85,7 +85,7 @@ fn keys_and_definitions() {
     let cat = snapshot();
     let a = cat.table_by_oid(16384).unwrap().unwrap();
     assert_eq!(
-        index::index_def(a).unwrap(),
+        index::index_def(a, false).unwrap(),
         "CREATE UNIQUE INDEX a_pkey ON public.a USING btree (id, k)"
     );
     assert_eq!(index::constraint_def(a).unwrap(), "PRIMARY KEY (id, k)");
