@@ -59,7 +59,10 @@ pub(crate) fn to_binary(v: &Value, ty: &DataType, out: &mut Vec<u8>) -> Result<(
             Ok(out.extend_from_slice(&t.to_be_bytes()))
         }
         (Value::Int8(i), DataType::Oid) => match u32::try_from(*i) {
-            Ok(o) => Ok(out.extend_from_slice(&o.to_be_bytes())),
+            Ok(o) => {
+                out.extend_from_slice(&o.to_be_bytes());
+                Ok(())
+            }
             Err(_) => Err(Error::Internal(format!("OID out of range: {i}"))),
         },
         (Value::Text(s), DataType::Array(oid)) => super::array::to_binary(s, *oid, out),

@@ -321,7 +321,10 @@ impl DataType {
             .ok_or_else(|| {
                 Error::sql(
                     SqlState::UNDEFINED_OBJECT,
-                    format!("could not find array type for data type {}", self.format_type()),
+                    format!(
+                        "could not find array type for data type {}",
+                        self.format_type()
+                    ),
                 )
             })
     }

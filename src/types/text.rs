@@ -159,9 +159,10 @@ pub(crate) fn from_text(s: &str, ty: &DataType, ctx: &TypeContext) -> Result<Val
         }
         DataType::Oid => Value::Int8(parse_oid(s)?),
         // Held by name; the name is looked up where the OID is needed.
-        DataType::RegClass | DataType::RegType | DataType::RegNamespace => {
-            Value::Text(s.trim_matches(|c: char| c.is_ascii_whitespace()).to_string())
-        }
+        DataType::RegClass | DataType::RegType | DataType::RegNamespace => Value::Text(
+            s.trim_matches(|c: char| c.is_ascii_whitespace())
+                .to_string(),
+        ),
         DataType::Array(oid) => super::array::from_text(s, *oid, ctx)?,
     })
 }

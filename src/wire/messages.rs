@@ -335,7 +335,12 @@ pub fn error_response(out: &mut OutBuf, severity: Severity, err: &Error) {
             field(out, b'P', &p.to_string());
         }
         if let Some(o) = &e.object {
-            for (code, v) in [(b's', &o.schema), (b't', &o.table), (b'c', &o.column), (b'n', &o.constraint)] {
+            for (code, v) in [
+                (b's', &o.schema),
+                (b't', &o.table),
+                (b'c', &o.column),
+                (b'n', &o.constraint),
+            ] {
                 if let Some(v) = v {
                     field(out, code, v);
                 }

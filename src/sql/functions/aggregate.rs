@@ -117,10 +117,18 @@ impl AggFunc {
                 Some((vec![DataType::Text, DataType::Text], DataType::Text))
             }
             (AggFunc::ArrayAgg { .. }, n) if n >= 1 => {
-                let elem = if arg == DataType::Unknown { DataType::Text } else { arg };
+                let elem = if arg == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    arg
+                };
                 let mut params = vec![elem];
                 params.extend(args[1..].iter().map(|t| {
-                    if *t == DataType::Unknown { DataType::Text } else { *t }
+                    if *t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        *t
+                    }
                 }));
                 elem.array_of().ok().map(|a| (params, a))
             }

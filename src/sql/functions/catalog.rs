@@ -140,7 +140,7 @@ fn r_encoding(a: &[DataType]) -> Resolved {
     sig(a, "i", DataType::Text)
 }
 fn r_json_build_object(a: &[DataType]) -> Resolved {
-    (a.len() % 2 == 0).then(|| {
+    a.len().is_multiple_of(2).then(|| {
         let params = a
             .iter()
             .map(|t| {

@@ -95,7 +95,7 @@ fn regtype_conversions() {
 fn definitions_and_visibility() {
     let ix = Value::Int8(pkey_index_oid(16384) as i64);
     assert_eq!(
-        call("pg_get_indexdef", &[ix.clone()]).unwrap(),
+        call("pg_get_indexdef", std::slice::from_ref(&ix)).unwrap(),
         text("CREATE UNIQUE INDEX events_pkey ON public.events USING btree (id)")
     );
     assert_eq!(

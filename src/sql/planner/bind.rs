@@ -157,12 +157,10 @@ impl Planner<'_> {
                 self.bind_array(elements, q, cx)
             }
             ast::Expr::Subscript { expr, index } => self.bind_subscript(expr, index, cx),
-            ast::Expr::Row(_) => {
-                Err(sql_err!(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    "arrays and row values are not supported yet"
-                ))
-            }
+            ast::Expr::Row(_) => Err(sql_err!(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "arrays and row values are not supported yet"
+            )),
         }
     }
 

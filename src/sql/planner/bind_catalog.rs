@@ -331,7 +331,7 @@ impl Planner<'_> {
             (DataType::Char(_), _) => char_to_text(x),
             (_, e) => self
                 .coerce(x, e, CoercionKind::Implicit)
-                .or_else(|_| Err(crate::sql::planner::coerce::no_operator(op, &elem, &elem)))?,
+                .map_err(|_| crate::sql::planner::coerce::no_operator(op, &elem, &elem))?,
         };
         let func = arrays::quantifier(op, all).ok_or_else(|| {
             sql_err!(
