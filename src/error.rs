@@ -124,6 +124,12 @@ impl SqlState {
     pub const DUPLICATE_TABLE: SqlState = SqlState("42P07");
     /// 42710
     pub const DUPLICATE_OBJECT: SqlState = SqlState("42710");
+    /// 3F000
+    pub const INVALID_SCHEMA_NAME: SqlState = SqlState("3F000");
+    /// 2201B
+    pub const INVALID_REGULAR_EXPRESSION: SqlState = SqlState("2201B");
+    /// 2202E
+    pub const ARRAY_SUBSCRIPT_ERROR: SqlState = SqlState("2202E");
     /// 42P10
     pub const INVALID_COLUMN_REFERENCE: SqlState = SqlState("42P10");
     /// 42611
@@ -179,6 +185,23 @@ pub struct SqlError {
     pub hint: Option<String>,
     /// Field `P`: 1-based character position in the statement text.
     pub position: Option<u32>,
+    /// The object the error is about, for integrity violations: fields `s`
+    /// (schema), `t` (table), `c` (column), `n` (constraint), which drivers
+    /// expose (psycopg's `diag.constraint_name`, asyncpg's `constraint_name`).
+    pub object: Option<Box<ErrorObject>>,
+}
+
+/// The schema, table, column and constraint an error is about.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ErrorObject {
+    /// Field `s`.
+    pub schema: Option<String>,
+    /// Field `t`.
+    pub table: Option<String>,
+    /// Field `c`.
+    pub column: Option<String>,
+    /// Field `n`.
+    pub constraint: Option<String>,
 }
 
 /// The crate's error type. See the module docs.
@@ -217,7 +240,16 @@ impl Error {
             detail: None,
             hint: None,
             position: None,
+            object: None,
         }))
+    }
+
+    /// Names the object an error is about (SQL errors only).
+    pub fn with_object(mut self, object: ErrorObject) -> Error {
+        if let Error::Sql(e) = &mut self {
+            e.object = Some(Box::new(object));
+        }
+        self
     }
 
     /// Adds a DETAIL field (SQL errors only; others are returned unchanged).

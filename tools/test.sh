@@ -5,16 +5,19 @@
 #   2. cargo build --release --bins (once; the tests reuse it)
 #   3. cargo test --release: unit tests, integration tests (tests/*.rs, which
 #      start the real binaries) and our sqllogictest files (in-process)
-#   4. the shared public sqllogictest corpus against the release server on a
+#   4. real clients against the release server (tools/clients.sh: psql,
+#      psycopg 3, psycopg2, asyncpg, SQLAlchemy, node-postgres, pgjdbc),
+#      each on a fresh server; any failure fails the build
+#   5. the shared public sqllogictest corpus against the release server on a
 #      free port (tools/run-slt.sh of ../shared); its pass count is printed
 #      and does NOT fail the build (it needs joins and more that come later).
 #      Skipped, with a note, when the shared folder is absent.
 #
 # Env: DRIFTDB_SHARED (the shared folder; default ../shared next to the
 #      checkout), SKIP_LINT=1 (skip step 1, for quick local runs),
-#      SKIP_TESTS=1 (skip step 3), SKIP_CORPUS=1 (skip step 4),
-#      CORPUS_TIMEOUT (seconds for step 4, 720; SLT_TIMEOUT per file, 60), DRIFTDB_SERVER (the server
-#      binary for step 4, default the release build).
+#      SKIP_TESTS=1 (skip step 3), SKIP_CLIENTS=1 (skip step 4), SKIP_CORPUS=1 (skip step 5),
+#      CORPUS_TIMEOUT (seconds for step 5, 720; SLT_TIMEOUT per file, 60), DRIFTDB_SERVER (the server
+#      binary for steps 4 and 5, default the release build).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -34,6 +37,13 @@ cargo build --release --bins
 if [ "${SKIP_TESTS:-0}" != 1 ]; then
   step "cargo test --release (unit, integration, sqllogictest)"
   cargo test --release --no-fail-fast
+fi
+
+if [ "${SKIP_CLIENTS:-0}" = 1 ]; then
+  step "clients: skipped (SKIP_CLIENTS=1)"
+else
+  step "real clients against driftdb-server (tools/clients.sh)"
+  tools/clients.sh
 fi
 
 # ---- shared sqllogictest corpus against the real server (not gating) ----

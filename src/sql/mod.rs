@@ -6,3 +6,4 @@ pub mod optimizer;
 pub mod parser;
 pub mod planner;
 pub mod session;
+pub mod system;

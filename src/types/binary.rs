@@ -58,9 +58,18 @@ pub(crate) fn to_binary(v: &Value, ty: &DataType, out: &mut Vec<u8>) -> Result<(
 
 /// Sends a value of another type than the column's by casting it first.
 fn send_cast(v: &Value, ty: &DataType, out: &mut Vec<u8>) -> Result<()> {
-    match v {
-        Value::Null => Err(Error::Internal("NULL has no binary form".into())),
-        other => {
+    match (v, ty) {
+        (Value::Null, _) => Err(Error::Internal("NULL has no binary form".into())),
+        (Value::Int8(i), DataType::Oid) => match u32::try_from(*i) {
+            Ok(o) => {
+                out.extend_from_slice(&o.to_be_bytes());
+                Ok(())
+            }
+            Err(_) => Err(Error::Internal(format!("OID out of range: {i}"))),
+        },
+        (Value::Text(s), DataType::Array(oid)) => super::array::to_binary(s, *oid, out),
+        (_, DataType::RegClass | DataType::RegType | DataType::RegNamespace) => Err(no_reg_binary(ty)),
+        (other, _) => {
             // Cast with a default context (UTC): callers normally pass
             // values of the column's type already.
             let cast = super::cast::cast(other.clone(), ty, &TypeContext::default())?;
@@ -163,7 +172,22 @@ pub(crate) fn from_binary(bytes: &[u8], ty: &DataType) -> Result<Value> {
                 Value::Timestamptz(t)
             }
         }
+        DataType::Oid => Value::Int8(u32::from_be_bytes(fixed(bytes)?) as i64),
+        DataType::RegClass | DataType::RegType | DataType::RegNamespace => {
+            return Err(no_reg_binary(ty));
+        }
+        DataType::Array(oid) => super::array::from_binary(bytes, *oid)?,
     })
+}
+
+/// The reg* types are held by name, and their binary form is the OID,
+/// which needs the catalog: not supported in binary.
+fn no_reg_binary(ty: &DataType) -> Error {
+    sql_err!(
+        SqlState::FEATURE_NOT_SUPPORTED,
+        "binary format of type {} is not supported",
+        ty.format_type()
+    )
 }
 
 #[cfg(test)]

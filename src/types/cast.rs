@@ -70,11 +70,27 @@ fn convert(v: Value, to: &DataType, ctx: &TypeContext, mode: Mode) -> Result<Val
         (Value::Bool(b), DataType::Bool) => Ok(Value::Bool(*b)),
         (Value::Bool(b), DataType::Int4) => Ok(Value::Int4(*b as i32)),
         (Value::Int4(i), DataType::Bool) => Ok(Value::Bool(*i != 0)),
+        (Value::Int2(_) | Value::Int4(_) | Value::Int8(_), DataType::Oid) => to_oid(&v),
         _ if v.data_type().is_numeric() && to.is_numeric() => to_number(&v, to),
         (Value::Date(_) | Value::Timestamp(_) | Value::Timestamptz(_), _) => {
             to_datetime(&v, to, ctx)
         }
         _ => Err(cannot_cast(&v, to)),
+    }
+}
+
+/// An integer as an `oid` (negative int4 values wrap, as in PostgreSQL).
+fn to_oid(v: &Value) -> Result<Value> {
+    let n = match v {
+        Value::Int2(i) => *i as i64,
+        Value::Int4(i) => *i as u32 as i64,
+        Value::Int8(i) => *i,
+        _ => return Err(cannot_cast(v, &DataType::Oid)),
+    };
+    if (0..=u32::MAX as i64).contains(&n) {
+        Ok(Value::Int8(n))
+    } else {
+        Err(sql_err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "OID out of range"))
     }
 }
 
@@ -333,6 +349,9 @@ pub fn can_cast_implicitly(from: &DataType, to: &DataType) -> bool {
     if is_string(from) && is_string(to) {
         return true;
     }
+    if to == &DataType::Oid && from.is_integer() {
+        return true;
+    }
     matches!(
         (from, to),
         (DataType::Date, DataType::Timestamp | DataType::Timestamptz)
@@ -365,6 +384,7 @@ fn type_category(t: &DataType) -> char {
         DataType::Date | DataType::Timestamp | DataType::Timestamptz => 'D',
         DataType::Json => 'U',
         DataType::Unknown => 'X',
+        DataType::Array(_) => 'A',
         _ => 'N',
     }
 }

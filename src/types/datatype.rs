@@ -43,6 +43,23 @@ pub enum DataType {
     Timestamptz,
     /// `json` (stored as text, validated on input)
     Json,
+    /// `oid`: an object identifier (unsigned 32 bits), held as `Value::Int8`.
+    /// Only the system catalogs produce it.
+    Oid,
+    /// `regclass`: a relation OID that reads and prints as the relation's
+    /// name. Held as `Value::Text` (the name): conversions to and from
+    /// `oid` look the name up in the catalog (`sql::functions::catalog`).
+    RegClass,
+    /// `regtype`: a type OID that reads and prints as the type's name; held
+    /// as `Value::Text` like [`DataType::RegClass`].
+    RegType,
+    /// `regnamespace`: a schema OID that reads and prints as its name; held
+    /// as `Value::Text` like [`DataType::RegClass`].
+    RegNamespace,
+    /// A one-dimensional array; the number is the array type's OID (1007
+    /// `integer[]`, 22 `int2vector`...). Held as `Value::Text` in its text
+    /// form; see [`super::array`].
+    Array(u32),
     /// The type of an untyped literal (`'abc'`, `NULL`) before it is resolved
     /// from context; PostgreSQL's `unknown` (OID 705).
     Unknown,
@@ -67,6 +84,11 @@ impl DataType {
             DataType::Timestamp => 1114,
             DataType::Timestamptz => 1184,
             DataType::Numeric { .. } => 1700,
+            DataType::Oid => 26,
+            DataType::RegClass => 2205,
+            DataType::RegType => 2206,
+            DataType::RegNamespace => 4089,
+            DataType::Array(oid) => *oid,
         }
     }
 
@@ -91,6 +113,11 @@ impl DataType {
                 precision: None,
                 scale: None,
             },
+            26 => DataType::Oid,
+            2205 => DataType::RegClass,
+            2206 => DataType::RegType,
+            4089 => DataType::RegNamespace,
+            oid if super::array::is_array_oid(oid) => DataType::Array(oid),
             _ => return None,
         })
     }
@@ -101,6 +128,7 @@ impl DataType {
             DataType::Bool => 1,
             DataType::Int2 => 2,
             DataType::Int4 | DataType::Float4 | DataType::Date => 4,
+            DataType::Oid | DataType::RegClass | DataType::RegType | DataType::RegNamespace => 4,
             DataType::Int8 | DataType::Float8 | DataType::Timestamp | DataType::Timestamptz => 8,
             DataType::Unknown => -2,
             _ => -1,
@@ -144,6 +172,16 @@ impl DataType {
             DataType::Timestamptz => "timestamp with time zone".into(),
             DataType::Json => "json".into(),
             DataType::Unknown => "unknown".into(),
+            DataType::Oid => "oid".into(),
+            DataType::RegClass => "regclass".into(),
+            DataType::RegType => "regtype".into(),
+            DataType::RegNamespace => "regnamespace".into(),
+            DataType::Array(22) => "int2vector".into(),
+            DataType::Array(30) => "oidvector".into(),
+            DataType::Array(oid) => match super::array::element_type(*oid) {
+                Some(e) => format!("{}[]", e.format_type()),
+                None => "anyarray".into(),
+            },
         }
     }
 
@@ -165,6 +203,11 @@ impl DataType {
             DataType::Timestamptz => "timestamptz",
             DataType::Json => "json",
             DataType::Unknown => "unknown",
+            DataType::Oid => "oid",
+            DataType::RegClass => "regclass",
+            DataType::RegType => "regtype",
+            DataType::RegNamespace => "regnamespace",
+            DataType::Array(oid) => array_typname(*oid),
         }
     }
 
@@ -257,11 +300,49 @@ impl DataType {
             "timestamptz" | "timestamp with time zone" => Ok(DataType::Timestamptz),
             "json" => no_mods(DataType::Json),
             "unknown" => no_mods(DataType::Unknown),
+            "oid" => no_mods(DataType::Oid),
+            "regclass" => no_mods(DataType::RegClass),
+            "regtype" => no_mods(DataType::RegType),
+            "regnamespace" => no_mods(DataType::RegNamespace),
+            "int2vector" => no_mods(DataType::Array(22)),
+            "oidvector" => no_mods(DataType::Array(30)),
             _ => Err(Error::sql(
                 SqlState::UNDEFINED_OBJECT,
                 format!("type \"{name}\" does not exist"),
             )),
         }
+    }
+
+    /// The array type whose elements are of this type (`integer[]` for
+    /// `integer`); 42704 when there is none.
+    pub fn array_of(&self) -> Result<DataType> {
+        super::array::array_oid_of(self)
+            .map(DataType::Array)
+            .ok_or_else(|| {
+                Error::sql(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!(
+                        "could not find array type for data type {}",
+                        self.format_type()
+                    ),
+                )
+            })
+    }
+
+    /// The element type of an array type.
+    pub fn element(&self) -> Option<DataType> {
+        match self {
+            DataType::Array(oid) => super::array::element_type(*oid),
+            _ => None,
+        }
+    }
+
+    /// True for regclass/regtype/regnamespace (held by name).
+    pub fn is_reg(&self) -> bool {
+        matches!(
+            self,
+            DataType::RegClass | DataType::RegType | DataType::RegNamespace
+        )
     }
 
     /// True for int2/int4/int8.
@@ -284,6 +365,33 @@ impl DataType {
             self,
             DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown
         )
+    }
+}
+
+/// `pg_type.typname` of an array type: the element's name with a leading
+/// underscore (`_int4`), or the vector type's own name.
+fn array_typname(oid: u32) -> &'static str {
+    match oid {
+        22 => "int2vector",
+        30 => "oidvector",
+        1000 => "_bool",
+        1005 => "_int2",
+        1007 => "_int4",
+        1016 => "_int8",
+        1021 => "_float4",
+        1022 => "_float8",
+        1231 => "_numeric",
+        1009 => "_text",
+        1015 => "_varchar",
+        1014 => "_bpchar",
+        1182 => "_date",
+        1115 => "_timestamp",
+        1185 => "_timestamptz",
+        199 => "_json",
+        1028 => "_oid",
+        2210 => "_regclass",
+        2211 => "_regtype",
+        _ => "anyarray",
     }
 }
 

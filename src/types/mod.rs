@@ -18,6 +18,7 @@
 //!   (with `tzif`): dates, timestamps and time zones.
 
 mod arith;
+pub mod array;
 mod bignum;
 pub mod binary;
 pub mod cast;

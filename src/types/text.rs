@@ -89,6 +89,30 @@ pub fn parse_int(input: &str, ty: &DataType) -> Result<i64> {
     }
 }
 
+/// `oidin`: an unsigned 32-bit number (PostgreSQL also takes negative
+/// numbers down to -2^31, as their two's-complement bits).
+pub fn parse_oid(input: &str) -> Result<i64> {
+    let bad = || {
+        sql_err!(
+            SqlState::INVALID_TEXT_REPRESENTATION,
+            "invalid input syntax for type oid: \"{input}\""
+        )
+    };
+    let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match s.parse::<i64>() {
+        Ok(v) if (0..=u32::MAX as i64).contains(&v) => Ok(v),
+        Ok(v) if v < 0 && v >= i32::MIN as i64 => Ok(v as i32 as u32 as i64),
+        _ => Err(sql_err!(
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            "value \"{input}\" is out of range for type oid"
+        )),
+    }
+}
+
 /// `numeric_in` with the typmod applied.
 pub(crate) fn parse_numeric(input: &str, ty: &DataType) -> Result<Decimal> {
     let d: Decimal = input.parse()?;
@@ -135,6 +159,13 @@ pub(crate) fn from_text(s: &str, ty: &DataType, ctx: &TypeContext) -> Result<Val
             super::json::validate(s)?;
             Value::Json(s.to_string())
         }
+        DataType::Oid => Value::Int8(parse_oid(s)?),
+        // Held by name; the name is looked up where the OID is needed.
+        DataType::RegClass | DataType::RegType | DataType::RegNamespace => Value::Text(
+            s.trim_matches(|c: char| c.is_ascii_whitespace())
+                .to_string(),
+        ),
+        DataType::Array(oid) => super::array::from_text(s, *oid, ctx)?,
     })
 }
 

@@ -315,7 +315,8 @@ impl Severity {
 }
 
 /// `E`: (Byte1 field code, String value)*, Byte1 0. Fields S and V
-/// (severity, localized and not), C (SQLSTATE), M, then D, H, P when present.
+/// (severity, localized and not), C (SQLSTATE), M, then D, H, P, s, t, c, n
+/// when present.
 pub fn error_response(out: &mut OutBuf, severity: Severity, err: &Error) {
     let m = out.begin(b'E');
     let sev = severity.as_str();
@@ -332,6 +333,18 @@ pub fn error_response(out: &mut OutBuf, severity: Severity, err: &Error) {
         }
         if let Some(p) = e.position {
             field(out, b'P', &p.to_string());
+        }
+        if let Some(o) = &e.object {
+            for (code, v) in [
+                (b's', &o.schema),
+                (b't', &o.table),
+                (b'c', &o.column),
+                (b'n', &o.constraint),
+            ] {
+                if let Some(v) = v {
+                    field(out, code, v);
+                }
+            }
         }
     }
     out.put_u8(0);

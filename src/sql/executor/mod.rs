@@ -14,6 +14,7 @@ pub mod filter;
 pub mod join;
 pub mod limit;
 pub mod project;
+pub mod project_set;
 pub mod scan;
 pub mod setop;
 pub mod sort;
@@ -152,6 +153,9 @@ pub fn build<'c>(node: &'c Node, cx: &'c ExecContext<'c>) -> Result<Rows<'c>> {
         }
         Node::Project { input, exprs } => {
             Box::new(project::Project::new(build(input, cx)?, exprs, cx))
+        }
+        Node::ProjectSet { input, calls } => {
+            Box::new(project_set::ProjectSet::new(build(input, cx)?, calls, cx))
         }
         Node::Aggregate {
             input,

@@ -45,6 +45,17 @@ pub fn eval_subquery(
         },
         SubqueryKind::Exists => Ok(Value::Bool(!rows.is_empty())),
         SubqueryKind::In => quantified(CmpOp::Eq, false, operand, &rows),
+        SubqueryKind::Array => {
+            let elems: Vec<Value> = rows
+                .iter()
+                .map(|r| r.first().cloned().unwrap_or(Value::Null))
+                .collect();
+            Ok(Value::Text(crate::types::array::build(
+                &elems,
+                0,
+                &cx.fns.types,
+            )))
+        }
         SubqueryKind::Quantified { op, all } => quantified(*op, *all, operand, &rows),
     }
 }

@@ -282,7 +282,13 @@ fn conform(schema: &TableSchema, row: Row, ctx: &TypeContext) -> Result<Row> {
                 col.name,
                 schema.name
             )
-            .with_detail(format!("Failing row contains ({}).", row_text(&out, ctx))));
+            .with_detail(format!("Failing row contains ({}).", row_text(&out, ctx)))
+            .with_object(crate::error::ErrorObject {
+                schema: Some("public".into()),
+                table: Some(schema.name.clone()),
+                column: Some(col.name.clone()),
+                constraint: None,
+            }));
         }
     }
     Ok(out)
@@ -342,4 +348,10 @@ fn duplicate_key(schema: &TableSchema, row: &[Value], ctx: &TypeContext) -> Erro
         cols.join(", "),
         row_text(&vals, ctx)
     ))
+    .with_object(crate::error::ErrorObject {
+        schema: Some("public".into()),
+        table: Some(schema.name.clone()),
+        column: None,
+        constraint: Some(name),
+    })
 }

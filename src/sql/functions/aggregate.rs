@@ -33,6 +33,12 @@ pub enum AggFunc {
     BoolOr,
     /// string_agg(x, delimiter)
     StringAgg,
+    /// array_agg(x [ORDER BY k1, k2...]): the ORDER BY keys follow `x` in
+    /// the arguments; bit i of `desc` makes key i descending.
+    ArrayAgg {
+        /// Descending keys, as a bit mask.
+        desc: u32,
+    },
 }
 
 const NUMERIC: DataType = DataType::Numeric {
@@ -52,6 +58,7 @@ impl AggFunc {
             "bool_and" | "every" => AggFunc::BoolAnd,
             "bool_or" => AggFunc::BoolOr,
             "string_agg" => AggFunc::StringAgg,
+            "array_agg" => AggFunc::ArrayAgg { desc: 0 },
             _ => return None,
         })
     }
@@ -67,6 +74,7 @@ impl AggFunc {
             AggFunc::BoolAnd => "bool_and",
             AggFunc::BoolOr => "bool_or",
             AggFunc::StringAgg => "string_agg",
+            AggFunc::ArrayAgg { .. } => "array_agg",
         }
     }
 
@@ -108,6 +116,22 @@ impl AggFunc {
             (AggFunc::StringAgg, 2) if arg.is_string() && args[1].is_string() => {
                 Some((vec![DataType::Text, DataType::Text], DataType::Text))
             }
+            (AggFunc::ArrayAgg { .. }, n) if n >= 1 => {
+                let elem = if arg == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    arg
+                };
+                let mut params = vec![elem];
+                params.extend(args[1..].iter().map(|t| {
+                    if *t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        *t
+                    }
+                }));
+                elem.array_of().ok().map(|a| (params, a))
+            }
             _ => None,
         };
         ok.ok_or_else(|| {
@@ -133,6 +157,8 @@ pub struct Accumulator {
     acc: Value,
     /// Values seen, for DISTINCT aggregates.
     seen: Option<HashSet<Vec<Value>>>,
+    /// array_agg's inputs: the value, then its ORDER BY keys.
+    items: Vec<Vec<Value>>,
 }
 
 impl Accumulator {
@@ -144,6 +170,7 @@ impl Accumulator {
             count: 0,
             acc: Value::Null,
             seen: distinct.then(HashSet::new),
+            items: Vec::new(),
         }
     }
 
@@ -156,6 +183,16 @@ impl Accumulator {
         let Some(v) = args.first() else {
             return Err(Error::Internal("aggregate without argument".into()));
         };
+        if let AggFunc::ArrayAgg { .. } = self.func {
+            // array_agg keeps NULLs.
+            if let Some(seen) = &mut self.seen
+                && !seen.insert(vec![v.clone()])
+            {
+                return Ok(());
+            }
+            self.items.push(args.to_vec());
+            return Ok(());
+        }
         if v.is_null() {
             return Ok(());
         }
@@ -173,6 +210,7 @@ impl Accumulator {
             AggFunc::BoolAnd => bool_fold(&self.acc, v, |a, b| a && b),
             AggFunc::BoolOr => bool_fold(&self.acc, v, |a, b| a || b),
             AggFunc::StringAgg => self.append(v, args.get(1)),
+            AggFunc::ArrayAgg { .. } => Value::Null,
         };
         Ok(())
     }
@@ -236,8 +274,37 @@ impl Accumulator {
                 let n = crate::types::cast::cast(Value::Int8(self.count), &self.result_ty, ctx)?;
                 ops::arith(ArithOp::Div, &self.acc, &n)
             }
+            AggFunc::ArrayAgg { desc } => Ok(self.array(desc, ctx)),
             _ => Ok(self.acc.clone()),
         }
+    }
+
+    /// array_agg's result: the values in ORDER BY order (ascending keys
+    /// put NULLs last, descending first, as PostgreSQL's defaults); NULL
+    /// when there were none.
+    fn array(&self, desc: u32, ctx: &TypeContext) -> Value {
+        if self.items.is_empty() {
+            return Value::Null;
+        }
+        let mut items: Vec<&Vec<Value>> = self.items.iter().collect();
+        items.sort_by(|a, b| {
+            for (i, (x, y)) in a.iter().zip(b.iter()).enumerate().skip(1) {
+                let descending = desc & (1 << ((i - 1) % 32)) != 0;
+                let o = match (x.is_null(), y.is_null()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => std::cmp::Ordering::Greater,
+                    (false, true) => std::cmp::Ordering::Less,
+                    _ => ops::sort_cmp(x, y),
+                };
+                let o = if descending { o.reverse() } else { o };
+                if o != std::cmp::Ordering::Equal {
+                    return o;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        let values: Vec<Value> = items.iter().map(|r| r[0].clone()).collect();
+        Value::Text(crate::types::array::build(&values, 0, ctx))
     }
 }
 

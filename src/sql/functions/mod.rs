@@ -3,6 +3,9 @@
 //! the executor calls the resolved implementation.
 
 pub mod aggregate;
+pub mod array;
+pub mod catalog;
+pub mod regex;
 pub mod scalar;
 
 pub use aggregate::{Accumulator, AggFunc};

@@ -30,6 +30,9 @@ pub struct FnContext {
     pub backend_pid: i32,
     /// Session settings visible through `current_setting()`.
     pub settings: std::sync::Arc<Vec<(String, String)>>,
+    /// The tables as the statement sees them, for the catalog functions
+    /// (`pg_get_indexdef`, `::regclass`...); decoded on first use.
+    pub catalog: std::sync::Arc<crate::sql::system::CatalogSnapshot>,
 }
 
 /// Chooses parameter types and the result type from the argument types, or
@@ -71,7 +74,12 @@ pub const VERSION: &str = concat!(
 
 /// Looks up a function by name (lower case, schema already dropped).
 pub fn lookup(name: &str) -> Option<&'static ScalarFunction> {
-    FUNCTIONS.iter().find(|f| f.name == name)
+    FUNCTIONS
+        .iter()
+        .chain(super::catalog::FUNCTIONS)
+        .chain(super::array::FUNCTIONS)
+        .chain(super::regex::FUNCTIONS)
+        .find(|f| f.name == name)
 }
 
 /// Resolves a call, returning the function, the parameter types to coerce
@@ -317,8 +325,12 @@ fn r_current_setting(a: &[DataType]) -> Option<(Vec<DataType>, DataType)> {
         .then(|| (vec![DataType::Text, DataType::Bool], DataType::Text))
 }
 fn r_format_type(a: &[DataType]) -> Option<(Vec<DataType>, DataType)> {
-    exact(a, [DataType::Int8, DataType::Int4])
-        .then(|| (vec![DataType::Int8, DataType::Int4], DataType::Text))
+    // format_type(oid, integer); OIDs are held as int8.
+    let oidish = |t: &DataType| {
+        t.is_integer() || matches!(t, DataType::Oid | DataType::RegType | DataType::Unknown)
+    };
+    (a.len() == 2 && oidish(&a[0]) && (a[1].is_integer() || a[1] == DataType::Unknown))
+        .then(|| (vec![DataType::Oid, DataType::Int4], DataType::Text))
 }
 fn r_to_timestamp(a: &[DataType]) -> Option<(Vec<DataType>, DataType)> {
     exact(a, [DataType::Float8]).then(|| (vec![DataType::Float8], DataType::Timestamptz))
@@ -995,6 +1007,7 @@ mod tests {
             current_seq: 7,
             backend_pid: 42,
             settings: std::sync::Arc::new(vec![("jit".into(), "off".into())]),
+            catalog: crate::sql::system::CatalogSnapshot::of_tables(vec![], "driftdb", "driftdb"),
         }
     }
 

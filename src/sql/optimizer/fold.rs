@@ -104,6 +104,16 @@ pub fn map_exprs(node: Node, f: &dyn Fn(Expr) -> Expr) -> Node {
             input: rec(input),
             exprs: exprs.into_iter().map(f).collect(),
         },
+        Node::ProjectSet { input, calls } => Node::ProjectSet {
+            input: rec(input),
+            calls: calls
+                .into_iter()
+                .map(|mut c| {
+                    c.args = c.args.into_iter().map(f).collect();
+                    c
+                })
+                .collect(),
+        },
         Node::Aggregate {
             input,
             group_by,

@@ -64,6 +64,10 @@ fn map_children(node: Node) -> Node {
             input: rec(input),
             on,
         },
+        Node::ProjectSet { input, calls } => Node::ProjectSet {
+            input: rec(input),
+            calls,
+        },
         Node::SetOp {
             kind,
             all,

@@ -149,12 +149,18 @@ impl Planner<'_> {
                 SqlState::SYNTAX_ERROR,
                 "DEFAULT is not allowed in this context"
             )),
-            ast::Expr::Array { .. } | ast::Expr::Subscript { .. } | ast::Expr::Row(_) => {
-                Err(sql_err!(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    "arrays and row values are not supported yet"
-                ))
+            ast::Expr::Array { elements, subquery } => {
+                let q = match (subquery, elements.as_slice()) {
+                    (true, [ast::Expr::Subquery(q)]) => Some(q.as_ref()),
+                    _ => None,
+                };
+                self.bind_array(elements, q, cx)
             }
+            ast::Expr::Subscript { expr, index } => self.bind_subscript(expr, index, cx),
+            ast::Expr::Row(_) => Err(sql_err!(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "arrays and row values are not supported yet"
+            )),
         }
     }
 
@@ -328,6 +334,9 @@ impl Planner<'_> {
             B::Modulo => arith(ArithOp::Mod),
             B::Power => arith(ArithOp::Pow),
             B::Concat => self.bind_concat(l, r, cx),
+            B::RegexMatch | B::RegexIMatch | B::RegexNotMatch | B::RegexNotIMatch => {
+                self.bind_regex(op, l, r, cx)
+            }
             other => Err(sql_err!(
                 SqlState::FEATURE_NOT_SUPPORTED,
                 "operator {} is not supported yet",
@@ -352,6 +361,10 @@ impl Planner<'_> {
 
     /// See [`bind_comparison_operands`](Self::bind_comparison_operands).
     pub(crate) fn unify_comparison(&self, a: Expr, b: Expr, op: &str) -> Result<(Expr, Expr)> {
+        let (a, b) = match self.unify_oids(a, b)? {
+            Ok(pair) => return Ok(pair),
+            Err(pair) => pair,
+        };
         let (ta, tb) = (a.ty(), b.ty());
         match (ta, tb) {
             (DataType::Unknown, DataType::Unknown) => Ok((
@@ -518,14 +531,20 @@ impl Planner<'_> {
     }
 
     fn bind_cast(&self, e: &ast::Expr, ty: &ast::TypeName, cx: BindCtx<'_>) -> Result<Expr> {
+        let mut to = DataType::from_name(&ty.name, &ty.modifiers)?;
         if ty.array {
-            return Err(sql_err!(
-                SqlState::FEATURE_NOT_SUPPORTED,
-                "array types are not supported yet"
-            ));
+            to = to.array_of()?;
         }
-        let to = DataType::from_name(&ty.name, &ty.modifiers)?;
         let inner = self.bind_expr(e, cx)?;
+        if let Expr::Const(Value::Text(s), DataType::Unknown) = &inner
+            && matches!(to, DataType::Array(_))
+        {
+            return self.array_literal(s, to);
+        }
+        let inner = match self.bind_special_cast(inner, to)? {
+            Ok(done) => return Ok(done),
+            Err(inner) => inner,
+        };
         Ok(match inner {
             Expr::Const(Value::Text(s), DataType::Unknown) => {
                 // The input function of the base type, then the length or
@@ -610,6 +629,9 @@ impl Planner<'_> {
             )
             .with_position(pos));
         }
+        if let Some(sf) = crate::sql::functions::array::SetFunction::from_name(&name) {
+            return self.bind_set_function(sf, f, cx);
+        }
         if let Some(agg) = AggFunc::from_name(&name) {
             return self
                 .bind_aggregate(agg, f, cx)
@@ -683,11 +705,25 @@ impl Planner<'_> {
                 agg.name()
             ));
         }
-        let args = f
+        let mut args = f
             .args
             .iter()
             .map(|a| self.bind_expr(a, inner))
             .collect::<Result<Vec<_>>>()?;
+        let func = match func {
+            // array_agg(x ORDER BY k...): the keys ride along as arguments.
+            AggFunc::ArrayAgg { .. } => {
+                let mut desc = 0u32;
+                for (i, o) in f.order_by.iter().enumerate() {
+                    args.push(self.bind_expr(&o.expr, inner)?);
+                    if o.desc && i < 32 {
+                        desc |= 1 << i;
+                    }
+                }
+                AggFunc::ArrayAgg { desc }
+            }
+            other => other,
+        };
         let types: Vec<DataType> = args.iter().map(Expr::ty).collect();
         let (params, ty) = func.resolve(&types)?;
         let args = args
@@ -779,10 +815,7 @@ impl Planner<'_> {
             }
         };
         let ast::Expr::Subquery(q) = r else {
-            return Err(sql_err!(
-                SqlState::FEATURE_NOT_SUPPORTED,
-                "ANY/ALL over arrays is not supported yet"
-            ));
+            return self.bind_array_quantifier(l, cmp.symbol(), all, r, cx);
         };
         let operand = self.bind_expr(l, cx)?;
         self.bind_subquery(

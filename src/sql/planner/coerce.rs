@@ -65,6 +65,9 @@ impl Planner<'_> {
                 return Ok(Ok(char_to_text(e)));
             }
             e if same_base(&from, &to) => return Ok(Ok(e)),
+            e if from.is_reg() || to.is_reg() => {
+                return Ok(self.reg_coercion(e, to)?.map_err(|_| from));
+            }
             e => {
                 match kind {
                     CoercionKind::Implicit
@@ -168,6 +171,10 @@ pub fn comparable(a: &DataType, b: &DataType) -> bool {
         || (a.is_string() && b.is_string())
         || (datetime(a) && datetime(b))
         || (*a == Bool && *b == Bool)
+        || (matches!(a, Array(_)) && a == b)
+        || (*a == Oid && (b.is_integer() || *b == Oid))
+        || (*b == Oid && a.is_integer())
+        || (a.is_reg() && a == b)
 }
 
 /// PostgreSQL's error for an operator with no matching types.

@@ -57,6 +57,18 @@ fn node(n: &Node, depth: usize, out: &mut Vec<String>) {
             detail(out, depth, format!("Filter: {}", expr(predicate)));
             node(input, depth + 1, out);
         }
+        Node::ProjectSet { input, calls } => {
+            push(out, depth, "ProjectSet".into());
+            let list: Vec<String> = calls
+                .iter()
+                .map(|c| {
+                    let args: Vec<String> = c.args.iter().map(expr).collect();
+                    format!("{}({})", c.func.name(), args.join(", "))
+                })
+                .collect();
+            detail(out, depth, format!("Output: {}", list.join(", ")));
+            node(input, depth + 1, out);
+        }
         Node::Project { input, exprs } => {
             push(out, depth, "Project".into());
             let list: Vec<String> = exprs.iter().map(expr).collect();

@@ -65,6 +65,8 @@ pub enum SubqueryKind {
     Exists,
     /// `x IN (SELECT ...)` (the left operand is `Subquery::operand`).
     In,
+    /// `ARRAY(SELECT ...)`: the column's values as an array.
+    Array,
     /// `x op ANY (SELECT ...)` / `x op ALL (SELECT ...)`
     Quantified {
         /// The comparison.

@@ -8,6 +8,7 @@
 //! names, the cursor position.
 
 pub mod bind;
+pub mod bind_catalog;
 pub mod coerce;
 pub mod ddl;
 pub mod dml;
@@ -17,6 +18,8 @@ pub mod naming;
 pub mod plan;
 pub mod scope;
 pub mod select;
+pub mod set_functions;
+pub mod system_tables;
 pub mod unparse;
 
 use std::cell::{Cell, RefCell};
@@ -36,6 +39,10 @@ pub use plan::{Node, Plan};
 pub trait Catalog {
     /// The table called `name`, if it exists.
     fn table(&self, name: &str) -> Result<Option<Table>>;
+
+    /// What the system catalogs describe (every table, the user, the
+    /// database), for `pg_catalog` and `information_schema` names.
+    fn snapshot(&self) -> Result<Arc<crate::sql::system::CatalogSnapshot>>;
 }
 
 /// A common table expression already planned, visible by name.
@@ -58,6 +65,9 @@ pub struct Planner<'a> {
     /// One entry per subquery being planned: does it refer to an enclosing query?
     correlation: RefCell<Vec<bool>>,
     ctes: RefCell<Vec<CteDef>>,
+    /// Per select list being bound (innermost last): its input's width and
+    /// the set-returning calls found in it (`set_functions`).
+    srf_levels: RefCell<Vec<(usize, Vec<plan::SetCall>)>>,
 }
 
 impl<'a> Planner<'a> {
@@ -72,6 +82,7 @@ impl<'a> Planner<'a> {
             pseudo_used: RefCell::new(HashSet::new()),
             correlation: RefCell::new(Vec::new()),
             ctes: RefCell::new(Vec::new()),
+            srf_levels: RefCell::new(Vec::new()),
         }
     }
 

@@ -237,6 +237,27 @@ pub enum Node {
     },
     /// Runs a shared subplan once and replays its rows (CTE references).
     Materialized(Arc<Node>, usize),
+    /// Set-returning function calls (`unnest`, `generate_series`...) for
+    /// each input row: the input row followed by one column per call, as
+    /// many rows as the longest call returns (shorter calls padded with
+    /// NULL), none when every call is empty.
+    ProjectSet {
+        /// Input.
+        input: Box<Node>,
+        /// The calls (arguments over the input row).
+        calls: Vec<SetCall>,
+    },
+}
+
+/// One set-returning function call in a ProjectSet node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetCall {
+    /// The function.
+    pub func: crate::sql::functions::array::SetFunction,
+    /// Arguments (over the input row).
+    pub args: Vec<Expr>,
+    /// The values' type.
+    pub ty: DataType,
 }
 
 impl Node {
@@ -258,6 +279,7 @@ impl Node {
             Node::Join { left, right, .. } => left.width() + right.width(),
             Node::SetOp { left, .. } => left.width(),
             Node::Materialized(_, w) => *w,
+            Node::ProjectSet { input, calls } => input.width() + calls.len(),
         }
     }
 }

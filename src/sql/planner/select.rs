@@ -326,7 +326,17 @@ impl Planner<'_> {
             aggs: Some(&aggs),
             clause: "SELECT",
         };
-        let mut items = self.bind_select_items(&s.items, &scope, cx, !s.from.is_empty())?;
+        self.open_set_calls(node.width());
+        let items = self.bind_select_items(&s.items, &scope, cx, !s.from.is_empty());
+        let items = match items {
+            Ok(items) => items,
+            Err(e) => {
+                self.srf_levels.borrow_mut().pop();
+                return Err(e);
+            }
+        };
+        node = self.close_set_calls(node, !aggs.borrow().is_empty())?;
+        let mut items = items;
         let having = s
             .having
             .as_ref()
@@ -701,11 +711,9 @@ impl Planner<'_> {
                 }
                 Ok((node, scope))
             }
-            ast::TableRef::Function { name, .. } => Err(sql_err!(
-                SqlState::FEATURE_NOT_SUPPORTED,
-                "set-returning functions in FROM are not supported yet: {}",
-                name.base().name
-            )),
+            ast::TableRef::Function {
+                name, args, alias, ..
+            } => self.plan_function_table(name, args, alias.as_ref(), outer),
             ast::TableRef::Join {
                 left,
                 right,
@@ -743,6 +751,9 @@ impl Planner<'_> {
                 }
                 return Ok(((*cte.plan).clone(), scope));
             }
+        }
+        if let Some(sys) = self.system_table(name)? {
+            return self.plan_system_table(sys, system_time, alias);
         }
         let table = self.lookup_table(name)?;
         let time = match system_time {
@@ -955,6 +966,10 @@ fn mark_scans(node: Node, f: &dyn Fn(&mut Scan)) -> Node {
         Node::Project { input, exprs } => Node::Project {
             input: rec(input),
             exprs,
+        },
+        Node::ProjectSet { input, calls } => Node::ProjectSet {
+            input: rec(input),
+            calls,
         },
         Node::Aggregate {
             input,

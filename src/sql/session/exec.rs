@@ -63,10 +63,7 @@ impl Session {
             Some(w) => w.tables(),
             None => self.db.storage().tables(),
         };
-        CatalogView {
-            tables,
-            cache: self.schemas(),
-        }
+        CatalogView::new(tables, self.schemas(), &self.user, &self.database)
     }
 
     fn schemas(&self) -> &SchemaCache {

@@ -264,6 +264,11 @@ impl Session {
             current_seq: self.db.storage().visible_seq(),
             backend_pid: self.pid,
             settings: self.settings_pairs.clone(),
+            catalog: crate::sql::system::CatalogSnapshot::new(
+                self.catalog_view().tables,
+                &self.user,
+                &self.database,
+            ),
         }
     }
 

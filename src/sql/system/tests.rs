@@ -1,0 +1,126 @@
+//! System catalog tests: every generator's rows fit its column list, the
+//! rows describe the tables they are given, and OIDs never collide.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::*;
+use crate::types::Value;
+
+use super::tests_support::table;
+
+fn snapshot() -> Arc<CatalogSnapshot> {
+    CatalogSnapshot::of_tables(
+        vec![
+            table(16385, "b", vec![], &[("x", DataType::Int4)]),
+            table(
+                16384,
+                "a",
+                vec![0, 1],
+                &[("id", DataType::Int4), ("k", DataType::Text)],
+            ),
+        ],
+        "driftdb",
+        "driftdb",
+    )
+}
+
+fn rows(name: &str) -> Vec<Row> {
+    (lookup(None, name).expect("system table").rows)(&snapshot()).unwrap()
+}
+
+#[test]
+fn every_row_fits_its_columns() {
+    let cat = snapshot();
+    for t in all() {
+        for row in (t.rows)(&cat).unwrap() {
+            assert_eq!(row.len(), t.columns.len(), "{t:?}");
+            for (v, (col, ty)) in row.iter().zip(t.columns) {
+                let ok = match (v, ty) {
+                    (Value::Null, _) => true,
+                    (Value::Int8(_), DataType::Oid) => true,
+                    (Value::Text(_), DataType::Text | DataType::Array(_)) => true,
+                    (v, ty) => v.data_type() == *ty,
+                };
+                assert!(ok, "{t:?}.{col}: {v:?} is not {ty:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn pg_class_lists_tables_keys_and_catalogs() {
+    let rels: Vec<(Value, Value)> = rows("pg_class")
+        .into_iter()
+        .map(|r| (r[1].clone(), r[16].clone()))
+        .collect();
+    let text = |s: &str| Value::Text(s.into());
+    assert_eq!(rels[0], (text("a"), text("r")));
+    assert_eq!(rels[1], (text("a_pkey"), text("i")));
+    assert_eq!(rels[2], (text("b"), text("r")));
+    assert!(rels.contains(&(text("pg_class"), text("r"))));
+    assert!(rels.contains(&(text("tables"), text("v"))));
+}
+
+#[test]
+fn oids_are_unique() {
+    let mut seen = HashSet::new();
+    for r in rows("pg_class") {
+        assert!(seen.insert(r[0].clone()), "duplicate OID {:?}", r[0]);
+    }
+    for r in rows("pg_constraint") {
+        assert!(seen.insert(r[0].clone()), "duplicate OID {:?}", r[0]);
+    }
+    let mut types = HashSet::new();
+    for r in rows("pg_type") {
+        assert!(types.insert(r[0].clone()), "duplicate type OID {:?}", r[0]);
+    }
+}
+
+#[test]
+fn keys_and_definitions() {
+    let idx = rows("pg_index");
+    assert_eq!(idx.len(), 1);
+    assert_eq!(idx[0][15], Value::Text("1 2".into()));
+    let cat = snapshot();
+    let a = cat.table_by_oid(16384).unwrap().unwrap();
+    assert_eq!(
+        index::index_def(a, false).unwrap(),
+        "CREATE UNIQUE INDEX a_pkey ON public.a USING btree (id, k)"
+    );
+    assert_eq!(index::constraint_def(a).unwrap(), "PRIMARY KEY (id, k)");
+    assert_eq!(index::quote_ident("user"), "\"user\"");
+    assert_eq!(index::quote_ident("Mixed"), "\"Mixed\"");
+    assert_eq!(
+        cat.relation_by_name(None, "a_pkey").unwrap(),
+        Some((pkey_index_oid(16384), "a_pkey".into()))
+    );
+    assert_eq!(
+        cat.relation_by_name(Some("public"), "pg_class").unwrap(),
+        None
+    );
+    assert_eq!(
+        cat.relation_name(1259).unwrap().as_deref(),
+        Some("pg_class")
+    );
+    assert_eq!(
+        cat.relation_name(13002).unwrap().as_deref(),
+        Some("information_schema.tables")
+    );
+}
+
+#[test]
+fn attributes_and_defaults() {
+    let atts: Vec<Row> = rows("pg_attribute")
+        .into_iter()
+        .filter(|r| r[0] == Value::Int8(16384))
+        .collect();
+    assert_eq!(atts.len(), 2);
+    assert_eq!(atts[1][1], Value::Text("k".into()));
+    assert_eq!(atts[1][13], Value::Bool(true), "key columns are NOT NULL");
+    assert_eq!(atts[1][14], Value::Bool(true), "k has a default");
+    let defs = rows("pg_attrdef");
+    assert_eq!(defs.len(), 1, "only a.k (column 2) has a default");
+    assert_eq!(defs[0][0], Value::Int8(attrdef_oid(16384, 2) as i64));
+    assert_eq!(defs[0][3], Value::Text("0".into()));
+}
