@@ -10,6 +10,7 @@ use crate::sql::parser::ast;
 use crate::sql::planner::Planner;
 use crate::sql::planner::plan::Plan;
 use crate::sql::session::catalog_view::CatalogView;
+use crate::sql::session::extended::StmtInput;
 use crate::sql::session::session::{Session, commit};
 use crate::sql::session::settings::Settings;
 use crate::sql::session::txn::{Mode, Txn};
@@ -17,6 +18,7 @@ use crate::sql::session::{ColumnDesc, Format, ResultSink};
 use crate::sql_err;
 use crate::storage::WriteTxn;
 use crate::types::{DataType, Row, Value};
+use std::sync::Arc;
 
 /// Where a statement's rows go.
 pub(super) enum RowSink<'a> {
@@ -31,17 +33,39 @@ impl Session {
     pub(super) fn run_planned(
         &mut self,
         stmt: &ast::Statement,
-        params: &[Value],
-        param_types: &[DataType],
+        input: &StmtInput<'_>,
         sink: &mut dyn ResultSink,
         portal_rows: Option<&mut Vec<Row>>,
     ) -> Result<()> {
-        let plan = self.plan(stmt, param_types.to_vec())?.0;
+        let plan = self.cached_plan(stmt, input)?;
         let out = match portal_rows {
             Some(buf) => RowSink::Buffer(buf),
             None => RowSink::Client,
         };
-        self.execute_plan(&plan, params, sink, out)
+        self.execute_plan(&plan, input.params, sink, out)
+    }
+
+    /// The plan of a prepared statement from its cache while neither the
+    /// catalog nor the session settings changed since it was made; a fresh
+    /// plan otherwise (and always for one-off statements).
+    fn cached_plan(&self, stmt: &ast::Statement, input: &StmtInput<'_>) -> Result<Arc<Plan>> {
+        let own_ddl = self
+            .txn
+            .as_ref()
+            .and_then(|t| t.write.as_ref())
+            .is_some_and(|w| w.has_ddl());
+        let Some(cache) = input.cache.filter(|_| !own_ddl) else {
+            return Ok(Arc::new(self.plan(stmt, input.param_types.to_vec())?.0));
+        };
+        // Read the generation before the catalog, so a concurrent DDL can
+        // only make the cached plan look older than it is.
+        let key = (self.db.storage().catalog_generation(), self.settings_gen);
+        if let Some(plan) = cache.get(key) {
+            return Ok(plan);
+        }
+        let plan = Arc::new(self.plan(stmt, input.param_types.to_vec())?.0);
+        cache.put(key, plan.clone());
+        Ok(plan)
     }
 
     /// Plans (and optimizes) a statement against the transaction's catalog;
@@ -511,7 +535,7 @@ impl Session {
             for (n, v) in self.settings.reset_all() {
                 sink.parameter_status(&n, &v)?;
             }
-            self.settings_pairs = std::sync::Arc::new(self.settings.pairs());
+            self.settings_changed();
         } else {
             let report = self.settings.reset(name)?;
             self.after_settings_change(report, sink)?;
@@ -524,7 +548,7 @@ impl Session {
         report: Option<(String, String)>,
         sink: &mut dyn ResultSink,
     ) -> Result<()> {
-        self.settings_pairs = std::sync::Arc::new(self.settings.pairs());
+        self.settings_changed();
         if let Some((n, v)) = report {
             sink.parameter_status(&n, &v)?;
         }
@@ -614,7 +638,7 @@ impl Session {
             for (n, v) in self.settings.reset_all() {
                 sink.parameter_status(&n, &v)?;
             }
-            self.settings_pairs = std::sync::Arc::new(self.settings.pairs());
+            self.settings_changed();
         }
         sink.command_complete(&format!("DISCARD {}", what.to_uppercase()))
     }

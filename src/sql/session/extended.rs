@@ -7,7 +7,9 @@
 //! completion on its first Execute and hands out the rows in batches.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use crate::sql::planner::plan::Plan;
 
 use crate::error::{Error, Result, SqlState};
 use crate::sql::parser::{self, ast};
@@ -28,6 +30,39 @@ pub struct Prepared {
     pub param_types: Vec<DataType>,
     /// Result columns, if the statement returns rows.
     pub columns: Option<Vec<ColumnDesc>>,
+    /// The statement's plan, kept between executions.
+    pub plans: PlanCache,
+}
+
+/// What a statement runs with besides its text.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StmtInput<'a> {
+    /// Bound parameter values.
+    pub params: &'a [Value],
+    /// Their types.
+    pub param_types: &'a [DataType],
+    /// Where a prepared statement keeps its plan.
+    pub cache: Option<&'a PlanCache>,
+}
+
+/// A prepared statement's plan, valid for one (catalog generation, settings
+/// generation) pair.
+#[derive(Debug, Default)]
+pub struct PlanCache(Mutex<Option<((u64, u64), Arc<Plan>)>>);
+
+impl PlanCache {
+    /// The cached plan if it was made under `key`.
+    pub fn get(&self, key: (u64, u64)) -> Option<Arc<Plan>> {
+        let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, p)| p.clone())
+    }
+
+    /// Keeps `plan`, made under `key`.
+    pub fn put(&self, key: (u64, u64), plan: Arc<Plan>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, plan));
+    }
 }
 
 #[derive(Debug)]
@@ -96,6 +131,7 @@ impl Session {
                 stmt,
                 param_types,
                 columns,
+                plans: PlanCache::default(),
             }),
         );
         Ok(())
@@ -254,13 +290,12 @@ impl Session {
                 inner: sink,
                 tag: None,
             };
-            self.run_statement(
-                stmt,
-                &portal.params,
-                &portal.prepared.param_types,
-                &mut capture,
-                Some(&mut rows),
-            )?;
+            let input = StmtInput {
+                params: &portal.params,
+                param_types: &portal.prepared.param_types,
+                cache: Some(&portal.prepared.plans),
+            };
+            self.run_statement(stmt, &input, &mut capture, Some(&mut rows))?;
             let tag = capture.tag.unwrap_or_default();
             portal.state = PortalState::Running {
                 rows: rows.into(),
@@ -419,5 +454,121 @@ impl ResultSink for TagCapture<'_> {
     }
     fn copy_out_done(&mut self) -> Result<()> {
         self.inner.copy_out_done()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::session::{Database, StartupParams};
+
+    /// Collects data rows as text.
+    #[derive(Default)]
+    struct Rows(Vec<Vec<String>>, Option<TypeContext>);
+
+    impl ResultSink for Rows {
+        fn begin_rows(
+            &mut self,
+            _: &[ColumnDesc],
+            _: &[Format],
+            ctx: &TypeContext,
+            _: bool,
+        ) -> Result<()> {
+            self.1 = Some(ctx.clone());
+            Ok(())
+        }
+        fn data_row(&mut self, row: &[Value]) -> Result<()> {
+            let ctx = self.1.clone().unwrap_or_default();
+            self.0.push(row.iter().map(|v| v.to_text(&ctx)).collect());
+            Ok(())
+        }
+        fn command_complete(&mut self, _: &str) -> Result<()> {
+            Ok(())
+        }
+        fn empty_query(&mut self) -> Result<()> {
+            Ok(())
+        }
+        fn notice(&mut self, _: &Notice) -> Result<()> {
+            Ok(())
+        }
+        fn parameter_status(&mut self, _: &str, _: &str) -> Result<()> {
+            Ok(())
+        }
+        fn copy_in_start(&mut self, _: usize) -> Result<()> {
+            Ok(())
+        }
+        fn copy_in_next(&mut self) -> Result<Option<Vec<u8>>> {
+            Ok(None)
+        }
+        fn copy_out_start(&mut self, _: usize) -> Result<()> {
+            Ok(())
+        }
+        fn copy_out_data(&mut self, _: &[u8]) -> Result<()> {
+            Ok(())
+        }
+        fn copy_out_done(&mut self) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    fn session(dir: &std::path::Path) -> Session {
+        let db = Database::open(dir).expect("open");
+        let startup = StartupParams {
+            user: "driftdb".into(),
+            database: "driftdb".into(),
+            options: vec![],
+        };
+        Session::new(&db, &startup).expect("session")
+    }
+
+    fn run_prepared(s: &mut Session, name: &str) -> Vec<Vec<String>> {
+        let mut out = Rows::default();
+        s.bind("", name, &[], &[], &[]).expect("bind");
+        s.execute("", 0, &mut out).expect("execute");
+        s.sync().expect("sync");
+        out.0
+    }
+
+    #[test]
+    fn cached_plans_follow_catalog_and_settings_changes() {
+        let dir = std::env::temp_dir().join(format!("driftdb-plancache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut s = session(&dir);
+        let mut sink = Rows::default();
+        s.simple_query(
+            "CREATE TABLE t (a INT PRIMARY KEY, b TEXT); INSERT INTO t VALUES (1, 'x')",
+            &mut sink,
+        )
+        .expect("setup");
+        s.parse("q", "SELECT * FROM t", &[]).expect("parse");
+        assert_eq!(
+            run_prepared(&mut s, "q"),
+            vec![vec!["1".to_string(), "x".into()]]
+        );
+        assert_eq!(
+            run_prepared(&mut s, "q"),
+            vec![vec!["1".to_string(), "x".into()]]
+        );
+        // Same name, new shape: the cached plan must not be reused.
+        s.simple_query(
+            "DROP TABLE t; CREATE TABLE t (a INT PRIMARY KEY, b TEXT, c INT); INSERT INTO t VALUES (2, 'y', 3)",
+            &mut sink,
+        )
+        .expect("recreate");
+        assert_eq!(
+            run_prepared(&mut s, "q"),
+            vec![vec!["2".to_string(), "y".into(), "3".into()]]
+        );
+        // A literal read in the session time zone is re-planned after SET.
+        s.parse("z", "SELECT TIMESTAMPTZ '2024-01-01 00:00:00'::text", &[])
+            .expect("parse");
+        let utc = run_prepared(&mut s, "z");
+        s.simple_query("SET TimeZone = 'Asia/Tokyo'", &mut sink)
+            .expect("set");
+        let tokyo = run_prepared(&mut s, "z");
+        assert_eq!(utc, vec![vec!["2024-01-01 00:00:00+00".to_string()]]);
+        assert_eq!(tokyo, vec![vec!["2024-01-01 00:00:00+09".to_string()]]);
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -19,7 +19,7 @@ use crate::error::{Result, SqlState};
 use crate::sql::functions::FnContext;
 use crate::sql::parser::{self, ast};
 use crate::sql::session::database::Database;
-use crate::sql::session::extended::{Portal, Prepared};
+use crate::sql::session::extended::{Portal, Prepared, StmtInput};
 use crate::sql::session::settings::Settings;
 use crate::sql::session::txn::{Mode, Txn};
 use crate::sql::session::{Notice, ResultSink, StartupParams, TxnStatus};
@@ -40,6 +40,8 @@ pub struct Session {
     pub(super) settings: Settings,
     /// Settings as (name, value) for `current_setting()`, rebuilt on change.
     pub(super) settings_pairs: Arc<Vec<(String, String)>>,
+    /// Bumped on every settings change (cached plans depend on settings).
+    pub(super) settings_gen: u64,
     pub(super) txn: Option<Txn>,
     pub(super) cancel: CancelFlag,
     pub(super) prepared: HashMap<String, Arc<Prepared>>,
@@ -82,6 +84,7 @@ impl Session {
             pid: db.next_pid(),
             settings,
             settings_pairs,
+            settings_gen: 0,
             txn: None,
             cancel: CancelFlag::new(),
             prepared: HashMap::new(),
@@ -119,12 +122,18 @@ impl Session {
             return sink.empty_query();
         }
         for stmt in &stmts {
-            if let Err(e) = self.run_statement(stmt, &[], &[], sink, None) {
+            if let Err(e) = self.run_statement(stmt, &StmtInput::default(), sink, None) {
                 self.abort_on_error();
                 return Err(e);
             }
         }
         self.end_implicit()
+    }
+
+    /// Records that settings changed: rebuilds what depends on them.
+    pub(super) fn settings_changed(&mut self) {
+        self.settings_pairs = Arc::new(self.settings.pairs());
+        self.settings_gen += 1;
     }
 
     /// Transaction status for ReadyForQuery.
@@ -173,8 +182,7 @@ impl Session {
     pub(super) fn run_statement(
         &mut self,
         stmt: &ast::Statement,
-        params: &[crate::types::Value],
-        param_types: &[crate::types::DataType],
+        input: &StmtInput<'_>,
         sink: &mut dyn ResultSink,
         portal_rows: Option<&mut Vec<crate::types::Row>>,
     ) -> Result<()> {
@@ -225,7 +233,7 @@ impl Session {
             )),
             other => {
                 self.ensure_txn();
-                self.run_planned(other, params, param_types, sink, portal_rows)
+                self.run_planned(other, input, sink, portal_rows)
             }
         }
     }
