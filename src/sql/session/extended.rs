@@ -48,11 +48,14 @@ pub struct StmtInput<'a> {
 /// A prepared statement's plan, valid for one (catalog generation, settings
 /// generation) pair.
 #[derive(Debug, Default)]
-pub struct PlanCache(Mutex<Option<((u64, u64), Arc<Plan>)>>);
+pub struct PlanCache(Mutex<Option<(PlanKey, Arc<Plan>)>>);
+
+/// (catalog generation, settings generation) a plan was made under.
+pub type PlanKey = (u64, u64);
 
 impl PlanCache {
     /// The cached plan if it was made under `key`.
-    pub fn get(&self, key: (u64, u64)) -> Option<Arc<Plan>> {
+    pub fn get(&self, key: PlanKey) -> Option<Arc<Plan>> {
         let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
         slot.as_ref()
             .filter(|(k, _)| *k == key)
@@ -60,7 +63,7 @@ impl PlanCache {
     }
 
     /// Keeps `plan`, made under `key`.
-    pub fn put(&self, key: (u64, u64), plan: Arc<Plan>) {
+    pub fn put(&self, key: PlanKey, plan: Arc<Plan>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, plan));
     }
 }
