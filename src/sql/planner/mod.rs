@@ -27,8 +27,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::catalog::Table;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SqlState};
 use crate::sql::parser::ast;
+use crate::sql_err;
 use crate::types::{DataType, TypeContext};
 
 pub use expr::Expr;
@@ -109,6 +110,12 @@ impl<'a> Planner<'a> {
             ast::Statement::Explain { statement, .. } => {
                 let inner = self.plan(statement)?;
                 Plan::Explain(explain::render(&crate::sql::optimizer::optimize(inner)?))
+            }
+            ast::Statement::CreateView { .. } | ast::Statement::DropView { .. } => {
+                return Err(sql_err!(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "views are not supported yet"
+                ));
             }
             other => {
                 return Err(Error::Internal(format!(
