@@ -139,47 +139,29 @@ pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> 
                 end_gt: s,
             })
         }
-        TimeSelect::Current => match &cx.source {
-            Source::Snapshot { storage, seq } => {
-                let reader = storage.reader(table)?;
-                if let (Bound::Included(lo), Bound::Included(hi)) = (&lower, &upper)
-                    && lo == hi
-                {
-                    let key = lo.clone();
-                    let row = reader.get(&key, *seq)?;
-                    return Ok(Box::new(
-                        row.map(|row| {
-                            Ok(ScanRow {
-                                key,
-                                row,
-                                period: None,
-                            })
-                        })
-                        .into_iter(),
-                    ));
+        TimeSelect::Current => {
+            // A single key is a point lookup, not a range scan.
+            let point = match (&lower, &upper) {
+                (Bound::Included(lo), Bound::Included(hi)) if lo == hi => Some(lo.clone()),
+                _ => None,
+            };
+            match (&cx.source, point) {
+                (Source::Snapshot { storage, seq }, Some(key)) => {
+                    let row = storage.reader(table)?.get(&key, *seq)?;
+                    Ok(one(key, row))
                 }
-                Ok(Box::new(reader.scan(*seq, lower, upper).map(plain)))
-            }
-            Source::Txn { txn, .. } => {
-                if let (Bound::Included(lo), Bound::Included(hi)) = (&lower, &upper)
-                    && lo == hi
-                {
-                    let key = lo.clone();
+                (Source::Snapshot { storage, seq }, None) => Ok(Box::new(
+                    storage.reader(table)?.scan(*seq, lower, upper).map(plain),
+                )),
+                (Source::Txn { txn, .. }, Some(key)) => {
                     let row = txn.get(table, &key)?;
-                    return Ok(Box::new(
-                        row.map(|row| {
-                            Ok(ScanRow {
-                                key,
-                                row,
-                                period: None,
-                            })
-                        })
-                        .into_iter(),
-                    ));
+                    Ok(one(key, row))
                 }
-                Ok(Box::new(txn.scan(table, lower, upper)?.map(plain)))
+                (Source::Txn { txn, .. }, None) => {
+                    Ok(Box::new(txn.scan(table, lower, upper)?.map(plain)))
+                }
             }
-        },
+        }
         TimeSelect::AsOf(b) => {
             let s = resolve(b, cx, false)?;
             versions(VersionFilter {
@@ -205,6 +187,20 @@ pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> 
             end_gt: 0,
         }),
     }
+}
+
+/// The stream of at most one row found by a point lookup.
+fn one<'c>(key: Vec<u8>, row: Option<Row>) -> RawIter<'c> {
+    Box::new(
+        row.map(|row| {
+            Ok(ScanRow {
+                key,
+                row,
+                period: None,
+            })
+        })
+        .into_iter(),
+    )
 }
 
 fn plain(r: Result<(Vec<u8>, Row)>) -> Result<ScanRow> {

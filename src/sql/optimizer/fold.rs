@@ -83,33 +83,35 @@ fn depends_on_session(e: &Expr) -> bool {
 
 /// Applies `f` to every expression held directly by the nodes of a tree.
 pub fn map_exprs(node: Node, f: &dyn Fn(Expr) -> Expr) -> Node {
-    let rec = |n: Box<Node>| Box::new(map_exprs(*n, f));
+    own_exprs(node, f).map_inputs(&mut |n| map_exprs(n, f))
+}
+
+/// Applies `f` to the expressions of this node only.
+fn own_exprs(node: Node, f: &dyn Fn(Expr) -> Expr) -> Node {
+    let all = |v: Vec<Expr>| v.into_iter().map(f).collect::<Vec<_>>();
     match node {
         Node::Scan(mut s) => {
             s.filter = s.filter.map(f);
             Node::Scan(s)
         }
         Node::Values { rows, width } => Node::Values {
-            rows: rows
-                .into_iter()
-                .map(|r| r.into_iter().map(f).collect())
-                .collect(),
+            rows: rows.into_iter().map(all).collect(),
             width,
         },
         Node::Filter { input, predicate } => Node::Filter {
-            input: rec(input),
+            input,
             predicate: f(predicate),
         },
         Node::Project { input, exprs } => Node::Project {
-            input: rec(input),
-            exprs: exprs.into_iter().map(f).collect(),
+            input,
+            exprs: all(exprs),
         },
         Node::ProjectSet { input, calls } => Node::ProjectSet {
-            input: rec(input),
+            input,
             calls: calls
                 .into_iter()
                 .map(|mut c| {
-                    c.args = c.args.into_iter().map(f).collect();
+                    c.args = all(c.args);
                     c
                 })
                 .collect(),
@@ -119,26 +121,9 @@ pub fn map_exprs(node: Node, f: &dyn Fn(Expr) -> Expr) -> Node {
             group_by,
             aggregates,
         } => Node::Aggregate {
-            input: rec(input),
-            group_by: group_by.into_iter().map(f).collect(),
-            aggregates,
-        },
-        Node::Sort { input, keys } => Node::Sort {
-            input: rec(input),
-            keys,
-        },
-        Node::Limit {
             input,
-            limit,
-            offset,
-        } => Node::Limit {
-            input: rec(input),
-            limit,
-            offset,
-        },
-        Node::Distinct { input, on } => Node::Distinct {
-            input: rec(input),
-            on,
+            group_by: all(group_by),
+            aggregates,
         },
         Node::Join {
             left,
@@ -147,24 +132,13 @@ pub fn map_exprs(node: Node, f: &dyn Fn(Expr) -> Expr) -> Node {
             on,
             equi,
         } => Node::Join {
-            left: rec(left),
-            right: rec(right),
+            left,
+            right,
             kind,
             on: on.map(f),
             equi,
         },
-        Node::SetOp {
-            kind,
-            all,
-            left,
-            right,
-        } => Node::SetOp {
-            kind,
-            all,
-            left: rec(left),
-            right: rec(right),
-        },
-        n @ Node::Materialized(..) => n,
+        other => other,
     }
 }
 

@@ -32,55 +32,7 @@ pub fn pushdown(node: Node) -> Node {
 }
 
 fn map_children(node: Node) -> Node {
-    let rec = |n: Box<Node>| Box::new(pushdown(*n));
-    match node {
-        Node::Project { input, exprs } => Node::Project {
-            input: rec(input),
-            exprs,
-        },
-        Node::Aggregate {
-            input,
-            group_by,
-            aggregates,
-        } => Node::Aggregate {
-            input: rec(input),
-            group_by,
-            aggregates,
-        },
-        Node::Sort { input, keys } => Node::Sort {
-            input: rec(input),
-            keys,
-        },
-        Node::Limit {
-            input,
-            limit,
-            offset,
-        } => Node::Limit {
-            input: rec(input),
-            limit,
-            offset,
-        },
-        Node::Distinct { input, on } => Node::Distinct {
-            input: rec(input),
-            on,
-        },
-        Node::ProjectSet { input, calls } => Node::ProjectSet {
-            input: rec(input),
-            calls,
-        },
-        Node::SetOp {
-            kind,
-            all,
-            left,
-            right,
-        } => Node::SetOp {
-            kind,
-            all,
-            left: rec(left),
-            right: rec(right),
-        },
-        other => other,
-    }
+    node.map_inputs(&mut pushdown)
 }
 
 /// Places `predicate` as low as it can go above/into `input`.

@@ -284,6 +284,79 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Rebuilds this node with `f` applied to each input node (leaves are
+    /// returned unchanged). Tree rewrites recurse through this one place.
+    pub fn map_inputs(self, f: &mut dyn FnMut(Node) -> Node) -> Node {
+        let mut rec = |n: Box<Node>| Box::new(f(*n));
+        match self {
+            Node::Filter { input, predicate } => Node::Filter {
+                input: rec(input),
+                predicate,
+            },
+            Node::Project { input, exprs } => Node::Project {
+                input: rec(input),
+                exprs,
+            },
+            Node::Aggregate {
+                input,
+                group_by,
+                aggregates,
+            } => Node::Aggregate {
+                input: rec(input),
+                group_by,
+                aggregates,
+            },
+            Node::Sort { input, keys } => Node::Sort {
+                input: rec(input),
+                keys,
+            },
+            Node::Limit {
+                input,
+                limit,
+                offset,
+            } => Node::Limit {
+                input: rec(input),
+                limit,
+                offset,
+            },
+            Node::Distinct { input, on } => Node::Distinct {
+                input: rec(input),
+                on,
+            },
+            Node::ProjectSet { input, calls } => Node::ProjectSet {
+                input: rec(input),
+                calls,
+            },
+            Node::Join {
+                left,
+                right,
+                kind,
+                on,
+                equi,
+            } => Node::Join {
+                left: rec(left),
+                right: rec(right),
+                kind,
+                on,
+                equi,
+            },
+            Node::SetOp {
+                kind,
+                all,
+                left,
+                right,
+            } => Node::SetOp {
+                kind,
+                all,
+                left: rec(left),
+                right: rec(right),
+            },
+            leaf @ (Node::Scan(_) | Node::Values { .. } | Node::Materialized(..)) => leaf,
+        }
+    }
+}
+
 /// Where an INSERT's rows come from, and how they map to the table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsertPlan {

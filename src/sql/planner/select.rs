@@ -953,75 +953,12 @@ impl Planner<'_> {
 
 /// Applies `f` to every Scan in the tree.
 fn mark_scans(node: Node, f: &dyn Fn(&mut Scan)) -> Node {
-    let rec = |n: Box<Node>| Box::new(mark_scans(*n, f));
     match node {
         Node::Scan(mut s) => {
             f(&mut s);
             Node::Scan(s)
         }
-        Node::Filter { input, predicate } => Node::Filter {
-            input: rec(input),
-            predicate,
-        },
-        Node::Project { input, exprs } => Node::Project {
-            input: rec(input),
-            exprs,
-        },
-        Node::ProjectSet { input, calls } => Node::ProjectSet {
-            input: rec(input),
-            calls,
-        },
-        Node::Aggregate {
-            input,
-            group_by,
-            aggregates,
-        } => Node::Aggregate {
-            input: rec(input),
-            group_by,
-            aggregates,
-        },
-        Node::Sort { input, keys } => Node::Sort {
-            input: rec(input),
-            keys,
-        },
-        Node::Limit {
-            input,
-            limit,
-            offset,
-        } => Node::Limit {
-            input: rec(input),
-            limit,
-            offset,
-        },
-        Node::Distinct { input, on } => Node::Distinct {
-            input: rec(input),
-            on,
-        },
-        Node::Join {
-            left,
-            right,
-            kind,
-            on,
-            equi,
-        } => Node::Join {
-            left: rec(left),
-            right: rec(right),
-            kind,
-            on,
-            equi,
-        },
-        Node::SetOp {
-            kind,
-            all,
-            left,
-            right,
-        } => Node::SetOp {
-            kind,
-            all,
-            left: rec(left),
-            right: rec(right),
-        },
-        n @ (Node::Values { .. } | Node::Materialized(..)) => n,
+        other => other.map_inputs(&mut |n| mark_scans(n, f)),
     }
 }
 

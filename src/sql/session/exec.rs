@@ -144,33 +144,15 @@ impl Session {
             }
             Plan::Insert(p) => {
                 let r = self.write(params, "INSERT", |txn, env| write::insert(p, txn, env))?;
-                self.emit_returning(
-                    p.returning.as_ref().map(|(_, c)| c.as_slice()),
-                    r.returning,
-                    sink,
-                    out,
-                )?;
-                sink.command_complete(&format!("INSERT 0 {}", r.count))
+                self.finish_write(&p.returning, r, "INSERT 0", sink, out)
             }
             Plan::Update(p) => {
                 let r = self.write(params, "UPDATE", |txn, env| write::update(p, txn, env))?;
-                self.emit_returning(
-                    p.returning.as_ref().map(|(_, c)| c.as_slice()),
-                    r.returning,
-                    sink,
-                    out,
-                )?;
-                sink.command_complete(&format!("UPDATE {}", r.count))
+                self.finish_write(&p.returning, r, "UPDATE", sink, out)
             }
             Plan::Delete(p) => {
                 let r = self.write(params, "DELETE", |txn, env| write::delete(p, txn, env))?;
-                self.emit_returning(
-                    p.returning.as_ref().map(|(_, c)| c.as_slice()),
-                    r.returning,
-                    sink,
-                    out,
-                )?;
-                sink.command_complete(&format!("DELETE {}", r.count))
+                self.finish_write(&p.returning, r, "DELETE", sink, out)
             }
             Plan::CreateTable {
                 schema,
@@ -272,17 +254,19 @@ impl Session {
         txn.write.as_mut().ok_or_else(no_txn)
     }
 
-    fn emit_returning(
+    /// Sends a write's RETURNING rows (if any) and its command tag.
+    fn finish_write(
         &self,
-        columns: Option<&[ColumnDesc]>,
-        rows: Vec<Row>,
+        returning: &Option<(Vec<crate::sql::planner::Expr>, Vec<ColumnDesc>)>,
+        result: write::WriteResult,
+        tag: &str,
         sink: &mut dyn ResultSink,
         out: RowSink<'_>,
     ) -> Result<()> {
-        match columns {
-            Some(c) => self.emit_rows(c, rows, sink, out),
-            None => Ok(()),
+        if let Some((_, columns)) = returning {
+            self.emit_rows(columns, result.returning, sink, out)?;
         }
+        sink.command_complete(&format!("{tag} {}", result.count))
     }
 
     /// Sends already computed rows to the client or the portal buffer.
