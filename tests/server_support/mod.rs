@@ -45,6 +45,10 @@ pub struct TestServer {
     password: Option<String>,
     /// Every stderr line of every run, in order.
     log: Arc<Mutex<String>>,
+    /// Extra command-line arguments for every run.
+    args: Vec<String>,
+    /// The password clients use, when not `password`.
+    client_password: Option<String>,
 }
 
 impl TestServer {
@@ -56,6 +60,12 @@ impl TestServer {
     /// Starts a server on a fresh data directory; `password` is
     /// `DRIFTDB_PASSWORD` (`None`: unset, so the server generates one).
     pub fn start_with(password: Option<&str>) -> TestServer {
+        TestServer::start_with_args(password, &[])
+    }
+
+    /// Like [`TestServer::start_with`], with extra command-line arguments
+    /// (`--auth-method md5`).
+    pub fn start_with_args(password: Option<&str>, args: &[&str]) -> TestServer {
         let tmp = tempfile::Builder::new()
             .prefix("driftdb-itest-")
             .tempdir()
@@ -68,6 +78,8 @@ impl TestServer {
             _tmp: Some(tmp),
             password: password.map(str::to_string),
             log: Arc::new(Mutex::new(String::new())),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            client_password: None,
         };
         s.launch();
         s
@@ -80,7 +92,16 @@ impl TestServer {
 
     /// The password clients must use (for a generated one, see the log).
     pub fn password(&self) -> &str {
-        self.password.as_deref().unwrap_or("")
+        self.client_password
+            .as_deref()
+            .or(self.password.as_deref())
+            .unwrap_or("")
+    }
+
+    /// Sets the password clients use (for instance one the server
+    /// generated); `DRIFTDB_PASSWORD` stays as it was.
+    pub fn set_client_password(&mut self, password: &str) {
+        self.client_password = Some(password.to_string());
     }
 
     /// Everything the server wrote to stderr so far (all runs).
@@ -108,6 +129,7 @@ impl TestServer {
         cmd.arg("--data-path")
             .arg(&self.dir)
             .args(["--port", "0", "--host", "127.0.0.1"])
+            .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -155,7 +177,8 @@ impl TestServer {
             .arg("--data-path")
             .arg(&self.dir)
             .args(["--port", "0"])
-            .env("DRIFTDB_PASSWORD", self.password())
+            .args(&self.args)
+            .env("DRIFTDB_PASSWORD", self.password.as_deref().unwrap_or(""))
             .stdin(Stdio::null())
             .output()
             .expect("run driftdb-server");
