@@ -29,13 +29,29 @@ struct Collect {
 }
 
 impl ResultSink for Collect {
-    fn begin_rows(&mut self, _: &[ColumnDesc], _: &[Format], ctx: &TypeContext, _: bool) -> Result<()> {
+    fn begin_rows(
+        &mut self,
+        _: &[ColumnDesc],
+        _: &[Format],
+        ctx: &TypeContext,
+        _: bool,
+    ) -> Result<()> {
         self.ctx = ctx.clone();
         Ok(())
     }
     fn data_row(&mut self, row: &[Value]) -> Result<()> {
         let ctx = &self.ctx;
-        self.rows.push(row.iter().map(|v| if *v == Value::Null { "NULL".into() } else { v.to_text(ctx) }).collect());
+        self.rows.push(
+            row.iter()
+                .map(|v| {
+                    if *v == Value::Null {
+                        "NULL".into()
+                    } else {
+                        v.to_text(ctx)
+                    }
+                })
+                .collect(),
+        );
         Ok(())
     }
     fn command_complete(&mut self, tag: &str) -> Result<()> {
@@ -70,12 +86,24 @@ impl ResultSink for Collect {
 
 fn open(fs: &MemFs, fsync: bool) -> Result<Database> {
     driftdb::logging::set_quiet(true);
-    let opts = DatabaseOptions { fsync, ..DatabaseOptions::default() };
-    Database::open_with_fs(Path::new(DIR), opts, Arc::new(fs.clone()), Tuning::default())
+    let opts = DatabaseOptions {
+        fsync,
+        ..DatabaseOptions::default()
+    };
+    Database::open_with_fs(
+        Path::new(DIR),
+        opts,
+        Arc::new(fs.clone()),
+        Tuning::default(),
+    )
 }
 
 fn session(db: &Database) -> Session {
-    let startup = StartupParams { user: "driftdb".into(), database: "driftdb".into(), options: vec![] };
+    let startup = StartupParams {
+        user: "driftdb".into(),
+        database: "driftdb".into(),
+        options: vec![],
+    };
     Session::new(db, &startup).expect("a session")
 }
 
@@ -88,7 +116,9 @@ fn run(s: &mut Session, sql: &str) -> Result<Collect> {
 
 fn ids(db: &Database) -> Vec<i64> {
     let mut s = session(db);
-    let rows = run(&mut s, "SELECT id FROM t ORDER BY id").expect("select").rows;
+    let rows = run(&mut s, "SELECT id FROM t ORDER BY id")
+        .expect("select")
+        .rows;
     rows.iter().map(|r| r[0].parse().expect("an id")).collect()
 }
 
@@ -153,12 +183,21 @@ fn acknowledged_commits_survive_a_crash_that_drops_unsynced_bytes() {
         let db = open(&image, true).unwrap_or_else(|e| panic!("image {i}: recovery failed: {e}"));
         let present = ids(&db);
         let missing: Vec<_> = before.iter().filter(|id| !present.contains(id)).collect();
-        assert!(missing.is_empty(), "image {i}: acknowledged but lost: {missing:?}");
-        assert!(present.len() <= attempted_max + 8, "image {i}: rows nobody committed");
+        assert!(
+            missing.is_empty(),
+            "image {i}: acknowledged but lost: {missing:?}"
+        );
+        assert!(
+            present.len() <= attempted_max + 8,
+            "image {i}: rows nobody committed"
+        );
         // A two-row transaction is all or nothing.
         for id in &present {
             if id % 1_000_000 % 10 == 9 && id % 1_000_000 < 500_000 {
-                assert!(present.contains(&(id + 500_000)), "image {i}: half a transaction at {id}");
+                assert!(
+                    present.contains(&(id + 500_000)),
+                    "image {i}: half a transaction at {id}"
+                );
             }
         }
         // The recovered database takes commits and survives another crash.
@@ -184,9 +223,14 @@ fn without_fsync_the_same_crash_loses_commits() {
     let image = fs.crash_image();
     let lost = match open(&image, true) {
         Err(_) => true,
-        Ok(db) => run(&mut session(&db), "SELECT id FROM t").map(|r| r.rows.len() < 20).unwrap_or(true),
+        Ok(db) => run(&mut session(&db), "SELECT id FROM t")
+            .map(|r| r.rows.len() < 20)
+            .unwrap_or(true),
     };
-    assert!(lost, "nothing was fsynced, yet everything survived the crash");
+    assert!(
+        lost,
+        "nothing was fsynced, yet everything survived the crash"
+    );
 }
 
 #[test]
@@ -198,14 +242,24 @@ fn a_commit_whose_fsync_fails_is_not_acknowledged() {
     for i in 0..5 {
         run(&mut s, &format!("INSERT INTO t VALUES ({i}, 'ok')")).unwrap();
     }
-    fs.set_faults(Faults { fail_sync: true, path_filter: Some("wal".into()), ..Faults::default() });
-    let e = run(&mut s, "INSERT INTO t VALUES (100, 'doomed')").err().expect("the failed fsync is reported");
+    fs.set_faults(Faults {
+        fail_sync: true,
+        path_filter: Some("wal".into()),
+        ..Faults::default()
+    });
+    let e = run(&mut s, "INSERT INTO t VALUES (100, 'doomed')")
+        .err()
+        .expect("the failed fsync is reported");
     assert!(e.to_string().contains("fsync"), "{e}");
     // The session is still there: it reads, and refuses further commits
     // (the storage is poisoned: after a failed fsync nothing is trusted).
     assert_eq!(run(&mut s, "SELECT count(*) FROM t").unwrap().rows, [["5"]]);
     let mut other = session(&db);
-    let e = run(&mut other, "BEGIN; INSERT INTO t VALUES (101, 'also doomed'); COMMIT").err();
+    let e = run(
+        &mut other,
+        "BEGIN; INSERT INTO t VALUES (101, 'also doomed'); COMMIT",
+    )
+    .err();
     assert!(e.is_some(), "later commits fail too");
     assert!(db.storage().health().is_err());
     // After the crash, the unacknowledged rows are absent, the others present.
@@ -213,7 +267,10 @@ fn a_commit_whose_fsync_fails_is_not_acknowledged() {
     let db = open(&fs.crash_image(), true).unwrap();
     assert_eq!(ids(&db), [0, 1, 2, 3, 4]);
     let mut s = session(&db);
-    assert_eq!(run(&mut s, "SELECT driftdb_current_seq()").unwrap().rows, [["5"]]);
+    assert_eq!(
+        run(&mut s, "SELECT driftdb_current_seq()").unwrap().rows,
+        [["5"]]
+    );
     run(&mut s, "INSERT INTO t VALUES (100, 'retried')").unwrap();
     assert_eq!(ids(&db), [0, 1, 2, 3, 4, 100]);
 }
@@ -226,7 +283,11 @@ fn a_short_write_to_the_wal_is_not_acknowledged_and_is_cut_at_recovery() {
     let mut s = session(&db);
     run(&mut s, "INSERT INTO t VALUES (1, 'ok'), (2, 'ok')").unwrap();
     // The disk fills up in the middle of the next commit's WAL frame.
-    fs.set_faults(Faults { write_budget: Some(7), path_filter: Some("wal".into()), ..Faults::default() });
+    fs.set_faults(Faults {
+        write_budget: Some(7),
+        path_filter: Some("wal".into()),
+        ..Faults::default()
+    });
     let big = "y".repeat(300);
     assert!(run(&mut s, &format!("INSERT INTO t VALUES (3, '{big}')")).is_err());
     fs.set_faults(Faults::default());

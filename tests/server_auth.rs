@@ -15,7 +15,10 @@ const REFUSED: &str = "password authentication failed for user \"driftdb\"";
 fn assert_refused(srv: &TestServer, password: &str) {
     let mut cfg = srv.config();
     cfg.password(password);
-    let e = cfg.connect(NoTls).err().expect("a wrong password is refused");
+    let e = cfg
+        .connect(NoTls)
+        .err()
+        .expect("a wrong password is refused");
     assert_eq!(db_error(&e), ("28P01".to_string(), REFUSED.to_string()));
     assert_eq!(e.as_db_error().unwrap().severity(), "FATAL");
 }
@@ -27,7 +30,19 @@ fn wrong_password_is_refused_with_28p01() {
     assert_refused(&srv, "");
     // The same through psql.
     let out = std::process::Command::new("psql")
-        .args(["-X", "-h", "127.0.0.1", "-p", &srv.port.to_string(), "-U", "driftdb", "-d", "driftdb", "-c", "SELECT 1"])
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &srv.port.to_string(),
+            "-U",
+            "driftdb",
+            "-d",
+            "driftdb",
+            "-c",
+            "SELECT 1",
+        ])
         .env("PGPASSWORD", "wrong")
         .output()
         .expect("psql");
@@ -36,7 +51,10 @@ fn wrong_password_is_refused_with_28p01() {
     assert!(stderr.contains(&format!("FATAL:  {REFUSED}")), "{stderr}");
     // The raw exchange: the ErrorResponse comes in place of SASLFinal.
     let mut r = Raw::connect(srv.port);
-    r.send_raw(&startup_packet(&[("user", "driftdb"), ("database", "driftdb")]));
+    r.send_raw(&startup_packet(&[
+        ("user", "driftdb"),
+        ("database", "driftdb"),
+    ]));
     let e = r.scram("wrong").expect_err("refused");
     assert_eq!(e.field(b'C').as_deref(), Some("28P01"));
     assert!(r.closed(), "the connection ends after a failed login");
@@ -73,12 +91,23 @@ fn a_generated_password_is_logged_once_works_and_is_not_stored() {
     let mut srv = TestServer::start_with(None);
     let log = srv.log();
     let marker = "generated password for user \"driftdb\": ";
-    let line = log.lines().find(|l| l.contains(marker)).unwrap_or_else(|| panic!("{log}"));
-    let pw = line.split(marker).nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let line = log
+        .lines()
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("{log}"));
+    let pw = line
+        .split(marker)
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
     assert!(pw.len() >= 12, "a strong password: {pw:?}");
     srv.set_client_password(&pw);
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)").unwrap();
+    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)")
+        .unwrap();
     drop(c);
     assert_refused(&srv, "driftdb");
 
@@ -94,7 +123,11 @@ fn a_generated_password_is_logged_once_works_and_is_not_stored() {
     // The data directory holds verifiers only, never the password.
     let mut files = Vec::new();
     all_file_bytes(srv.dir(), &mut files);
-    assert!(files.iter().any(|(n, _)| n.ends_with("/auth")), "{:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert!(
+        files.iter().any(|(n, _)| n.ends_with("/auth")),
+        "{:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     for (name, bytes) in &files {
         let found = bytes.windows(pw.len()).any(|w| w == pw.as_bytes());
         assert!(!found, "the plaintext password is in {name}");
@@ -113,7 +146,10 @@ fn ssl_request_is_answered_n_and_the_startup_continues() {
     std::io::Read::read_exact(&mut r.s, &mut n).unwrap();
     assert_eq!(&n, b"N");
     // Plain startup on the same connection.
-    r.send_raw(&startup_packet(&[("user", "driftdb"), ("database", "driftdb")]));
+    r.send_raw(&startup_packet(&[
+        ("user", "driftdb"),
+        ("database", "driftdb"),
+    ]));
     r.scram(srv.password()).unwrap();
     let msgs = r.until_ready();
     assert!(tags(&msgs).contains('K'), "{msgs:?}");
@@ -122,7 +158,10 @@ fn ssl_request_is_answered_n_and_the_startup_continues() {
         .filter(|m| m.tag == b'S')
         .map(|m| String::from_utf8_lossy(&m.body).replace('\0', "="))
         .collect();
-    assert!(status.contains(&"server_version=15.0=".to_string()), "{status:?}");
+    assert!(
+        status.contains(&"server_version=15.0=".to_string()),
+        "{status:?}"
+    );
     assert_eq!(tags(&r.query("SELECT 1")), "TDCZ");
     // The postgres crate with sslmode=prefer falls back to plain too.
     let mut cfg = srv.config();

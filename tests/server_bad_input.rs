@@ -38,7 +38,10 @@ fn after_login() -> Vec<(&'static str, Vec<u8>)> {
         ("describe of an unknown kind", frame(b'D', b"Xname\0")),
         ("execute too short", frame(b'E', b"\0\0")),
         ("invalid UTF-8 query", frame(b'Q', b"SELECT '\xff\xfe'\0")),
-        ("startup message after login", startup_packet(&[("user", "driftdb")])),
+        (
+            "startup message after login",
+            startup_packet(&[("user", "driftdb")]),
+        ),
     ]
 }
 
@@ -75,12 +78,16 @@ fn throw(r: &mut Raw, bytes: &[u8]) -> (Vec<u8>, bool) {
 fn a_bad_message_ends_only_its_own_connection() {
     let srv = TestServer::start();
     let mut good = srv.client();
-    good.batch_execute("CREATE TABLE t (id INT PRIMARY KEY)").unwrap();
+    good.batch_execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        .unwrap();
     for (i, (what, bytes)) in after_login().into_iter().enumerate() {
         let mut bad = srv.raw();
         // The bad connection holds the write path when it misbehaves.
         assert_eq!(status(&bad.query("BEGIN")), 'T');
-        assert_eq!(tags(&bad.query(&format!("INSERT INTO t VALUES ({})", 1000 + i))), "CZ");
+        assert_eq!(
+            tags(&bad.query(&format!("INSERT INTO t VALUES ({})", 1000 + i))),
+            "CZ"
+        );
         let (got, closed) = throw(&mut bad, &bytes);
         if closed {
             // An ErrorResponse first, where the server could send one.
@@ -100,10 +107,18 @@ fn a_bad_message_ends_only_its_own_connection() {
         drop(bad);
         // The good connection is unaffected, and can write: the bad one's
         // transaction was rolled back and the write path released.
-        good.batch_execute(&format!("INSERT INTO t VALUES ({i})")).unwrap();
-        assert_eq!(scalar(&mut good, "SELECT count(*) FROM t"), (i + 1).to_string(), "after {what}");
+        good.batch_execute(&format!("INSERT INTO t VALUES ({i})"))
+            .unwrap();
+        assert_eq!(
+            scalar(&mut good, "SELECT count(*) FROM t"),
+            (i + 1).to_string(),
+            "after {what}"
+        );
     }
-    assert_eq!(scalar(&mut good, "SELECT count(*) FROM t WHERE id >= 1000"), "0");
+    assert_eq!(
+        scalar(&mut good, "SELECT count(*) FROM t WHERE id >= 1000"),
+        "0"
+    );
     srv.assert_no_panic();
 }
 
@@ -112,8 +127,14 @@ fn garbage_before_login_and_truncated_messages() {
     let srv = TestServer::start();
     let mut good = srv.client();
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("http request", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec()),
-        ("huge startup length", vec![0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0]),
+        (
+            "http request",
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        ),
+        (
+            "huge startup length",
+            vec![0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0],
+        ),
         ("tiny startup length", vec![0, 0, 0, 2]),
         ("unknown protocol version", {
             let mut p = startup_packet(&[("user", "driftdb")]);

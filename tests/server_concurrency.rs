@@ -25,14 +25,19 @@ const LONG_QUERY: &str = "SELECT count(*) FROM n a, n b, n c";
 
 fn create_n(c: &mut Client) {
     let values: Vec<String> = (1..=3000).map(|i| format!("({i})")).collect();
-    c.batch_execute(&format!("CREATE TABLE n (i INT PRIMARY KEY); INSERT INTO n VALUES {}", values.join(", ")))
-        .unwrap();
+    c.batch_execute(&format!(
+        "CREATE TABLE n (i INT PRIMARY KEY); INSERT INTO n VALUES {}",
+        values.join(", ")
+    ))
+    .unwrap();
 }
 
 #[test]
 fn eight_clients_at_once() {
     let srv = TestServer::start();
-    srv.client().batch_execute("CREATE TABLE t (id INT PRIMARY KEY, who INT, n INT)").unwrap();
+    srv.client()
+        .batch_execute("CREATE TABLE t (id INT PRIMARY KEY, who INT, n INT)")
+        .unwrap();
     let start = Arc::new(Barrier::new(8));
     let workers: Vec<_> = (0..8)
         .map(|w| {
@@ -50,7 +55,9 @@ fn eight_clients_at_once() {
                         .get(0);
                     assert_eq!(mine, i64::from(k) + 1);
                 }
-                c.query_one("SELECT sum(n) FROM t WHERE who = $1", &[&w]).unwrap().get::<_, i64>(0)
+                c.query_one("SELECT sum(n) FROM t WHERE who = $1", &[&w])
+                    .unwrap()
+                    .get::<_, i64>(0)
             })
         })
         .collect();
@@ -60,7 +67,10 @@ fn eight_clients_at_once() {
     let mut c = srv.client();
     assert_eq!(scalar(&mut c, "SELECT count(*) FROM t"), "320");
     assert_eq!(current_seq(&mut c), 320, "one seq per autocommit INSERT");
-    assert_eq!(scalar(&mut c, "SELECT count(DISTINCT system_seq_start) FROM t"), "320");
+    assert_eq!(
+        scalar(&mut c, "SELECT count(DISTINCT system_seq_start) FROM t"),
+        "320"
+    );
     srv.assert_no_panic();
 }
 
@@ -68,47 +78,72 @@ fn eight_clients_at_once() {
 fn readers_never_wait_for_an_open_write_transaction() {
     let srv = TestServer::start();
     let mut w = srv.client();
-    w.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'committed')")
-        .unwrap();
-    w.batch_execute("BEGIN; INSERT INTO t VALUES (2, 'open'); UPDATE t SET v = 'dirty' WHERE id = 1")
-        .unwrap();
+    w.batch_execute(
+        "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'committed')",
+    )
+    .unwrap();
+    w.batch_execute(
+        "BEGIN; INSERT INTO t VALUES (2, 'open'); UPDATE t SET v = 'dirty' WHERE id = 1",
+    )
+    .unwrap();
     // The write path is held until COMMIT. Readers, in every form, finish.
     let (tx, rx) = mpsc::channel();
     let cfg = srv.config();
     thread::spawn(move || {
         let mut r = cfg.connect(NoTls).unwrap();
         let mut out = lines(&mut r, "SELECT id, v FROM t ORDER BY id");
-        out.extend(lines(&mut r, "SELECT id, v FROM t FOR SYSTEM_TIME AS OF @SEQ:1"));
+        out.extend(lines(
+            &mut r,
+            "SELECT id, v FROM t FOR SYSTEM_TIME AS OF @SEQ:1",
+        ));
         r.batch_execute("BEGIN").unwrap();
         out.extend(lines(&mut r, "SELECT count(*) FROM t"));
         r.batch_execute("COMMIT").unwrap();
-        let p = r.query_one("SELECT v FROM t WHERE id = $1", &[&1i32]).unwrap();
+        let p = r
+            .query_one("SELECT v FROM t WHERE id = $1", &[&1i32])
+            .unwrap();
         out.push(p.get(0));
         tx.send(out).unwrap();
     });
-    let out = rx.recv_timeout(PATIENCE).expect("the reader finished while the writer held the write path");
+    let out = rx
+        .recv_timeout(PATIENCE)
+        .expect("the reader finished while the writer held the write path");
     assert_eq!(out, ["1|committed", "1|committed", "1", "committed"]);
     w.batch_execute("COMMIT").unwrap();
-    assert_eq!(lines(&mut srv.client(), "SELECT id, v FROM t ORDER BY id"), ["1|dirty", "2|open"]);
+    assert_eq!(
+        lines(&mut srv.client(), "SELECT id, v FROM t ORDER BY id"),
+        ["1|dirty", "2|open"]
+    );
 }
 
 #[test]
 fn a_second_writer_waits_for_the_first_and_then_proceeds() {
     let srv = TestServer::start();
     let mut a = srv.client();
-    a.batch_execute("CREATE TABLE t (id INT PRIMARY KEY)").unwrap();
+    a.batch_execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        .unwrap();
     a.batch_execute("BEGIN; INSERT INTO t VALUES (1)").unwrap();
     let (tx, rx) = mpsc::channel();
     let cfg = srv.config();
     thread::spawn(move || {
         let mut b = cfg.connect(NoTls).unwrap();
-        tx.send(b.execute("INSERT INTO t VALUES (2)", &[]).map_err(|e| db_error(&e))).unwrap();
+        tx.send(
+            b.execute("INSERT INTO t VALUES (2)", &[])
+                .map_err(|e| db_error(&e)),
+        )
+        .unwrap();
     });
     // B is still waiting (had it failed or not waited, it would have answered).
     thread::sleep(Duration::from_millis(500));
-    assert!(matches!(rx.try_recv(), Err(mpsc::TryRecvError::Empty)), "B must wait, not fail");
+    assert!(
+        matches!(rx.try_recv(), Err(mpsc::TryRecvError::Empty)),
+        "B must wait, not fail"
+    );
     a.batch_execute("INSERT INTO t VALUES (3); COMMIT").unwrap();
-    assert_eq!(rx.recv_timeout(PATIENCE).expect("B proceeds after COMMIT"), Ok(1));
+    assert_eq!(
+        rx.recv_timeout(PATIENCE).expect("B proceeds after COMMIT"),
+        Ok(1)
+    );
     // B committed after A: A's rows have seq 1, B's seq 2.
     assert_eq!(
         lines(&mut a, "SELECT id, system_seq_start FROM t ORDER BY id"),
@@ -120,19 +155,28 @@ fn a_second_writer_waits_for_the_first_and_then_proceeds() {
 fn a_waiting_writer_can_be_cancelled_or_time_out() {
     let srv = TestServer::start();
     let mut a = srv.client();
-    a.batch_execute("CREATE TABLE t (id INT PRIMARY KEY)").unwrap();
+    a.batch_execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        .unwrap();
     a.batch_execute("BEGIN; INSERT INTO t VALUES (1)").unwrap();
     // statement_timeout ends the wait with 57014.
     let mut b = srv.client();
     b.batch_execute("SET statement_timeout = 200").unwrap();
     let e = b.batch_execute("INSERT INTO t VALUES (2)").unwrap_err();
-    assert_eq!(db_error(&e), ("57014".into(), "canceling statement due to statement timeout".into()));
+    assert_eq!(
+        db_error(&e),
+        (
+            "57014".into(),
+            "canceling statement due to statement timeout".into()
+        )
+    );
     b.batch_execute("SET statement_timeout = 0").unwrap();
     // A CancelRequest ends it too.
     let token = b.cancel_token();
     let (tx, rx) = mpsc::channel();
     let waiter = thread::spawn(move || {
-        let r = b.batch_execute("INSERT INTO t VALUES (2)").map_err(|e| db_error(&e));
+        let r = b
+            .batch_execute("INSERT INTO t VALUES (2)")
+            .map_err(|e| db_error(&e));
         tx.send(()).unwrap();
         (r, b)
     });
@@ -143,7 +187,13 @@ fn a_waiting_writer_can_be_cancelled_or_time_out() {
         assert!(sent < 200, "the wait was never cancelled");
     }
     let (r, mut b) = waiter.join().unwrap();
-    assert_eq!(r, Err(("57014".into(), "canceling statement due to user request".into())));
+    assert_eq!(
+        r,
+        Err((
+            "57014".into(),
+            "canceling statement due to user request".into()
+        ))
+    );
     a.batch_execute("COMMIT").unwrap();
     // B is still usable and now writes without waiting.
     b.batch_execute("INSERT INTO t VALUES (2)").unwrap();
@@ -158,7 +208,10 @@ fn cancel_request_stops_a_long_query() {
     let token = c.cancel_token();
     let (tx, rx) = mpsc::channel();
     let runner = thread::spawn(move || {
-        let r = c.simple_query(LONG_QUERY).map(|_| ()).map_err(|e| db_error(&e));
+        let r = c
+            .simple_query(LONG_QUERY)
+            .map(|_| ())
+            .map_err(|e| db_error(&e));
         tx.send(()).unwrap();
         (r, c)
     });
@@ -171,13 +224,22 @@ fn cancel_request_stops_a_long_query() {
         assert!(sent < 200, "the query was never cancelled");
     }
     let (r, mut c) = runner.join().unwrap();
-    assert_eq!(r, Err(("57014".into(), "canceling statement due to user request".into())));
+    assert_eq!(
+        r,
+        Err((
+            "57014".into(),
+            "canceling statement due to user request".into()
+        ))
+    );
     assert!(!c.is_closed());
     assert_eq!(scalar(&mut c, "SELECT count(*) FROM n"), "3000");
     // A stale cancel does not hit the next statement.
     token.cancel_query(NoTls).unwrap();
     thread::sleep(Duration::from_millis(100));
-    assert_eq!(scalar(&mut c, "SELECT count(*) FROM n a, n b WHERE a.i < 3"), "6000");
+    assert_eq!(
+        scalar(&mut c, "SELECT count(*) FROM n a, n b WHERE a.i < 3"),
+        "6000"
+    );
     srv.assert_no_panic();
 }
 
@@ -190,7 +252,13 @@ fn statement_timeout_stops_a_long_query() {
     assert_eq!(scalar(&mut c, "SHOW statement_timeout"), "100ms");
     for _ in 0..2 {
         let e = c.simple_query(LONG_QUERY).unwrap_err();
-        assert_eq!(db_error(&e), ("57014".into(), "canceling statement due to statement timeout".into()));
+        assert_eq!(
+            db_error(&e),
+            (
+                "57014".into(),
+                "canceling statement due to statement timeout".into()
+            )
+        );
         // Short statements still run under the timeout.
         assert_eq!(scalar(&mut c, "SELECT count(*) FROM n"), "3000");
     }
@@ -199,8 +267,15 @@ fn statement_timeout_stops_a_long_query() {
     assert_eq!(db_error(&e).0, "57014");
     // Inside a block: the block fails, ROLLBACK recovers.
     c.batch_execute("BEGIN").unwrap();
-    assert_eq!(db_error(&c.simple_query(LONG_QUERY).unwrap_err()).0, "57014");
-    assert_eq!(db_error(&c.simple_query("SELECT 1").unwrap_err()).0, "25P02");
-    c.batch_execute("ROLLBACK; SET statement_timeout = 0").unwrap();
+    assert_eq!(
+        db_error(&c.simple_query(LONG_QUERY).unwrap_err()).0,
+        "57014"
+    );
+    assert_eq!(
+        db_error(&c.simple_query("SELECT 1").unwrap_err()).0,
+        "25P02"
+    );
+    c.batch_execute("ROLLBACK; SET statement_timeout = 0")
+        .unwrap();
     assert_eq!(scalar(&mut c, "SELECT 1"), "1");
 }

@@ -36,12 +36,26 @@ struct Seen {
 
 /// Inserts as fast as it can until the connection dies. Client 3 inserts
 /// pairs in explicit transactions, the others single autocommit rows.
-fn inserter(cfg: postgres::Config, client: i64, base: i64, seen: Arc<Mutex<Seen>>, acks: Arc<AtomicUsize>) {
-    let Ok(mut c) = cfg.connect(NoTls) else { return };
-    let Ok(ins) = c.prepare("INSERT INTO t VALUES ($1, $2)") else { return };
+fn inserter(
+    cfg: postgres::Config,
+    client: i64,
+    base: i64,
+    seen: Arc<Mutex<Seen>>,
+    acks: Arc<AtomicUsize>,
+) {
+    let Ok(mut c) = cfg.connect(NoTls) else {
+        return;
+    };
+    let Ok(ins) = c.prepare("INSERT INTO t VALUES ($1, $2)") else {
+        return;
+    };
     for k in 0.. {
         let id = base + client * 100_000 + k * 2;
-        let ids: Vec<i64> = if client == 3 { vec![id, id + 1] } else { vec![id] };
+        let ids: Vec<i64> = if client == 3 {
+            vec![id, id + 1]
+        } else {
+            vec![id]
+        };
         seen.lock().unwrap().in_flight.extend(&ids);
         let ok = if client == 3 {
             c.batch_execute(&format!("BEGIN; INSERT INTO t VALUES ({id}, {client}); INSERT INTO t VALUES ({}, {client}); COMMIT", id + 1))
@@ -64,7 +78,9 @@ fn inserter(cfg: postgres::Config, client: i64, base: i64, seen: Arc<Mutex<Seen>
 #[test]
 fn sigkill_while_inserting_loses_no_acknowledged_row() {
     let mut srv = TestServer::start();
-    srv.client().batch_execute("CREATE TABLE t (id BIGINT PRIMARY KEY, client BIGINT)").unwrap();
+    srv.client()
+        .batch_execute("CREATE TABLE t (id BIGINT PRIMARY KEY, client BIGINT)")
+        .unwrap();
     let mut expected: BTreeSet<i64> = BTreeSet::new();
     for cycle in 0..3i64 {
         let seen = Arc::new(Mutex::new(Seen::default()));
@@ -78,7 +94,11 @@ fn sigkill_while_inserting_loses_no_acknowledged_row() {
         // Kill mid-stream: once a fair number of commits were acknowledged.
         let deadline = Instant::now() + Duration::from_secs(60);
         while acks.load(Ordering::Relaxed) < 100 + 50 * cycle as usize {
-            assert!(Instant::now() < deadline, "the clients made no progress:\n{}", srv.log());
+            assert!(
+                Instant::now() < deadline,
+                "the clients made no progress:\n{}",
+                srv.log()
+            );
             thread::sleep(Duration::from_millis(5));
         }
         srv.kill();
@@ -96,24 +116,41 @@ fn sigkill_while_inserting_loses_no_acknowledged_row() {
             .collect();
         expected.extend(&seen.acked);
         let missing: Vec<_> = expected.difference(&present).collect();
-        assert!(missing.is_empty(), "cycle {cycle}: acknowledged rows lost: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "cycle {cycle}: acknowledged rows lost: {missing:?}"
+        );
         let extra: Vec<_> = present
             .difference(&expected)
             .filter(|id| !seen.in_flight.contains(id))
             .collect();
-        assert!(extra.is_empty(), "cycle {cycle}: rows nobody inserted: {extra:?}");
+        assert!(
+            extra.is_empty(),
+            "cycle {cycle}: rows nobody inserted: {extra:?}"
+        );
         // A row that was in flight may have committed; keep it if so. A
         // transaction's pair is all or nothing.
         for id in seen.in_flight.intersection(&present) {
             expected.insert(*id);
         }
-        for id in expected.iter().filter(|id| (**id / 100_000) % 10 == 3 && *id % 2 == 0) {
+        for id in expected
+            .iter()
+            .filter(|id| (**id / 100_000) % 10 == 3 && *id % 2 == 0)
+        {
             assert!(present.contains(&(id + 1)), "half a transaction: {id}");
         }
-        assert!(seen.acked.len() >= 100, "cycle {cycle}: {} acks", seen.acked.len());
+        assert!(
+            seen.acked.len() >= 100,
+            "cycle {cycle}: {} acks",
+            seen.acked.len()
+        );
         // The survivors are exactly one version each, and the database takes writes again.
-        assert_eq!(scalar(&mut c, "SELECT count(*) FROM t FOR SYSTEM_TIME ALL"), expected.len().to_string());
-        c.batch_execute(&format!("INSERT INTO t VALUES ({}, -1)", -1 - cycle)).unwrap();
+        assert_eq!(
+            scalar(&mut c, "SELECT count(*) FROM t FOR SYSTEM_TIME ALL"),
+            expected.len().to_string()
+        );
+        c.batch_execute(&format!("INSERT INTO t VALUES ({}, -1)", -1 - cycle))
+            .unwrap();
         expected.insert(-1 - cycle);
     }
     srv.assert_no_panic();
@@ -127,7 +164,9 @@ fn newest(dir: &Path, ext: &str) -> PathBuf {
         .filter(|p| p.extension().is_some_and(|x| x == ext))
         .collect();
     files.sort();
-    files.pop().unwrap_or_else(|| panic!("no .{ext} file in {}", dir.display()))
+    files
+        .pop()
+        .unwrap_or_else(|| panic!("no .{ext} file in {}", dir.display()))
 }
 
 fn append(path: &Path, bytes: &[u8]) {
@@ -142,9 +181,11 @@ const GARBAGE: &[u8] = b"\x20\x00\x00\x00\xde\xad\xbe\xefnot a frame, a torn wri
 fn torn_tail(stop: fn(&mut TestServer)) {
     let mut srv = TestServer::start();
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)").unwrap();
+    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+        .unwrap();
     for i in 0..10 {
-        c.execute("INSERT INTO t VALUES ($1, 'before')", &[&i]).unwrap();
+        c.execute("INSERT INTO t VALUES ($1, 'before')", &[&i])
+            .unwrap();
     }
     // A clean restart checkpoints: the first rows are in the segment.
     drop(c);
@@ -152,10 +193,15 @@ fn torn_tail(stop: fn(&mut TestServer)) {
     srv.restart();
     let mut c = srv.client();
     for i in 10..20 {
-        c.execute("INSERT INTO t VALUES ($1, 'after')", &[&i]).unwrap();
+        c.execute("INSERT INTO t VALUES ($1, 'after')", &[&i])
+            .unwrap();
     }
-    c.batch_execute("UPDATE t SET v = 'updated' WHERE id = 3; DELETE FROM t WHERE id = 4").unwrap();
-    let before = lines(&mut c, "SELECT id, v, system_seq_start, system_seq_end FROM t FOR SYSTEM_TIME ALL ORDER BY 1, 3");
+    c.batch_execute("UPDATE t SET v = 'updated' WHERE id = 3; DELETE FROM t WHERE id = 4")
+        .unwrap();
+    let before = lines(
+        &mut c,
+        "SELECT id, v, system_seq_start, system_seq_end FROM t FOR SYSTEM_TIME ALL ORDER BY 1, 3",
+    );
     drop(c);
     stop(&mut srv);
 
@@ -168,19 +214,25 @@ fn torn_tail(stop: fn(&mut TestServer)) {
     let log = srv.log()[log_before..].to_string();
     let wal_name = wal.file_name().unwrap().to_str().unwrap();
     assert!(
-        log.lines().any(|l| l.contains(wal_name) && l.contains("cut") && l.contains("WARNING")),
+        log.lines()
+            .any(|l| l.contains(wal_name) && l.contains("cut") && l.contains("WARNING")),
         "the WAL tail cut is logged:\n{log}"
     );
     assert!(
-        log.lines().any(|l| l.contains("00000001.seg") && l.contains("cut")),
+        log.lines()
+            .any(|l| l.contains("00000001.seg") && l.contains("cut")),
         "the segment tail cut is logged:\n{log}"
     );
     let mut c = srv.client();
-    let after = lines(&mut c, "SELECT id, v, system_seq_start, system_seq_end FROM t FOR SYSTEM_TIME ALL ORDER BY 1, 3");
+    let after = lines(
+        &mut c,
+        "SELECT id, v, system_seq_start, system_seq_end FROM t FOR SYSTEM_TIME ALL ORDER BY 1, 3",
+    );
     assert_eq!(after, before, "every committed version is back");
     assert_eq!(scalar(&mut c, "SELECT count(*) FROM t"), "19");
     // Writes go on, and a second restart is clean.
-    c.batch_execute("INSERT INTO t VALUES (100, 'later')").unwrap();
+    c.batch_execute("INSERT INTO t VALUES (100, 'later')")
+        .unwrap();
     drop(c);
     assert!(srv.terminate(SHUTDOWN_BOUND).success());
     srv.restart();
@@ -201,7 +253,12 @@ fn torn_tails_after_clean_shutdown_are_cut() {
 /// Flips one byte at `offset`.
 fn flip(path: &Path, offset: usize) {
     let mut b = std::fs::read(path).unwrap();
-    assert!(b.len() > offset + 64, "{} is too short ({})", path.display(), b.len());
+    assert!(
+        b.len() > offset + 64,
+        "{} is too short ({})",
+        path.display(),
+        b.len()
+    );
     b[offset] ^= 0x40;
     std::fs::write(path, b).unwrap();
 }
@@ -209,9 +266,14 @@ fn flip(path: &Path, offset: usize) {
 fn corrupt_middle(stop: fn(&mut TestServer), file: fn(&Path) -> PathBuf, rel: &str) {
     let mut srv = TestServer::start();
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)").unwrap();
+    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+        .unwrap();
     for i in 0..20 {
-        c.execute("INSERT INTO t VALUES ($1, 'some text to fill the frame')", &[&i]).unwrap();
+        c.execute(
+            "INSERT INTO t VALUES ($1, 'some text to fill the frame')",
+            &[&i],
+        )
+        .unwrap();
     }
     drop(c);
     stop(&mut srv);
@@ -224,7 +286,10 @@ fn corrupt_middle(stop: fn(&mut TestServer), file: fn(&Path) -> PathBuf, rel: &s
     assert_eq!(status.code(), Some(1), "an error exit, not a crash:\n{log}");
     let name = path.file_name().unwrap().to_str().unwrap();
     assert!(
-        log.lines().any(|l| l.contains("[ERROR]") && l.contains("corrupted") && l.contains(name) && l.contains(rel)),
+        log.lines().any(|l| l.contains("[ERROR]")
+            && l.contains("corrupted")
+            && l.contains(name)
+            && l.contains(rel)),
         "a clear message naming the file:\n{log}"
     );
     assert!(!log.contains("panicked"), "{log}");
@@ -251,11 +316,14 @@ fn corruption_in_the_middle_of_a_segment_stops_startup() {
 fn sigterm_exits_zero_and_a_restart_finds_everything() {
     let mut srv = TestServer::start();
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v NUMERIC(8,2), d DATE)").unwrap();
+    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v NUMERIC(8,2), d DATE)")
+        .unwrap();
     for i in 0..30 {
-        c.execute("INSERT INTO t VALUES ($1, $1 * 1.25, '2024-02-29')", &[&i]).unwrap();
+        c.execute("INSERT INTO t VALUES ($1, $1 * 1.25, '2024-02-29')", &[&i])
+            .unwrap();
     }
-    c.batch_execute("UPDATE t SET v = 0 WHERE id < 10; DELETE FROM t WHERE id >= 25").unwrap();
+    c.batch_execute("UPDATE t SET v = 0 WHERE id < 10; DELETE FROM t WHERE id >= 25")
+        .unwrap();
     let q = "SELECT id, v, d, system_time_start, system_time_end, system_seq_start, system_seq_end \
              FROM t FOR SYSTEM_TIME ALL ORDER BY id, system_seq_start";
     let before = lines(&mut c, q);
@@ -265,10 +333,18 @@ fn sigterm_exits_zero_and_a_restart_finds_everything() {
     let status = srv.terminate(SHUTDOWN_BOUND);
     assert_eq!(status.code(), Some(0), "{}", srv.log());
     assert!(start.elapsed() <= SHUTDOWN_BOUND);
-    assert!(srv.log().contains("database system is shut down"), "{}", srv.log());
+    assert!(
+        srv.log().contains("database system is shut down"),
+        "{}",
+        srv.log()
+    );
     srv.restart();
     let mut c = srv.client();
-    assert_eq!(lines(&mut c, q), before, "history, times included, survives");
+    assert_eq!(
+        lines(&mut c, q),
+        before,
+        "history, times included, survives"
+    );
     assert_eq!(scalar(&mut c, "SELECT driftdb_current_seq()"), seq);
     assert_eq!(before.len(), 40);
     srv.assert_no_panic();
@@ -278,18 +354,25 @@ fn sigterm_exits_zero_and_a_restart_finds_everything() {
 fn sigterm_with_an_open_transaction_rolls_it_back() {
     let mut srv = TestServer::start();
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)").unwrap();
+    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)")
+        .unwrap();
     // A second session runs a long query, to be cancelled by the shutdown.
     let mut long = srv.client();
     let values: Vec<String> = (1..=3000).map(|i| format!("({i})")).collect();
-    long.batch_execute(&format!("CREATE TABLE n (i INT PRIMARY KEY); INSERT INTO n VALUES {}", values.join(","))).unwrap();
-    c.batch_execute("BEGIN; INSERT INTO t VALUES (2), (3); DELETE FROM t WHERE id = 1").unwrap();
+    long.batch_execute(&format!(
+        "CREATE TABLE n (i INT PRIMARY KEY); INSERT INTO n VALUES {}",
+        values.join(",")
+    ))
+    .unwrap();
+    c.batch_execute("BEGIN; INSERT INTO t VALUES (2), (3); DELETE FROM t WHERE id = 1")
+        .unwrap();
     let running = Arc::new(AtomicBool::new(true));
     let flag = running.clone();
     let long_thread = thread::spawn(move || {
         let r = long.simple_query("SELECT count(*) FROM n a, n b, n c");
         flag.store(false, Ordering::SeqCst);
-        r.map(|_| ()).map_err(|e| e.as_db_error().map(|d| d.code().code().to_string()))
+        r.map(|_| ())
+            .map_err(|e| e.as_db_error().map(|d| d.code().code().to_string()))
     });
     thread::sleep(Duration::from_millis(200));
     let start = Instant::now();
@@ -298,12 +381,22 @@ fn sigterm_with_an_open_transaction_rolls_it_back() {
     assert!(start.elapsed() <= SHUTDOWN_BOUND);
     // The open transaction's client hears that the server is going away.
     let e = c.simple_query("COMMIT").unwrap_err();
-    assert!(e.as_db_error().is_none_or(|d| d.code().code() == "57P01"), "{e:?}");
-    assert!(long_thread.join().unwrap().is_err(), "the long query did not complete");
+    assert!(
+        e.as_db_error().is_none_or(|d| d.code().code() == "57P01"),
+        "{e:?}"
+    );
+    assert!(
+        long_thread.join().unwrap().is_err(),
+        "the long query did not complete"
+    );
     assert!(!running.load(Ordering::SeqCst));
     srv.restart();
     let mut c = srv.client();
-    assert_eq!(lines(&mut c, "SELECT id FROM t"), ["1"], "the uncommitted changes are gone");
+    assert_eq!(
+        lines(&mut c, "SELECT id FROM t"),
+        ["1"],
+        "the uncommitted changes are gone"
+    );
     assert_eq!(lines(&mut c, "SELECT id FROM t FOR SYSTEM_TIME ALL"), ["1"]);
     assert_eq!(scalar(&mut c, "SELECT driftdb_current_seq()"), "2");
 }

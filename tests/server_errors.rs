@@ -18,22 +18,53 @@ struct Bad {
 }
 
 const fn bad(sql: &'static str, code: &'static str, message: &'static str) -> Bad {
-    Bad { sql, code, message, position: None, detail: None }
+    Bad {
+        sql,
+        code,
+        message,
+        position: None,
+        detail: None,
+    }
 }
 
 fn cases() -> Vec<Bad> {
     vec![
-        Bad { position: Some("1"), ..bad("SELEC 1", "42601", "syntax error at or near \"SELEC\"") },
+        Bad {
+            position: Some("1"),
+            ..bad("SELEC 1", "42601", "syntax error at or near \"SELEC\"")
+        },
         Bad {
             position: Some("28"),
-            ..bad("SELECT * FROM t WHERE id = = 1", "42601", "syntax error at or near \"=\"")
+            ..bad(
+                "SELECT * FROM t WHERE id = = 1",
+                "42601",
+                "syntax error at or near \"=\"",
+            )
         },
-        Bad { position: Some("22"), ..bad("SELECT * FROM t WHERE", "42601", "syntax error at end of input") },
+        Bad {
+            position: Some("22"),
+            ..bad(
+                "SELECT * FROM t WHERE",
+                "42601",
+                "syntax error at end of input",
+            )
+        },
         Bad {
             position: Some("15"),
-            ..bad("SELECT * FROM nosuch", "42P01", "relation \"nosuch\" does not exist")
+            ..bad(
+                "SELECT * FROM nosuch",
+                "42P01",
+                "relation \"nosuch\" does not exist",
+            )
         },
-        Bad { position: Some("8"), ..bad("SELECT nope FROM t", "42703", "column \"nope\" does not exist") },
+        Bad {
+            position: Some("8"),
+            ..bad(
+                "SELECT nope FROM t",
+                "42703",
+                "column \"nope\" does not exist",
+            )
+        },
         Bad {
             detail: Some("Key (id)=(1) already exists."),
             ..bad(
@@ -50,13 +81,21 @@ fn cases() -> Vec<Bad> {
                 "null value in column \"v\" of relation \"t\" violates not-null constraint",
             )
         },
-        bad("SELECT 'abc'::int", "22P02", "invalid input syntax for type integer: \"abc\""),
+        bad(
+            "SELECT 'abc'::int",
+            "22P02",
+            "invalid input syntax for type integer: \"abc\"",
+        ),
         bad(
             "INSERT INTO t (id, v, flag) VALUES (3, 'c', 1)",
             "42804",
             "column \"flag\" is of type boolean but expression is of type integer",
         ),
-        bad("SELECT * FROM t WHERE 1", "42804", "argument of WHERE must be type boolean, not type integer"),
+        bad(
+            "SELECT * FROM t WHERE 1",
+            "42804",
+            "argument of WHERE must be type boolean, not type integer",
+        ),
         bad("SELECT 1/0", "22012", "division by zero"),
         bad(
             "SELECT * FROM t FOR SYSTEM_TIME AS OF 'not a time'",
@@ -115,7 +154,10 @@ fn errors_inside_a_block_fail_it_until_rollback() {
     setup(&mut r);
     for b in cases() {
         assert_eq!(status(&r.query("BEGIN")), 'T');
-        assert_eq!(tags(&r.query("INSERT INTO t VALUES (50, 'in block', NULL)")), "CZ");
+        assert_eq!(
+            tags(&r.query("INSERT INTO t VALUES (50, 'in block', NULL)")),
+            "CZ"
+        );
         let msgs = r.query(b.sql);
         let e = &msgs[msgs.len() - 2];
         assert_eq!(e.field(b'C').as_deref(), Some(b.code), "{}", b.sql);
@@ -135,7 +177,12 @@ fn errors_through_the_postgres_crate() {
     for b in cases() {
         // Through the extended protocol (prepare + execute) as drivers do.
         let e = c.execute(b.sql, &[]).unwrap_err();
-        assert_eq!(db_error(&e), (b.code.to_string(), b.message.to_string()), "{}", b.sql);
+        assert_eq!(
+            db_error(&e),
+            (b.code.to_string(), b.message.to_string()),
+            "{}",
+            b.sql
+        );
         assert!(!c.is_closed(), "{}", b.sql);
         if let Some(d) = b.detail {
             assert_eq!(e.as_db_error().and_then(|d| d.detail()), Some(d));

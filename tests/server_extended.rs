@@ -19,7 +19,11 @@ use server_support::{TestServer, lines};
 struct Bin(Type, Vec<u8>);
 
 impl ToSql for Bin {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         if *ty != self.0 {
             return Err(format!("parameter type {ty} was inferred, expected {}", self.0).into());
         }
@@ -55,26 +59,90 @@ struct Case {
     text: &'static str,
 }
 
-fn case(name: &'static str, sql_type: &'static str, ty: Type, send: Vec<u8>, text: &'static str) -> Case {
-    Case { name, sql_type, ty, back: send.clone(), send, text }
+fn case(
+    name: &'static str,
+    sql_type: &'static str,
+    ty: Type,
+    send: Vec<u8>,
+    text: &'static str,
+) -> Case {
+    Case {
+        name,
+        sql_type,
+        ty,
+        back: send.clone(),
+        send,
+        text,
+    }
 }
 
 /// numeric 12345.678: ndigits 3, weight 1, sign +, dscale 3, base-10000 digits 1 2345 6780.
 fn numeric_bytes() -> Vec<u8> {
-    [3u16, 1, 0, 3, 1, 2345, 6780].iter().flat_map(|d| d.to_be_bytes()).collect()
+    [3u16, 1, 0, 3, 1, 2345, 6780]
+        .iter()
+        .flat_map(|d| d.to_be_bytes())
+        .collect()
 }
 
 fn cases() -> Vec<Case> {
     let json = br#"{"a": [1, 2.50], "b": null}"#.to_vec();
     vec![
-        case("c_i2", "SMALLINT", Type::INT2, (-12345i16).to_be_bytes().to_vec(), "-12345"),
-        case("c_i4", "INTEGER", Type::INT4, 2_147_483_647i32.to_be_bytes().to_vec(), "2147483647"),
-        case("c_i8", "BIGINT", Type::INT8, i64::MIN.to_be_bytes().to_vec(), "-9223372036854775808"),
-        case("c_f4", "REAL", Type::FLOAT4, 1.5f32.to_be_bytes().to_vec(), "1.5"),
-        case("c_f8", "DOUBLE PRECISION", Type::FLOAT8, (-1234.0625f64).to_be_bytes().to_vec(), "-1234.0625"),
-        case("c_num", "NUMERIC(10,3)", Type::NUMERIC, numeric_bytes(), "12345.678"),
-        case("c_text", "TEXT", Type::TEXT, "héllo ☃ 'q' \"d\"".as_bytes().to_vec(), "héllo ☃ 'q' \"d\""),
-        case("c_vc", "VARCHAR(20)", Type::VARCHAR, b"varying".to_vec(), "varying"),
+        case(
+            "c_i2",
+            "SMALLINT",
+            Type::INT2,
+            (-12345i16).to_be_bytes().to_vec(),
+            "-12345",
+        ),
+        case(
+            "c_i4",
+            "INTEGER",
+            Type::INT4,
+            2_147_483_647i32.to_be_bytes().to_vec(),
+            "2147483647",
+        ),
+        case(
+            "c_i8",
+            "BIGINT",
+            Type::INT8,
+            i64::MIN.to_be_bytes().to_vec(),
+            "-9223372036854775808",
+        ),
+        case(
+            "c_f4",
+            "REAL",
+            Type::FLOAT4,
+            1.5f32.to_be_bytes().to_vec(),
+            "1.5",
+        ),
+        case(
+            "c_f8",
+            "DOUBLE PRECISION",
+            Type::FLOAT8,
+            (-1234.0625f64).to_be_bytes().to_vec(),
+            "-1234.0625",
+        ),
+        case(
+            "c_num",
+            "NUMERIC(10,3)",
+            Type::NUMERIC,
+            numeric_bytes(),
+            "12345.678",
+        ),
+        case(
+            "c_text",
+            "TEXT",
+            Type::TEXT,
+            "héllo ☃ 'q' \"d\"".as_bytes().to_vec(),
+            "héllo ☃ 'q' \"d\"",
+        ),
+        case(
+            "c_vc",
+            "VARCHAR(20)",
+            Type::VARCHAR,
+            b"varying".to_vec(),
+            "varying",
+        ),
         Case {
             name: "c_bp",
             sql_type: "CHAR(5)",
@@ -84,8 +152,20 @@ fn cases() -> Vec<Case> {
             text: "ab   ",
         },
         case("c_bool", "BOOLEAN", Type::BOOL, vec![1], "t"),
-        case("c_date", "DATE", Type::DATE, 8767i32.to_be_bytes().to_vec(), "2024-01-02"),
-        case("c_ts", "TIMESTAMP", Type::TIMESTAMP, TS_MICROS.to_be_bytes().to_vec(), "2024-01-02 03:04:05.123456"),
+        case(
+            "c_date",
+            "DATE",
+            Type::DATE,
+            8767i32.to_be_bytes().to_vec(),
+            "2024-01-02",
+        ),
+        case(
+            "c_ts",
+            "TIMESTAMP",
+            Type::TIMESTAMP,
+            TS_MICROS.to_be_bytes().to_vec(),
+            "2024-01-02 03:04:05.123456",
+        ),
         case(
             "c_tstz",
             "TIMESTAMPTZ",
@@ -93,23 +173,39 @@ fn cases() -> Vec<Case> {
             TS_MICROS.to_be_bytes().to_vec(),
             "2024-01-02 03:04:05.123456+00",
         ),
-        case("c_json", "JSON", Type::JSON, json, r#"{"a": [1, 2.50], "b": null}"#),
+        case(
+            "c_json",
+            "JSON",
+            Type::JSON,
+            json,
+            r#"{"a": [1, 2.50], "b": null}"#,
+        ),
     ]
 }
 
 /// Creates `all_types` (id + one column per case) and returns the cases.
 fn create_all_types(c: &mut postgres::Client) -> Vec<Case> {
     let cs = cases();
-    let cols: Vec<String> = cs.iter().map(|k| format!("{} {}", k.name, k.sql_type)).collect();
-    c.batch_execute(&format!("SET TimeZone = 'UTC'; CREATE TABLE all_types (id INT PRIMARY KEY, {})", cols.join(", ")))
-        .unwrap();
+    let cols: Vec<String> = cs
+        .iter()
+        .map(|k| format!("{} {}", k.name, k.sql_type))
+        .collect();
+    c.batch_execute(&format!(
+        "SET TimeZone = 'UTC'; CREATE TABLE all_types (id INT PRIMARY KEY, {})",
+        cols.join(", ")
+    ))
+    .unwrap();
     cs
 }
 
 fn insert_sql(cs: &[Case]) -> String {
     let names: Vec<&str> = cs.iter().map(|k| k.name).collect();
     let params: Vec<String> = (2..cs.len() + 2).map(|i| format!("${i}")).collect();
-    format!("INSERT INTO all_types (id, {}) VALUES ($1, {})", names.join(", "), params.join(", "))
+    format!(
+        "INSERT INTO all_types (id, {}) VALUES ($1, {})",
+        names.join(", "),
+        params.join(", ")
+    )
 }
 
 #[test]
@@ -122,9 +218,15 @@ fn every_type_round_trips_in_binary_with_inferred_parameter_types() {
     let mut want_types = vec![Type::INT4];
     want_types.extend(cs.iter().map(|k| k.ty.clone()));
     assert_eq!(ins.params(), &want_types[..]);
-    assert!(ins.columns().is_empty(), "an INSERT without RETURNING has no columns");
+    assert!(
+        ins.columns().is_empty(),
+        "an INSERT without RETURNING has no columns"
+    );
 
-    let vals: Vec<Bin> = cs.iter().map(|k| Bin(k.ty.clone(), k.send.clone())).collect();
+    let vals: Vec<Bin> = cs
+        .iter()
+        .map(|k| Bin(k.ty.clone(), k.send.clone()))
+        .collect();
     let mut params: Vec<&(dyn ToSql + Sync)> = vec![&1i32];
     params.extend(vals.iter().map(|v| v as &(dyn ToSql + Sync)));
     assert_eq!(c.execute(&ins, &params).unwrap(), 1);
@@ -137,21 +239,32 @@ fn every_type_round_trips_in_binary_with_inferred_parameter_types() {
     // Binary results, compared byte for byte.
     let names: Vec<&str> = cs.iter().map(|k| k.name).collect();
     let sel = c
-        .prepare(&format!("SELECT {} FROM all_types WHERE id = $1", names.join(", ")))
+        .prepare(&format!(
+            "SELECT {} FROM all_types WHERE id = $1",
+            names.join(", ")
+        ))
         .unwrap();
     assert_eq!(sel.params(), &[Type::INT4]);
     let row = c.query_one(&sel, &[&1i32]).unwrap();
     for (i, k) in cs.iter().enumerate() {
         assert_eq!(sel.columns()[i].type_(), &k.ty, "{}", k.name);
         let got: Bin = row.get(i);
-        assert_eq!(got, Bin(k.ty.clone(), k.back.clone()), "{} in binary", k.name);
+        assert_eq!(
+            got,
+            Bin(k.ty.clone(), k.back.clone()),
+            "{} in binary",
+            k.name
+        );
     }
     let row = c.query_one(&sel, &[&2i32]).unwrap();
     for (i, k) in cs.iter().enumerate() {
         assert_eq!(row.get::<_, Option<Bin>>(i), None, "{} is NULL", k.name);
     }
     // Text results of the same values, as PostgreSQL prints them.
-    let text = server_support::rows(&mut c, &format!("SELECT {} FROM all_types ORDER BY id", names.join(", ")));
+    let text = server_support::rows(
+        &mut c,
+        &format!("SELECT {} FROM all_types ORDER BY id", names.join(", ")),
+    );
     for (i, k) in cs.iter().enumerate() {
         assert_eq!(text[0][i].as_deref(), Some(k.text), "{} as text", k.name);
         assert_eq!(text[1][i], None, "{} NULL as text", k.name);
@@ -195,15 +308,22 @@ fn native_client_types_round_trip() {
 fn parameter_types_given_by_the_client_are_kept() {
     let srv = TestServer::start();
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'one'), (2, 'two')")
-        .unwrap();
+    c.batch_execute(
+        "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'one'), (2, 'two')",
+    )
+    .unwrap();
     // int8 given for an int4 column.
-    let s = c.prepare_typed("SELECT v FROM t WHERE id = $1", &[Type::INT8]).unwrap();
+    let s = c
+        .prepare_typed("SELECT v FROM t WHERE id = $1", &[Type::INT8])
+        .unwrap();
     assert_eq!(s.params(), &[Type::INT8]);
     assert_eq!(c.query_one(&s, &[&2i64]).unwrap().get::<_, &str>(0), "two");
     // Text given for a cast; inferred for the rest.
     let s = c
-        .prepare_typed("SELECT $1::int4 + $2, $3 || v FROM t WHERE id = 1", &[Type::TEXT])
+        .prepare_typed(
+            "SELECT $1::int4 + $2, $3 || v FROM t WHERE id = 1",
+            &[Type::TEXT],
+        )
         .unwrap();
     assert_eq!(s.params(), &[Type::TEXT, Type::INT4, Type::TEXT]);
     assert_eq!(s.columns()[0].type_(), &Type::INT4);
@@ -211,18 +331,30 @@ fn parameter_types_given_by_the_client_are_kept() {
     let r = c.query_one(&s, &[&"40", &2i32, &"#"]).unwrap();
     assert_eq!((r.get::<_, i32>(0), r.get::<_, &str>(1)), (42, "#one"));
     // A parameter in a LIMIT, in an UPDATE, and in RETURNING.
-    let n = c.execute("UPDATE t SET v = $1 WHERE id = $2", &[&"uno", &1i32]).unwrap();
+    let n = c
+        .execute("UPDATE t SET v = $1 WHERE id = $2", &[&"uno", &1i32])
+        .unwrap();
     assert_eq!(n, 1);
-    let r = c.query("SELECT id FROM t ORDER BY id LIMIT $1", &[&1i64]).unwrap();
+    let r = c
+        .query("SELECT id FROM t ORDER BY id LIMIT $1", &[&1i64])
+        .unwrap();
     assert_eq!(r.len(), 1);
-    let r = c.query_one("DELETE FROM t WHERE id = $1 RETURNING v", &[&1i32]).unwrap();
+    let r = c
+        .query_one("DELETE FROM t WHERE id = $1 RETURNING v", &[&1i32])
+        .unwrap();
     assert_eq!(r.get::<_, &str>(0), "uno");
     // The same named statement runs many times.
     let ins = c.prepare("INSERT INTO t VALUES ($1, $2)").unwrap();
     for i in 10..20 {
         c.execute(&ins, &[&i, &format!("v{i}")]).unwrap();
     }
-    assert_eq!(lines(&mut c, "SELECT count(*), min(v), max(v) FROM t WHERE id >= 10"), ["10|v10|v19"]);
+    assert_eq!(
+        lines(
+            &mut c,
+            "SELECT count(*), min(v), max(v) FROM t WHERE id >= 10"
+        ),
+        ["10|v10|v19"]
+    );
 }
 
 #[test]
@@ -230,7 +362,8 @@ fn row_description_carries_type_table_and_column() {
     let srv = TestServer::start();
     let mut c = srv.client();
     let cs = create_all_types(&mut c);
-    c.batch_execute("CREATE TABLE other (k BIGINT PRIMARY KEY, w TEXT)").unwrap();
+    c.batch_execute("CREATE TABLE other (k BIGINT PRIMARY KEY, w TEXT)")
+        .unwrap();
     let s = c.prepare("SELECT * FROM all_types").unwrap();
     let cols = s.columns();
     assert_eq!(cols.len(), cs.len() + 1);
@@ -268,8 +401,14 @@ fn row_description_carries_type_table_and_column() {
     let mut r = srv.raw();
     let msgs = r.query("SELECT c_num, c_num * 2 FROM all_types");
     let fields = msgs[0].row_description();
-    assert_eq!((fields[0].table_oid, fields[0].column_id, fields[0].type_oid), (oid, 7, 1700));
-    assert_eq!((fields[1].table_oid, fields[1].column_id, fields[1].type_oid), (0, 0, 1700));
+    assert_eq!(
+        (fields[0].table_oid, fields[0].column_id, fields[0].type_oid),
+        (oid, 7, 1700)
+    );
+    assert_eq!(
+        (fields[1].table_oid, fields[1].column_id, fields[1].type_oid),
+        (0, 0, 1700)
+    );
     assert_eq!((fields[0].format, fields[0].type_len), (0, -1));
 }
 
@@ -277,10 +416,14 @@ fn row_description_carries_type_table_and_column() {
 fn portals_return_rows_in_chunks() {
     let srv = TestServer::start();
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3), (4), (5)")
-        .unwrap();
+    c.batch_execute(
+        "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3), (4), (5)",
+    )
+    .unwrap();
     let mut tx = c.transaction().unwrap();
-    let p = tx.bind("SELECT id FROM t WHERE id > $1 ORDER BY id", &[&0i32]).unwrap();
+    let p = tx
+        .bind("SELECT id FROM t WHERE id > $1 ORDER BY id", &[&0i32])
+        .unwrap();
     let mut chunks = Vec::new();
     loop {
         let rows = tx.query_portal(&p, 2).unwrap();

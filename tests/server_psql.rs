@@ -42,10 +42,7 @@ fn quick_start_verbatim_through_psql() {
     assert_eq!(stdout, EXPECTED, "stderr: {stderr}");
     assert_eq!(stderr, "");
     // The data survives the psql session, and the INSERT was seq 1.
-    let out = srv.psql(
-        &["-A", "-t", "-c", "SELECT driftdb_current_seq()"],
-        "",
-    );
+    let out = srv.psql(&["-A", "-t", "-c", "SELECT driftdb_current_seq()"], "");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "2\n");
     srv.assert_no_panic();
 }

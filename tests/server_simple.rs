@@ -13,9 +13,15 @@ fn command_complete_tags_are_exact() {
     let srv = TestServer::start();
     let mut r = srv.raw();
     let cases: &[(&str, &[&str])] = &[
-        ("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)", &["CREATE TABLE"]),
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)",
+            &["CREATE TABLE"],
+        ),
         ("INSERT INTO t VALUES (1, 'a')", &["INSERT 0 1"]),
-        ("INSERT INTO t VALUES (2, 'b'), (3, 'c'), (4, 'd')", &["INSERT 0 3"]),
+        (
+            "INSERT INTO t VALUES (2, 'b'), (3, 'c'), (4, 'd')",
+            &["INSERT 0 3"],
+        ),
         ("UPDATE t SET v = v || 'x' WHERE id <= 2", &["UPDATE 2"]),
         ("UPDATE t SET v = 'none' WHERE id = 99", &["UPDATE 0"]),
         ("DELETE FROM t WHERE id = 4", &["DELETE 1"]),
@@ -25,13 +31,24 @@ fn command_complete_tags_are_exact() {
         ("COMMIT", &["COMMIT"]),
         ("START TRANSACTION", &["BEGIN"]),
         ("ROLLBACK", &["ROLLBACK"]),
-        ("SELECT 1; SELECT 2; DELETE FROM t WHERE id > 100", &["SELECT 1", "SELECT 1", "DELETE 0"]),
+        (
+            "SELECT 1; SELECT 2; DELETE FROM t WHERE id > 100",
+            &["SELECT 1", "SELECT 1", "DELETE 0"],
+        ),
         ("DROP TABLE t", &["DROP TABLE"]),
     ];
     for (sql, want) in cases {
         let msgs = r.query(sql);
         assert_eq!(command_tags(&msgs), *want, "{sql}: {msgs:?}");
-        assert_eq!(status(&msgs), if *sql == "BEGIN" || *sql == "START TRANSACTION" { 'T' } else { 'I' }, "{sql}");
+        assert_eq!(
+            status(&msgs),
+            if *sql == "BEGIN" || *sql == "START TRANSACTION" {
+                'T'
+            } else {
+                'I'
+            },
+            "{sql}"
+        );
     }
     // An empty query string gets EmptyQueryResponse.
     assert_eq!(tags(&r.query("")), "IZ");
@@ -66,7 +83,10 @@ fn ready_for_query_status_follows_the_transaction() {
     r.query("INSERT INTO t VALUES (2)");
     assert_eq!(status(&r.query("INSERT INTO t VALUES (2)")), 'E');
     let msgs = r.query("COMMIT");
-    assert_eq!((command_tags(&msgs), status(&msgs)), (vec!["ROLLBACK".to_string()], 'I'));
+    assert_eq!(
+        (command_tags(&msgs), status(&msgs)),
+        (vec!["ROLLBACK".to_string()], 'I')
+    );
     let msgs = r.query("SELECT count(*) FROM t");
     assert_eq!(msgs[1].data_row(), vec![Some(b"0".to_vec())]);
 }
@@ -75,7 +95,8 @@ fn ready_for_query_status_follows_the_transaction() {
 fn several_statements_in_one_query_are_one_transaction() {
     let srv = TestServer::start();
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)").unwrap();
+    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+        .unwrap();
     let seq = current_seq(&mut c);
     // The third statement fails: the first two are rolled back with it.
     let mut r = srv.raw();
@@ -87,8 +108,15 @@ fn several_statements_in_one_query_are_one_transaction() {
     assert_eq!(msgs[2].field(b'C').as_deref(), Some("23505"));
     assert_eq!(status(&msgs), 'I');
     assert_eq!(scalar(&mut c, "SELECT count(*) FROM t"), "0");
-    assert_eq!(lines(&mut c, "SELECT id FROM t FOR SYSTEM_TIME ALL"), Vec::<String>::new());
-    assert_eq!(current_seq(&mut c), seq, "a rolled-back string uses up no seq");
+    assert_eq!(
+        lines(&mut c, "SELECT id FROM t FOR SYSTEM_TIME ALL"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        current_seq(&mut c),
+        seq,
+        "a rolled-back string uses up no seq"
+    );
 
     // Without an error, the statements commit together: one seq for all.
     c.batch_execute("INSERT INTO t VALUES (1, 1); INSERT INTO t VALUES (2, 2); UPDATE t SET v = 20 WHERE id = 2")
@@ -100,14 +128,19 @@ fn several_statements_in_one_query_are_one_transaction() {
     );
     // A later statement of the string sees the earlier ones' writes.
     assert_eq!(
-        lines(&mut c, "INSERT INTO t VALUES (3, 3); SELECT count(*) FROM t"),
+        lines(
+            &mut c,
+            "INSERT INTO t VALUES (3, 3); SELECT count(*) FROM t"
+        ),
         ["3"]
     );
 
     // An explicit COMMIT inside the string commits what came before it,
     // even though a later statement fails (as in PostgreSQL).
     let e = c
-        .batch_execute("BEGIN; INSERT INTO t VALUES (10, 10); COMMIT; INSERT INTO t VALUES (10, 11)")
+        .batch_execute(
+            "BEGIN; INSERT INTO t VALUES (10, 10); COMMIT; INSERT INTO t VALUES (10, 11)",
+        )
         .unwrap_err();
     assert_eq!(db_error(&e).0, "23505");
     assert_eq!(lines(&mut c, "SELECT v FROM t WHERE id = 10"), ["10"]);
@@ -118,25 +151,37 @@ fn a_transaction_spans_queries_and_a_rollback_leaves_no_trace() {
     let srv = TestServer::start();
     let mut c = srv.client();
     let mut other = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'kept')")
-        .unwrap();
+    c.batch_execute(
+        "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'kept')",
+    )
+    .unwrap();
     let seq = current_seq(&mut c);
     assert_eq!(seq, 1);
 
     c.simple_query("BEGIN").unwrap();
     c.simple_query("INSERT INTO t VALUES (2, 'ghost')").unwrap();
-    c.simple_query("UPDATE t SET v = 'changed' WHERE id = 1").unwrap();
+    c.simple_query("UPDATE t SET v = 'changed' WHERE id = 1")
+        .unwrap();
     c.simple_query("DELETE FROM t WHERE id = 1").unwrap();
     c.simple_query("INSERT INTO t VALUES (1, 'again')").unwrap();
     // The transaction sees its own writes; nobody else does.
-    assert_eq!(lines(&mut c, "SELECT id, v FROM t ORDER BY id"), ["1|again", "2|ghost"]);
-    assert_eq!(lines(&mut other, "SELECT id, v FROM t ORDER BY id"), ["1|kept"]);
+    assert_eq!(
+        lines(&mut c, "SELECT id, v FROM t ORDER BY id"),
+        ["1|again", "2|ghost"]
+    );
+    assert_eq!(
+        lines(&mut other, "SELECT id, v FROM t ORDER BY id"),
+        ["1|kept"]
+    );
     c.simple_query("ROLLBACK").unwrap();
 
     for cl in [&mut c, &mut other] {
         assert_eq!(lines(cl, "SELECT id, v FROM t ORDER BY id"), ["1|kept"]);
         assert_eq!(
-            lines(cl, "SELECT id, v, system_seq_start, system_seq_end FROM t FOR SYSTEM_TIME ALL"),
+            lines(
+                cl,
+                "SELECT id, v, system_seq_start, system_seq_end FROM t FOR SYSTEM_TIME ALL"
+            ),
             ["1|kept|1|NULL"],
             "no trace in history"
         );
@@ -144,12 +189,18 @@ fn a_transaction_spans_queries_and_a_rollback_leaves_no_trace() {
     }
     // The next commit takes the very next seq.
     c.batch_execute("INSERT INTO t VALUES (3, 'next')").unwrap();
-    assert_eq!(scalar(&mut c, "SELECT system_seq_start FROM t WHERE id = 3"), "2");
+    assert_eq!(
+        scalar(&mut c, "SELECT system_seq_start FROM t WHERE id = 3"),
+        "2"
+    );
 
     // And a block that commits is seen by the other session afterwards.
     c.simple_query("BEGIN").unwrap();
     c.simple_query("INSERT INTO t VALUES (4, 'four')").unwrap();
-    assert_eq!(scalar(&mut other, "SELECT count(*) FROM t WHERE id = 4"), "0");
+    assert_eq!(
+        scalar(&mut other, "SELECT count(*) FROM t WHERE id = 4"),
+        "0"
+    );
     c.simple_query("COMMIT").unwrap();
     assert_eq!(scalar(&mut other, "SELECT v FROM t WHERE id = 4"), "four");
     assert_eq!(current_seq(&mut other), 3);
@@ -159,11 +210,15 @@ fn a_transaction_spans_queries_and_a_rollback_leaves_no_trace() {
 fn a_dropped_connection_rolls_back_its_transaction() {
     let srv = TestServer::start();
     let mut c = srv.client();
-    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY)").unwrap();
+    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        .unwrap();
     {
         let mut r = srv.raw();
         assert_eq!(status(&r.query("BEGIN")), 'T');
-        assert_eq!(command_tags(&r.query("INSERT INTO t VALUES (1)")), ["INSERT 0 1"]);
+        assert_eq!(
+            command_tags(&r.query("INSERT INTO t VALUES (1)")),
+            ["INSERT 0 1"]
+        );
         // Dropped without COMMIT or Terminate.
     }
     // The write path is released: this autocommit insert does not wait forever.

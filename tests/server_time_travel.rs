@@ -38,7 +38,8 @@ fn now(c: &mut Client) -> String {
 }
 
 fn build(c: &mut Client) -> History {
-    c.batch_execute("CREATE TABLE acct (id INT PRIMARY KEY, bal INT)").unwrap();
+    c.batch_execute("CREATE TABLE acct (id INT PRIMARY KEY, bal INT)")
+        .unwrap();
     let mut times = vec![now(c)];
     for sql in [
         "INSERT INTO acct VALUES (1, 100), (2, 200)",
@@ -65,7 +66,10 @@ fn state(seq: usize) -> Vec<&'static str> {
 }
 
 fn as_of(c: &mut Client, clause: &str) -> Vec<String> {
-    lines(c, &format!("SELECT id, bal FROM acct FOR SYSTEM_TIME {clause} ORDER BY id"))
+    lines(
+        c,
+        &format!("SELECT id, bal FROM acct FOR SYSTEM_TIME {clause} ORDER BY id"),
+    )
 }
 
 #[test]
@@ -74,23 +78,49 @@ fn as_of_seq_and_as_of_captured_times() {
     let mut c = srv.client();
     let h = build(&mut c);
     for seq in 0..=4 {
-        assert_eq!(as_of(&mut c, &format!("AS OF @SEQ:{seq}")), state(seq), "@SEQ:{seq}");
+        assert_eq!(
+            as_of(&mut c, &format!("AS OF @SEQ:{seq}")),
+            state(seq),
+            "@SEQ:{seq}"
+        );
         let t = &h.times[seq];
-        assert_eq!(as_of(&mut c, &format!("AS OF '{t}'")), state(seq), "AS OF '{t}'");
+        assert_eq!(
+            as_of(&mut c, &format!("AS OF '{t}'")),
+            state(seq),
+            "AS OF '{t}'"
+        );
         // A TIMESTAMP literal (no zone: the session's TimeZone, UTC).
         let local = t.strip_suffix("+00").expect("now() prints +00 in UTC");
-        assert_eq!(as_of(&mut c, &format!("AS OF TIMESTAMP '{local}'")), state(seq), "TIMESTAMP '{local}'");
+        assert_eq!(
+            as_of(&mut c, &format!("AS OF TIMESTAMP '{local}'")),
+            state(seq),
+            "TIMESTAMP '{local}'"
+        );
         // ISO 8601 with `T` and an explicit zone.
         let iso = format!("{}Z", local.replacen(' ', "T", 1));
-        assert_eq!(as_of(&mut c, &format!("AS OF '{iso}'")), state(seq), "'{iso}'");
-        assert_eq!(as_of(&mut c, &format!("AS OF TIMESTAMPTZ '{iso}'")), state(seq), "TIMESTAMPTZ '{iso}'");
+        assert_eq!(
+            as_of(&mut c, &format!("AS OF '{iso}'")),
+            state(seq),
+            "'{iso}'"
+        );
+        assert_eq!(
+            as_of(&mut c, &format!("AS OF TIMESTAMPTZ '{iso}'")),
+            state(seq),
+            "TIMESTAMPTZ '{iso}'"
+        );
     }
-    assert_eq!(lines(&mut c, "SELECT id, bal FROM acct ORDER BY id"), state(4));
+    assert_eq!(
+        lines(&mut c, "SELECT id, bal FROM acct ORDER BY id"),
+        state(4)
+    );
     // AS OF a seq past the latest shows the latest.
     assert_eq!(as_of(&mut c, "AS OF @SEQ:99"), state(4));
     // Before any data: nothing.
     assert_eq!(as_of(&mut c, "AS OF '2000-01-01'"), Vec::<String>::new());
-    assert_eq!(as_of(&mut c, "AS OF TIMESTAMP '1999-12-31 23:59:59'"), Vec::<String>::new());
+    assert_eq!(
+        as_of(&mut c, "AS OF TIMESTAMP '1999-12-31 23:59:59'"),
+        Vec::<String>::new()
+    );
 }
 
 /// `t` written in ISO 8601 with a `+05:30` offset.
@@ -129,12 +159,20 @@ fn as_of_a_version_start_time_in_any_zone() {
     assert_eq!(as_of(&mut c, &format!("AS OF '{iso}'")), state(2), "{iso}");
     // One microsecond earlier is still seq 1.
     let before = iso_plus_0530(t - Duration::from_micros(1));
-    assert_eq!(as_of(&mut c, &format!("AS OF '{before}'")), state(1), "{before}");
+    assert_eq!(
+        as_of(&mut c, &format!("AS OF '{before}'")),
+        state(1),
+        "{before}"
+    );
     // The same instant in another TimeZone setting means the same thing.
     c.batch_execute("SET TimeZone = 'Asia/Tokyo'").unwrap();
     let shown = scalar(&mut c, "SELECT system_time_start FROM acct WHERE id = 1");
     assert!(shown.ends_with("+09"), "{shown}");
-    assert_eq!(as_of(&mut c, &format!("AS OF '{shown}'")), state(2), "{shown}");
+    assert_eq!(
+        as_of(&mut c, &format!("AS OF '{shown}'")),
+        state(2),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -151,11 +189,23 @@ fn all_between_and_from_to_with_pseudo_columns() {
     let all = ["1|100|1|2", "1|150|2|NULL", "2|200|1|3", "3|300|4|NULL"];
     assert_eq!(lines(&mut c, &q("ALL")), all);
     // FROM a TO b: start < b and end > a.
-    assert_eq!(lines(&mut c, &q("FROM @SEQ:2 TO @SEQ:3")), ["1|150|2|NULL", "2|200|1|3"]);
-    assert_eq!(lines(&mut c, &q("FROM @SEQ:2 TO @SEQ:4")), ["1|150|2|NULL", "2|200|1|3"]);
+    assert_eq!(
+        lines(&mut c, &q("FROM @SEQ:2 TO @SEQ:3")),
+        ["1|150|2|NULL", "2|200|1|3"]
+    );
+    assert_eq!(
+        lines(&mut c, &q("FROM @SEQ:2 TO @SEQ:4")),
+        ["1|150|2|NULL", "2|200|1|3"]
+    );
     // BETWEEN a AND b: start <= b and end > a.
-    assert_eq!(lines(&mut c, &q("BETWEEN @SEQ:2 AND @SEQ:4")), ["1|150|2|NULL", "2|200|1|3", "3|300|4|NULL"]);
-    assert_eq!(lines(&mut c, &q("BETWEEN @SEQ:0 AND @SEQ:1")), ["1|100|1|2", "2|200|1|3"]);
+    assert_eq!(
+        lines(&mut c, &q("BETWEEN @SEQ:2 AND @SEQ:4")),
+        ["1|150|2|NULL", "2|200|1|3", "3|300|4|NULL"]
+    );
+    assert_eq!(
+        lines(&mut c, &q("BETWEEN @SEQ:0 AND @SEQ:1")),
+        ["1|100|1|2", "2|200|1|3"]
+    );
     // With times captured between commits.
     let (t1, t3) = (&h.times[1], &h.times[3]);
     assert_eq!(
@@ -163,7 +213,13 @@ fn all_between_and_from_to_with_pseudo_columns() {
         ["1|100|1|2", "1|150|2|NULL", "2|200|1|3"]
     );
     assert_eq!(
-        lines(&mut c, &q(&format!("FROM TIMESTAMP '{}' TO '{t3}'", t1.trim_end_matches("+00")))),
+        lines(
+            &mut c,
+            &q(&format!(
+                "FROM TIMESTAMP '{}' TO '{t3}'",
+                t1.trim_end_matches("+00")
+            ))
+        ),
         ["1|100|1|2", "1|150|2|NULL", "2|200|1|3"]
     );
     // The pseudo-columns: END is NULL for the current version, and a
@@ -174,19 +230,47 @@ fn all_between_and_from_to_with_pseudo_columns() {
          ORDER BY id, system_seq_start",
     );
     assert_eq!(r, ["f|t", "t|t", "f|t", "t|t"]);
-    let ends = lines(&mut c, &q("ALL").replace("system_seq_start, system_seq_end", "system_time_start, system_time_end"));
+    let ends = lines(
+        &mut c,
+        &q("ALL").replace(
+            "system_seq_start, system_seq_end",
+            "system_time_start, system_time_end",
+        ),
+    );
     let field = |line: &str, i: usize| line.split('|').nth(i).unwrap().to_string();
-    assert_eq!(field(&ends[0], 3), field(&ends[1], 2), "end of v1 = start of v2");
+    assert_eq!(
+        field(&ends[0], 3),
+        field(&ends[1], 2),
+        "end of v1 = start of v2"
+    );
     // `*` never includes them; they are typed timestamptz / int8.
-    let s = c.prepare("SELECT *, system_time_start, system_seq_end FROM acct FOR SYSTEM_TIME ALL").unwrap();
-    let names: Vec<_> = s.columns().iter().map(|c| (c.name().to_string(), c.type_().name().to_string())).collect();
-    assert_eq!(names[..2], [("id".to_string(), "int4".to_string()), ("bal".to_string(), "int4".to_string())]);
+    let s = c
+        .prepare("SELECT *, system_time_start, system_seq_end FROM acct FOR SYSTEM_TIME ALL")
+        .unwrap();
+    let names: Vec<_> = s
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.type_().name().to_string()))
+        .collect();
+    assert_eq!(
+        names[..2],
+        [
+            ("id".to_string(), "int4".to_string()),
+            ("bal".to_string(), "int4".to_string())
+        ]
+    );
     assert_eq!(names[2].1, "timestamptz");
     assert_eq!(names.len(), 4);
     // A soft delete: gone now, still in history with its end.
-    assert_eq!(lines(&mut c, "SELECT count(*) FROM acct WHERE id = 2"), ["0"]);
     assert_eq!(
-        lines(&mut c, "SELECT bal, system_seq_end FROM acct FOR SYSTEM_TIME ALL WHERE id = 2"),
+        lines(&mut c, "SELECT count(*) FROM acct WHERE id = 2"),
+        ["0"]
+    );
+    assert_eq!(
+        lines(
+            &mut c,
+            "SELECT bal, system_seq_end FROM acct FOR SYSTEM_TIME ALL WHERE id = 2"
+        ),
         ["200|3"]
     );
 }
@@ -196,10 +280,13 @@ fn tables_share_one_seq_and_aliases_follow_the_clause() {
     let srv = TestServer::start();
     let mut c = srv.client();
     build(&mut c);
-    c.batch_execute("CREATE TABLE audit (seq INT PRIMARY KEY, note TEXT)").unwrap();
+    c.batch_execute("CREATE TABLE audit (seq INT PRIMARY KEY, note TEXT)")
+        .unwrap();
     assert_eq!(current_seq(&mut c), 4, "DDL uses up no seq");
-    c.batch_execute("INSERT INTO audit VALUES (5, 'five'); UPDATE acct SET bal = 0 WHERE id = 3").unwrap();
-    c.batch_execute("UPDATE audit SET note = 'six' WHERE seq = 5").unwrap();
+    c.batch_execute("INSERT INTO audit VALUES (5, 'five'); UPDATE acct SET bal = 0 WHERE id = 3")
+        .unwrap();
+    c.batch_execute("UPDATE audit SET note = 'six' WHERE seq = 5")
+        .unwrap();
     // One seq for both tables: the join AS OF 5 sees both changes of seq 5.
     let join = |c: &mut Client, s: u32| {
         lines(
@@ -222,7 +309,15 @@ fn tables_share_one_seq_and_aliases_follow_the_clause() {
         ["100|150"]
     );
     // A malformed time is 22007 and the session goes on.
-    let e = c.simple_query("SELECT * FROM acct FOR SYSTEM_TIME AS OF 'yesterday-ish'").unwrap_err();
+    let e = c
+        .simple_query("SELECT * FROM acct FOR SYSTEM_TIME AS OF 'yesterday-ish'")
+        .unwrap_err();
     assert_eq!(db_error(&e).0, "22007");
-    assert_eq!(scalar(&mut c, "SELECT count(*) FROM acct FOR SYSTEM_TIME AS OF @SEQ:1"), "2");
+    assert_eq!(
+        scalar(
+            &mut c,
+            "SELECT count(*) FROM acct FOR SYSTEM_TIME AS OF @SEQ:1"
+        ),
+        "2"
+    );
 }

@@ -183,7 +183,10 @@ impl TestServer {
             .output()
             .expect("run driftdb-server");
         let text = String::from_utf8_lossy(&out.stderr).into_owned();
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).push_str(&text);
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_str(&text);
         (out.status, text)
     }
 
@@ -328,11 +331,9 @@ pub fn rows(c: &mut postgres::Client, sql: &str) -> Vec<Vec<Option<String>>> {
         .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
     msgs.iter()
         .filter_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => Some(
-                (0..r.len())
-                    .map(|i| r.get(i).map(str::to_string))
-                    .collect(),
-            ),
+            postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
             _ => None,
         })
         .collect()

@@ -173,7 +173,10 @@ impl Raw {
     /// Connects and logs in with SCRAM-SHA-256.
     pub fn login(port: u16, password: &str) -> Raw {
         let mut r = Raw::connect(port);
-        r.send_raw(&startup_packet(&[("user", "driftdb"), ("database", "driftdb")]));
+        r.send_raw(&startup_packet(&[
+            ("user", "driftdb"),
+            ("database", "driftdb"),
+        ]));
         if let Err(m) = r.scram(password) {
             panic!("login failed: {m:?}");
         }
@@ -185,7 +188,11 @@ impl Raw {
     /// The client side of SCRAM-SHA-256; the ErrorResponse on failure.
     pub fn scram(&mut self, password: &str) -> Result<(), Msg> {
         let m = self.recv();
-        assert_eq!((m.tag, &m.body[..4]), (b'R', &10i32.to_be_bytes()[..]), "{m:?}");
+        assert_eq!(
+            (m.tag, &m.body[..4]),
+            (b'R', &10i32.to_be_bytes()[..]),
+            "{m:?}"
+        );
         let mut sc = ScramSha256::new(password.as_bytes(), ChannelBinding::unsupported());
         let mut body = cstr("SCRAM-SHA-256");
         body.extend_from_slice(&(sc.message().len() as i32).to_be_bytes());
@@ -200,7 +207,8 @@ impl Raw {
             return Err(m);
         }
         assert_eq!(&m.body[..4], &12i32.to_be_bytes(), "{m:?}");
-        sc.finish(&m.body[4..]).expect("the server signature verifies");
+        sc.finish(&m.body[4..])
+            .expect("the server signature verifies");
         let ok = self.recv();
         assert_eq!((ok.tag, &ok.body[..]), (b'R', &[0u8, 0, 0, 0][..]));
         Ok(())
