@@ -226,3 +226,49 @@ fn a_dropped_connection_rolls_back_its_transaction() {
     assert_eq!(lines(&mut c, "SELECT id FROM t"), ["2"]);
     assert_eq!(current_seq(&mut c), 1);
 }
+
+#[test]
+fn notices_and_session_functions() {
+    let srv = TestServer::start();
+    let mut r = srv.raw();
+    let msgs = r.query("DROP TABLE IF EXISTS nosuch");
+    assert_eq!(tags(&msgs), "NCZ", "{msgs:?}");
+    assert_eq!(msgs[0].field(b'S').as_deref(), Some("NOTICE"));
+    assert_eq!(msgs[0].field(b'C').as_deref(), Some("00000"));
+    assert_eq!(
+        msgs[0].field(b'M').as_deref(),
+        Some("table \"nosuch\" does not exist, skipping")
+    );
+    r.query("CREATE TABLE t (v INT)");
+    let msgs = r.query("CREATE TABLE IF NOT EXISTS t (v INT)");
+    assert_eq!(tags(&msgs), "NCZ", "{msgs:?}");
+    assert_eq!(msgs[0].field(b'C').as_deref(), Some("42P07"));
+    assert_eq!(command_tags(&msgs), ["CREATE TABLE"]);
+    // Integers stay integers through arithmetic and UPDATE.
+    r.query("INSERT INTO t VALUES (5); UPDATE t SET v = v + 10");
+    let msgs = r.query("SELECT v, v + 1, 1 + 1 FROM t");
+    let f = msgs[0].row_description();
+    let types: Vec<(&str, u32)> = f.iter().map(|f| (f.name.as_str(), f.type_oid)).collect();
+    assert_eq!(types, [("v", 23), ("?column?", 23), ("?column?", 23)]);
+    assert_eq!(
+        msgs[1].data_row(),
+        [
+            Some(b"15".to_vec()),
+            Some(b"16".to_vec()),
+            Some(b"2".to_vec())
+        ]
+    );
+    let mut c = srv.client();
+    let v = scalar(&mut c, "SELECT version()");
+    assert!(
+        v.starts_with("PostgreSQL 15.0 (DriftDB ") && v.contains(" on x86_64-pc-linux-gnu, "),
+        "{v}"
+    );
+    assert_eq!(
+        lines(
+            &mut c,
+            "SELECT current_database(), current_schema(), current_user"
+        ),
+        ["driftdb|public|driftdb"]
+    );
+}
