@@ -279,3 +279,25 @@ fn statement_timeout_stops_a_long_query() {
         .unwrap();
     assert_eq!(scalar(&mut c, "SELECT 1"), "1");
 }
+
+#[test]
+fn a_hundred_connections_at_once() {
+    let srv = TestServer::start();
+    srv.client()
+        .batch_execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        .unwrap();
+    let mut clients: Vec<Client> = (0..100).map(|_| srv.client()).collect();
+    // Every session is live and independent: each inserts, then all read.
+    for (i, c) in clients.iter_mut().enumerate() {
+        c.execute("INSERT INTO t VALUES ($1)", &[&(i as i32)])
+            .unwrap();
+    }
+    let threads: Vec<_> = clients
+        .into_iter()
+        .map(|mut c| thread::spawn(move || scalar(&mut c, "SELECT count(*) FROM t")))
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), "100");
+    }
+    srv.assert_no_panic();
+}

@@ -506,3 +506,89 @@ fn extended_protocol_errors_skip_to_sync_and_keep_the_connection() {
     assert_eq!(tags(&msgs), "TDCZ");
     srv.assert_no_panic();
 }
+
+/// PostgreSQL 15's binary `numeric` for each value (read from it with
+/// `SELECT '<v>'::numeric` in binary): ndigits, weight, sign, dscale, then
+/// base-10000 digits, with leading and trailing zero digits stripped.
+const NUMERIC_BINARY: &[(&str, &str)] = &[
+    ("0", "0000000000000000"),
+    ("0.000", "0000000000000003"),
+    ("-0.5", "0001ffff400000011388"),
+    ("100000000", "00010002000000000001"),
+    ("0.0001", "0001ffff000000040001"),
+    (
+        "12345678901234567890.123",
+        "000600040000000304d2162e23340d801ed204ce",
+    ),
+    ("-1.10", "0002000040000002000103e8"),
+    (
+        "99999999999999999999999999999999999999",
+        "000a0009000000000063270f270f270f270f270f270f270f270f270f",
+    ),
+    ("0.00000000000000000001", "0001fffb000000140001"),
+    ("10000.0001", "0003000100000004000100000001"),
+    (
+        "-123456789.987654321",
+        "0006000240000009000109291a852694153803e8",
+    ),
+];
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn numeric_binary_format_matches_postgres_exactly() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    c.batch_execute("CREATE TABLE n (id INT PRIMARY KEY, v NUMERIC)")
+        .unwrap();
+    for (i, (text, hex)) in NUMERIC_BINARY.iter().enumerate() {
+        let bytes = unhex(hex);
+        // Text in, binary out.
+        let r = c
+            .query_one(&format!("SELECT '{text}'::numeric"), &[])
+            .unwrap();
+        assert_eq!(r.get::<_, Bin>(0).1, bytes, "{text} in binary");
+        // Binary in (as a parameter), text out, through a table.
+        c.execute(
+            "INSERT INTO n VALUES ($1, $2)",
+            &[&(i as i32), &Bin(Type::NUMERIC, bytes.clone())],
+        )
+        .unwrap();
+        let shown = server_support::scalar(&mut c, &format!("SELECT v FROM n WHERE id = {i}"));
+        assert_eq!(shown, *text, "binary {hex} as text");
+    }
+    // A non-canonical encoding (a trailing zero digit) means the same value.
+    let r = c
+        .query_one(
+            "SELECT $1::numeric + 1",
+            &[&Bin(Type::NUMERIC, unhex("000200000000000000070000"))],
+        )
+        .unwrap();
+    assert_eq!(r.get::<_, Bin>(0).1, unhex("00010000000000000008"));
+    // Malformed numerics are refused as PostgreSQL refuses them (a digit
+    // >= 10000, a scale or sign out of range: 22P03; truncated: 08P01 there,
+    // either code here), and the session goes on.
+    for bad in [
+        "0001",
+        "0001000000000000ffff",
+        "000100000000ffff0001",
+        "0001000080000000000a",
+    ] {
+        let e = c
+            .query_one("SELECT $1::numeric", &[&Bin(Type::NUMERIC, unhex(bad))])
+            .unwrap_err();
+        let code = e.as_db_error().map(|d| d.code().code().to_string());
+        let ok = match bad {
+            "0001" => matches!(code.as_deref(), Some("22P03" | "08P01")),
+            _ => code.as_deref() == Some("22P03"),
+        };
+        assert!(ok, "{bad}: {e:?}");
+        assert_eq!(server_support::scalar(&mut c, "SELECT 1"), "1");
+    }
+    srv.assert_no_panic();
+}
