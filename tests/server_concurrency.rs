@@ -301,3 +301,55 @@ fn a_hundred_connections_at_once() {
     }
     srv.assert_no_panic();
 }
+
+/// A CancelRequest for `pid` with `key`, on a connection of its own.
+fn send_cancel(port: u16, pid: i32, key: i32) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut m = 16i32.to_be_bytes().to_vec();
+    m.extend_from_slice(&80_877_102i32.to_be_bytes());
+    m.extend_from_slice(&pid.to_be_bytes());
+    m.extend_from_slice(&key.to_be_bytes());
+    s.write_all(&m).unwrap();
+    // The server answers nothing and closes.
+    let mut b = [0u8; 1];
+    assert!(matches!(s.read(&mut b), Ok(0) | Err(_)));
+}
+
+#[test]
+fn a_cancel_request_needs_the_right_secret_key() {
+    let srv = TestServer::start();
+    create_n(&mut srv.client());
+    let mut r = server_support::raw::Raw::connect(srv.port);
+    r.send_raw(&server_support::raw::startup_packet(&[("user", "driftdb")]));
+    r.scram(srv.password()).unwrap();
+    let msgs = r.until_ready();
+    let k = msgs.iter().find(|m| m.tag == b'K').expect("BackendKeyData");
+    let pid = i32::from_be_bytes(k.body[..4].try_into().unwrap());
+    let key = i32::from_be_bytes(k.body[4..8].try_into().unwrap());
+    let mut q = LONG_QUERY.as_bytes().to_vec();
+    q.push(0);
+    r.send(b'Q', &q);
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || tx.send(r.until_ready()).unwrap());
+    // Wrong keys, and the right key for another pid, cancel nothing.
+    for (p, k) in [(pid, key.wrapping_add(1)), (pid, 0), (pid + 1, key)] {
+        send_cancel(srv.port, p, k);
+    }
+    assert!(
+        rx.recv_timeout(Duration::from_millis(700)).is_err(),
+        "a wrong key must not cancel the query"
+    );
+    // The right one does (retried: the first may land before the query starts).
+    let mut answer = None;
+    for _ in 0..100 {
+        send_cancel(srv.port, pid, key);
+        if let Ok(msgs) = rx.recv_timeout(Duration::from_millis(300)) {
+            answer = Some(msgs);
+            break;
+        }
+    }
+    let msgs = answer.expect("cancelled");
+    let e = &msgs[msgs.len() - 2];
+    assert_eq!(e.field(b'C').as_deref(), Some("57014"), "{msgs:?}");
+}
