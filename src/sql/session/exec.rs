@@ -319,6 +319,9 @@ impl Session {
     }
 
     pub(super) fn commit_block(&mut self, sink: &mut dyn ResultSink) -> Result<()> {
+        // Portals live only as long as their transaction, as in PostgreSQL
+        // (a portal executing this COMMIT is put back until Sync).
+        self.portals.clear();
         match self.txn.take() {
             None => {
                 Session::notice(
@@ -351,6 +354,7 @@ impl Session {
     }
 
     pub(super) fn rollback_block(&mut self, sink: &mut dyn ResultSink) -> Result<()> {
+        self.portals.clear();
         match self.txn.take() {
             Some(t) => {
                 if t.mode == Mode::Implicit {
