@@ -592,3 +592,40 @@ fn numeric_binary_format_matches_postgres_exactly() {
     }
     srv.assert_no_panic();
 }
+
+#[test]
+fn portals_end_with_their_transaction() {
+    // As in PostgreSQL: every (non-holdable) portal is dropped when its
+    // transaction ends, by COMMIT or ROLLBACK as well as by Sync.
+    let srv = TestServer::start();
+    let mut r = srv.raw();
+    r.query("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3)");
+    for end in ["COMMIT", "ROLLBACK", "COMMIT; BEGIN"] {
+        r.query("BEGIN");
+        r.parse("", "SELECT id FROM t ORDER BY id", &[]);
+        r.bind("p", "", &[], &[]);
+        r.execute("p", 1);
+        r.sync();
+        assert_eq!(tags(&r.until_ready()), "12DsZ", "{end}");
+        r.query(end);
+        r.execute("p", 1);
+        r.sync();
+        let msgs = r.until_ready();
+        assert_eq!(tags(&msgs), "EZ", "{end}: {msgs:?}");
+        assert_eq!(msgs[0].field(b'C').as_deref(), Some("34000"), "{end}");
+        assert_eq!(
+            msgs[0].field(b'M').as_deref(),
+            Some("portal \"p\" does not exist")
+        );
+        r.query("ROLLBACK");
+    }
+    // Outside a block, Sync ends the implicit transaction and its portals.
+    r.parse("", "SELECT id FROM t ORDER BY id", &[]);
+    r.bind("q", "", &[], &[]);
+    r.execute("q", 1);
+    r.sync();
+    assert_eq!(tags(&r.until_ready()), "12DsZ");
+    r.execute("q", 1);
+    r.sync();
+    assert_eq!(tags(&r.until_ready()), "EZ");
+}
