@@ -34,7 +34,7 @@ struct Seen {
     in_flight: BTreeSet<i64>,
 }
 
-/// Inserts as fast as it can until the connection dies. Client 3 inserts
+/// Inserts as fast as it can until the connection dies. Client 4 inserts
 /// pairs in explicit transactions, the others single autocommit rows.
 fn inserter(
     cfg: postgres::Config,
@@ -51,13 +51,13 @@ fn inserter(
     };
     for k in 0.. {
         let id = base + client * 100_000 + k * 2;
-        let ids: Vec<i64> = if client == 3 {
+        let ids: Vec<i64> = if client == 4 {
             vec![id, id + 1]
         } else {
             vec![id]
         };
         seen.lock().unwrap().in_flight.extend(&ids);
-        let ok = if client == 3 {
+        let ok = if client == 4 {
             c.batch_execute(&format!("BEGIN; INSERT INTO t VALUES ({id}, {client}); INSERT INTO t VALUES ({}, {client}); COMMIT", id + 1))
                 .is_ok()
         } else {
@@ -87,7 +87,7 @@ fn sigkill_or_sigterm_while_inserting_loses_no_acknowledged_row() {
     for cycle in 0..4i64 {
         let seen = Arc::new(Mutex::new(Seen::default()));
         let acks = Arc::new(AtomicUsize::new(0));
-        let workers: Vec<_> = (0..4)
+        let workers: Vec<_> = (0..5)
             .map(|client| {
                 let (cfg, seen, acks) = (srv.config(), seen.clone(), acks.clone());
                 thread::spawn(move || inserter(cfg, client, cycle * 1_000_000, seen, acks))
@@ -141,7 +141,7 @@ fn sigkill_or_sigterm_while_inserting_loses_no_acknowledged_row() {
         }
         for id in expected
             .iter()
-            .filter(|id| (**id / 100_000) % 10 == 3 && *id % 2 == 0)
+            .filter(|id| (**id / 100_000) % 10 == 4 && *id % 2 == 0)
         {
             assert!(present.contains(&(id + 1)), "half a transaction: {id}");
         }
@@ -583,5 +583,38 @@ fn sigterm_while_a_writer_waits_for_the_write_path() {
     // was acknowledged (it may run once A's transaction is rolled back).
     let want: Vec<String> = if acked { vec!["2".into()] } else { vec![] };
     assert_eq!(lines(&mut c, "SELECT id FROM t"), want, "{got:?}");
+    srv.assert_no_panic();
+}
+
+#[test]
+fn sigkill_during_startup_and_recovery_loses_nothing() {
+    let mut srv = TestServer::start();
+    let mut c = srv.client();
+    c.batch_execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+        .unwrap();
+    for i in 0..200 {
+        c.execute("INSERT INTO t VALUES ($1, 'x')", &[&i]).unwrap();
+    }
+    c.batch_execute("CREATE TABLE u (k INT PRIMARY KEY); DROP TABLE t; CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (-1, 'new')")
+        .unwrap();
+    for i in 0..100 {
+        c.execute("INSERT INTO u VALUES ($1)", &[&i]).unwrap();
+    }
+    drop(c);
+    // Kill it with a WAL to replay, then again and again while it recovers
+    // (replay, directory fix-ups, the closing checkpoint) or just listens.
+    srv.kill();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..15 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        srv.start_and_kill_after(Duration::from_micros(x % 40_000));
+    }
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(lines(&mut c, "SELECT id, v FROM t"), ["-1|new"]);
+    assert_eq!(scalar(&mut c, "SELECT count(*) FROM u"), "100");
+    assert_eq!(scalar(&mut c, "SELECT driftdb_current_seq()"), "301");
     srv.assert_no_panic();
 }

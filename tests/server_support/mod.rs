@@ -190,6 +190,32 @@ impl TestServer {
         (out.status, text)
     }
 
+    /// Starts the server on the data directory and SIGKILLs it after
+    /// `delay`, whatever it is doing then (recovering, checkpointing,
+    /// listening). Its log is kept.
+    pub fn start_and_kill_after(&mut self, delay: Duration) {
+        assert!(self.child.is_none(), "the server is still running");
+        let mut child = Command::new(server_bin())
+            .arg("--data-path")
+            .arg(&self.dir)
+            .args(["--port", "0"])
+            .args(&self.args)
+            .env("DRIFTDB_PASSWORD", self.password.as_deref().unwrap_or(""))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn driftdb-server");
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("wait");
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_str(&text);
+    }
+
     /// The exit status, if the server has exited (reaped by this call).
     fn try_status(&mut self) -> Option<ExitStatus> {
         let st = self.child.as_mut()?.try_wait().expect("try_wait");
