@@ -272,3 +272,30 @@ fn notices_and_session_functions() {
         ["driftdb|public|driftdb"]
     );
 }
+
+#[test]
+fn rolled_back_ddl_leaves_no_table() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    let mut other = srv.client();
+    c.batch_execute("BEGIN; CREATE TABLE ghost (id INT PRIMARY KEY); INSERT INTO ghost VALUES (1)")
+        .unwrap();
+    assert_eq!(lines(&mut c, "SELECT id FROM ghost"), ["1"]);
+    let e = other.simple_query("SELECT * FROM ghost").unwrap_err();
+    assert_eq!(db_error(&e).0, "42P01", "uncommitted DDL is private");
+    c.batch_execute("ROLLBACK").unwrap();
+    for cl in [&mut c, &mut other] {
+        let e = cl.simple_query("SELECT * FROM ghost").unwrap_err();
+        assert_eq!(
+            db_error(&e),
+            ("42P01".into(), "relation \"ghost\" does not exist".into())
+        );
+        assert_eq!(current_seq(cl), 0);
+    }
+    // The name is free, and DROP in a rolled-back block keeps the table.
+    c.batch_execute("CREATE TABLE ghost (v TEXT); INSERT INTO ghost VALUES ('kept')")
+        .unwrap();
+    c.batch_execute("BEGIN; DROP TABLE ghost; ROLLBACK")
+        .unwrap();
+    assert_eq!(lines(&mut other, "SELECT v FROM ghost"), ["kept"]);
+}

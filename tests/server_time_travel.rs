@@ -173,6 +173,18 @@ fn as_of_a_version_start_time_in_any_zone() {
         state(2),
         "{shown}"
     );
+    // A time without a zone is read in the session's TimeZone.
+    let local = shown.strip_suffix("+09").unwrap();
+    assert_eq!(
+        as_of(&mut c, &format!("AS OF TIMESTAMP '{local}'")),
+        state(2),
+        "{local} in Tokyo"
+    );
+    assert_eq!(
+        as_of(&mut c, &format!("AS OF '{local}'")),
+        state(2),
+        "'{local}' in Tokyo"
+    );
 }
 
 #[test]
