@@ -52,7 +52,7 @@ impl Session {
         params: Vec<DataType>,
     ) -> Result<(Plan, Vec<DataType>)> {
         let view = self.catalog_view();
-        let ctx = self.settings.type_context().clone();
+        let ctx = self.type_context_now();
         let planner = Planner::new(&view, &ctx, params);
         let plan = optimize(planner.plan(stmt)?)?;
         Ok((plan, planner.param_types()))
