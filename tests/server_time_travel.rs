@@ -333,3 +333,30 @@ fn tables_share_one_seq_and_aliases_follow_the_clause() {
         "2"
     );
 }
+
+#[test]
+fn special_time_words_are_read_at_the_current_time() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    build(&mut c);
+    // 'now' is the transaction's start time, as now() is (PostgreSQL).
+    assert_eq!(
+        lines(
+            &mut c,
+            "SELECT 'now'::timestamptz = now(), 'today'::timestamptz <= now(), \
+             'tomorrow'::timestamptz > now(), TIMESTAMPTZ 'now' > '2020-01-01'"
+        ),
+        ["t|t|t|t"]
+    );
+    assert_eq!(as_of(&mut c, "AS OF 'now'"), state(4));
+    assert_eq!(as_of(&mut c, "AS OF TIMESTAMPTZ 'now'"), state(4));
+    assert_eq!(as_of(&mut c, "AS OF 'epoch'"), Vec::<String>::new());
+    // In a text parameter too.
+    let mut r = srv.raw();
+    r.parse("", "SELECT $1::timestamptz > '2020-01-01'", &[]);
+    r.bind("", "", &[Some("now")], &[]);
+    r.execute("", 0);
+    r.sync();
+    let msgs = r.until_ready();
+    assert_eq!(msgs[2].data_row(), [Some(b"t".to_vec())], "{msgs:?}");
+}
