@@ -34,6 +34,11 @@ pub const MAX_STARTUP_LEN: usize = 10_000;
 /// the middle of a response, so a large result streams instead of piling up.
 pub const FLUSH_THRESHOLD: usize = 64 * 1024;
 
+/// Every message type a frontend may send. A message of any other type is
+/// refused as soon as its tag is read, as PostgreSQL does, rather than after
+/// waiting for a body whose length came from garbage.
+const FRONTEND_TAGS: &[u8] = b"BCcDdEFfHPpQSX";
+
 /// The input buffer's normal size; it grows for larger messages and shrinks
 /// back afterwards.
 const IN_CAPACITY: usize = 16 * 1024;
@@ -134,6 +139,11 @@ impl InBuf {
             return Ok(None);
         }
         let tag = self.buf[self.start];
+        if !FRONTEND_TAGS.contains(&tag) {
+            return Err(Error::Protocol(format!(
+                "invalid frontend message type {tag}"
+            )));
+        }
         let len = self.be_i32(self.start + 1);
         if len < 4 || len as usize > self.max_len {
             return Err(Error::Protocol(format!(
@@ -511,6 +521,24 @@ mod tests {
             .read_message(&mut chunked(data, 100))
             .unwrap_err();
         assert_eq!(e.message(), "unexpected EOF within message");
+    }
+
+    #[test]
+    fn rejects_an_unknown_type_before_its_body() {
+        // A plausible length and no body: the reader would hit EOF inside
+        // the message if the tag were trusted; the tag error comes first.
+        for tag in [0u8, b'!', b'Z', b'T'] {
+            let mut data = vec![tag];
+            data.extend_from_slice(&5888i32.to_be_bytes());
+            let e = InBuf::new()
+                .read_message(&mut chunked(data, 100))
+                .unwrap_err();
+            assert_eq!(
+                e.message(),
+                format!("invalid frontend message type {tag}"),
+                "tag {tag}"
+            );
+        }
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Session {
     ) -> Result<()> {
         let format = CopyFormat::from_options(&c.options)?;
         let view = self.catalog_view();
-        let ctx = self.settings.type_context().clone();
+        let ctx = self.type_context_now();
         let planner = Planner::new(&view, &ctx, vec![]);
         let table = planner.lookup_table(&c.table)?;
         let columns: Vec<usize> = if c.columns.is_empty() {

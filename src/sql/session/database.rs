@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::catalog::SchemaCache;
 use crate::error::Result;
-use crate::storage::{Storage, StorageOptions};
+use crate::storage::io::{FileSystem, RealFs};
+use crate::storage::{Storage, StorageOptions, Tuning};
 use crate::temporal::{Clock, SystemClock};
 
 /// Options for [`Database::open_with`].
@@ -50,12 +51,26 @@ impl Database {
 
     /// Opens with explicit options.
     pub fn open_with(path: &Path, opts: DatabaseOptions) -> Result<Database> {
-        let storage = Storage::open(
+        Database::open_with_fs(path, opts, Arc::new(RealFs), Tuning::default())
+    }
+
+    /// Opens on any file system with explicit storage size knobs: tests use
+    /// [`crate::storage::io::mem::MemFs`] to inject failed fsyncs and
+    /// crashes under whole sessions.
+    pub fn open_with_fs(
+        path: &Path,
+        opts: DatabaseOptions,
+        fs: Arc<dyn FileSystem>,
+        tuning: Tuning,
+    ) -> Result<Database> {
+        let storage = Storage::open_with(
             path,
             StorageOptions {
                 clock: opts.clock.clone(),
                 fsync: opts.fsync,
             },
+            fs,
+            tuning,
         )?;
         Ok(Database {
             inner: Arc::new(Inner {

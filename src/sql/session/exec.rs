@@ -76,7 +76,7 @@ impl Session {
         params: Vec<DataType>,
     ) -> Result<(Plan, Vec<DataType>)> {
         let view = self.catalog_view();
-        let ctx = self.settings.type_context().clone();
+        let ctx = self.type_context_now();
         let planner = Planner::new(&view, &ctx, params);
         let plan = optimize(planner.plan(stmt)?)?;
         Ok((plan, planner.param_types()))
@@ -324,6 +324,9 @@ impl Session {
     }
 
     pub(super) fn commit_block(&mut self, sink: &mut dyn ResultSink) -> Result<()> {
+        // Portals live only as long as their transaction, as in PostgreSQL
+        // (a portal executing this COMMIT is put back until Sync).
+        self.portals.clear();
         match self.txn.take() {
             None => {
                 Session::notice(
@@ -356,6 +359,7 @@ impl Session {
     }
 
     pub(super) fn rollback_block(&mut self, sink: &mut dyn ResultSink) -> Result<()> {
+        self.portals.clear();
         match self.txn.take() {
             Some(t) => {
                 if t.mode == Mode::Implicit {

@@ -191,7 +191,7 @@ impl Session {
             )));
         }
         let formats = Format::expand(param_formats, params.len())?;
-        let ctx = self.settings.type_context().clone();
+        let ctx = self.type_context_now();
         let mut values = Vec::with_capacity(params.len());
         for ((p, ty), f) in params.iter().zip(&prepared.param_types).zip(&formats) {
             values.push(decode_param(p.as_deref(), ty, *f, &ctx)?);

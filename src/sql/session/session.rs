@@ -24,6 +24,7 @@ use crate::sql::session::settings::Settings;
 use crate::sql::session::txn::{Mode, Txn};
 use crate::sql::session::{Notice, ResultSink, StartupParams, TxnStatus};
 use crate::sql_err;
+use crate::types::TypeContext;
 
 /// The only database and role in this version.
 pub const DATABASE_NAME: &str = "driftdb";
@@ -258,11 +259,22 @@ impl Session {
         }
     }
 
+    /// The session's type context with "now" set to the transaction's start
+    /// (the clock's reading outside one), as `'now'`, `'today'`... in
+    /// literals, parameters and COPY data are read in PostgreSQL.
+    pub(super) fn type_context_now(&self) -> TypeContext {
+        let mut ctx = self.settings.type_context().clone();
+        ctx.now_unix_micros = self
+            .txn
+            .as_ref()
+            .map_or_else(|| self.db.clock().now_micros(), |t| t.start_micros);
+        ctx
+    }
+
     /// Session facts for functions, for one statement.
     pub(super) fn fn_context(&self) -> FnContext {
         let now = self.db.clock().now_micros();
-        let mut types = self.settings.type_context().clone();
-        types.now_unix_micros = now;
+        let types = self.type_context_now();
         FnContext {
             types,
             txn_start_micros: self.txn.as_ref().map_or(now, |t| t.start_micros),

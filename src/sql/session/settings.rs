@@ -99,8 +99,23 @@ fn float_digits(v: &str) -> Result<String> {
 }
 
 /// Milliseconds, with PostgreSQL's units (`ms`, `s`, `min`, `h`, `d`).
+/// Normalizes a duration to PostgreSQL's display form: the largest unit that
+/// divides it exactly (`100ms`, `2s`, `1min`), `0` for none.
 fn duration_ms(v: &str) -> Result<String> {
-    parse_duration_ms(v).map(|ms| ms.to_string())
+    let ms = parse_duration_ms(v)?;
+    let units = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1000, "s"),
+    ];
+    if ms == 0 {
+        return Ok("0".to_string());
+    }
+    Ok(match units.iter().find(|(n, _)| ms % n == 0) {
+        Some((n, unit)) => format!("{}{unit}", ms / n),
+        None => format!("{ms}ms"),
+    })
 }
 
 /// Parses a duration setting into milliseconds.
@@ -587,7 +602,7 @@ impl Settings {
     pub fn statement_timeout_ms(&self) -> u64 {
         self.values
             .get("statement_timeout")
-            .and_then(|v| v.parse().ok())
+            .and_then(|v| parse_duration_ms(v).ok())
             .unwrap_or(0)
     }
 }
@@ -628,5 +643,16 @@ mod tests {
         assert_eq!(parse_duration_ms("2s").unwrap(), 2000);
         assert_eq!(parse_duration_ms("1min").unwrap(), 60_000);
         assert!(parse_duration_ms("5 parsecs").is_err());
+        let mut s = Settings::new("driftdb");
+        for (set, shown, ms) in [
+            ("100", "100ms", 100),
+            ("2000", "2s", 2000),
+            ("1min", "1min", 60_000),
+            ("0", "0", 0),
+        ] {
+            s.set("statement_timeout", set).unwrap();
+            assert_eq!(s.get("statement_timeout").unwrap(), shown);
+            assert_eq!(s.statement_timeout_ms(), ms);
+        }
     }
 }

@@ -317,7 +317,12 @@ fn failed_directory_fsync_in_ddl_poisons_but_recovers() {
     });
     let mut w = s.begin_write(&no_abort).expect("begin");
     w.create_table("u", vec![]).expect("create");
-    assert!(w.commit().is_err(), "publishing the DDL failed");
+    // Publishing the DDL failed after the WAL fsync: the commit is durable,
+    // so it is acknowledged (an error would say it did not happen), and the
+    // storage is poisoned.
+    assert!(w.commit().is_ok(), "durable in the WAL");
+    assert!(s.health().is_err(), "poisoned by the failed publish");
+    assert!(s.begin_write(&no_abort).is_err());
     fs.set_faults(Faults::default());
     drop(s);
     // The DDL was durable in the WAL: recovery finishes it.

@@ -18,6 +18,11 @@
 //! If a write or fsync fails the pipeline is *poisoned*: every waiting and
 //! later commit gets the error (after a failed fsync the kernel may have
 //! dropped the dirty pages, so retrying could report success for lost data).
+//! If publishing fails *after* the fsync, the commits it covered are durable
+//! (recovery replays them), so they are acknowledged rather than reported as
+//! failed: an error would tell a client its commit did not happen, and a
+//! retry would apply it twice. The pipeline is poisoned all the same; those
+//! commits become visible when a restart rebuilds the derived state.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -133,29 +138,39 @@ impl<P> GroupCommit<P> {
             let mut buf = std::mem::replace(&mut st.buf, spare);
             let items: Vec<P> = st.pending.drain(..).map(|(_, p)| p).collect();
             drop(st);
-            let res = self.flush(&buf, target, items, io);
+            let (durable, res) = self.flush(&buf, target, items, io);
             buf.clear();
             st = self.lock();
             st.spare = buf;
             st.leader = false;
-            match res {
-                Ok(()) => st.done = target,
-                Err(e) => {
-                    if st.poisoned.is_none() {
-                        st.poisoned = Some(e);
-                    }
-                }
+            if durable {
+                st.done = target;
+            }
+            if let Err(e) = res
+                && st.poisoned.is_none()
+            {
+                st.poisoned = Some(e);
             }
             self.cond.notify_all();
         }
     }
 
-    fn flush(&self, buf: &[u8], target: u64, items: Vec<P>, io: &dyn Flusher<P>) -> Result<()> {
-        if !buf.is_empty() {
-            io.write(buf)?;
+    /// Writes and publishes a batch: whether it became durable, and the
+    /// first error.
+    fn flush(
+        &self,
+        buf: &[u8],
+        target: u64,
+        items: Vec<P>,
+        io: &dyn Flusher<P>,
+    ) -> (bool, Result<()>) {
+        if !buf.is_empty()
+            && let Err(e) = io.write(buf)
+        {
+            return (false, Err(e));
         }
         self.durable.store(target, Ordering::Release);
-        io.publish(items)
+        (true, io.publish(items))
     }
 
     /// Runs `f` while no flush can run (checkpoint: the caller has made sure
@@ -190,6 +205,7 @@ mod tests {
         bytes: Mutex<Vec<u8>>,
         published: Mutex<Vec<u32>>,
         fail: std::sync::atomic::AtomicBool,
+        fail_publish: std::sync::atomic::AtomicBool,
     }
 
     impl Flusher<u32> for Io {
@@ -206,6 +222,9 @@ mod tests {
             Ok(())
         }
         fn publish(&self, items: Vec<u32>) -> Result<()> {
+            if self.fail_publish.load(Ordering::SeqCst) {
+                return Err(Error::Io("could not write to file \"seg\"".into()));
+            }
             self.published.lock().expect("lock").extend(items);
             Ok(())
         }
@@ -253,5 +272,22 @@ mod tests {
         io.fail.store(false, Ordering::SeqCst);
         assert!(gc.wait(lsn, &io).is_err(), "still poisoned");
         assert!(io.published.lock().expect("lock").is_empty());
+    }
+
+    #[test]
+    fn a_failed_publish_after_the_fsync_acknowledges_and_poisons() {
+        let gc = GroupCommit::<u32>::new(0);
+        let io = Io::default();
+        io.fail_publish.store(true, Ordering::SeqCst);
+        let a = gc.append(b"x", 1).expect("append");
+        let b = gc.append(b"y", 2).expect("append");
+        // Both are durable: neither may be reported as failed.
+        assert!(gc.wait(a, &io).is_ok());
+        assert!(gc.wait(b, &io).is_ok());
+        assert_eq!(gc.durable(), b);
+        assert_eq!(io.bytes.lock().expect("lock").as_slice(), b"xy");
+        // But nothing more is accepted.
+        assert!(gc.poisoned().is_some());
+        assert!(gc.append(b"z", 3).is_err());
     }
 }
