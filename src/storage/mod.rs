@@ -257,7 +257,9 @@ impl Storage {
     /// Read it *before* reading the catalog: a plan made from what was read
     /// is still valid while the number has not moved.
     pub fn catalog_generation(&self) -> u64 {
-        self.inner.catalog_gen.load(std::sync::atomic::Ordering::SeqCst)
+        self.inner
+            .catalog_gen
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every committed table.

@@ -68,7 +68,9 @@ fn send_cast(v: &Value, ty: &DataType, out: &mut Vec<u8>) -> Result<()> {
             Err(_) => Err(Error::Internal(format!("OID out of range: {i}"))),
         },
         (Value::Text(s), DataType::Array(oid)) => super::array::to_binary(s, *oid, out),
-        (_, DataType::RegClass | DataType::RegType | DataType::RegNamespace) => Err(no_reg_binary(ty)),
+        (_, DataType::RegClass | DataType::RegType | DataType::RegNamespace) => {
+            Err(no_reg_binary(ty))
+        }
         (other, _) => {
             // Cast with a default context (UTC): callers normally pass
             // values of the column's type already.

@@ -90,7 +90,10 @@ fn to_oid(v: &Value) -> Result<Value> {
     if (0..=u32::MAX as i64).contains(&n) {
         Ok(Value::Int8(n))
     } else {
-        Err(sql_err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "OID out of range"))
+        Err(sql_err!(
+            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            "OID out of range"
+        ))
     }
 }
 
