@@ -131,6 +131,31 @@ pub struct TableMeta {
     pub schema: Arc<Vec<u8>>,
 }
 
+/// A secondary index's stable identity (from the same id space as tables,
+/// so it can be used as the index's OID).
+pub type IndexId = u32;
+
+/// A secondary index as storage keeps and maintains it.
+///
+/// Its key for a row is `encoding::keycode::encode_key` of the row's values
+/// at `columns` (NULLs included: they sort last). Entries are versioned like
+/// rows, so an index answers "which rows had this value AS OF S".
+/// Uniqueness is checked by the SQL layer (the single write path makes
+/// check-then-insert safe); storage records the flag and maintains entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexMeta {
+    /// Stable id.
+    pub id: IndexId,
+    /// The indexed table.
+    pub table: TableId,
+    /// Index name (unique among tables and indexes).
+    pub name: String,
+    /// Row positions of the indexed columns, in key order.
+    pub columns: Vec<usize>,
+    /// UNIQUE.
+    pub unique: bool,
+}
+
 /// One version of a row: valid for seqs in [start, end).
 #[derive(Debug, Clone)]
 pub struct Version {
@@ -262,6 +287,13 @@ impl Storage {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The committed secondary indexes of `table`.
+    ///
+    /// STUB (issue 3, index work): API fixed, implementation pending.
+    pub fn indexes(&self, _table: TableId) -> Vec<IndexMeta> {
+        Vec::new()
+    }
+
     /// Every committed table.
     pub fn tables(&self) -> Vec<TableMeta> {
         self.inner.published().metas()
@@ -363,6 +395,38 @@ impl TableReader {
         ))
     }
 
+    /// Rows (with their primary keys) whose key in `index` lies in the
+    /// range, as of `as_of`, in index-key order (then primary-key order).
+    ///
+    /// STUB (issue 3, index work).
+    pub fn index_scan(
+        &self,
+        _index: IndexId,
+        _as_of: Seq,
+        _lower: Bound<Vec<u8>>,
+        _upper: Bound<Vec<u8>>,
+    ) -> Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + Send> {
+        Box::new(std::iter::once(Err(crate::error::Error::Internal(
+            "secondary indexes are not implemented yet".into(),
+        ))))
+    }
+
+    /// Versions whose key in `index` lay in the range during their period,
+    /// passing `filter`.
+    ///
+    /// STUB (issue 3, index work).
+    pub fn index_versions(
+        &self,
+        _index: IndexId,
+        _lower: Bound<Vec<u8>>,
+        _upper: Bound<Vec<u8>>,
+        _filter: VersionFilter,
+    ) -> Box<dyn Iterator<Item = Result<Version>> + Send> {
+        Box::new(std::iter::once(Err(crate::error::Error::Internal(
+            "secondary indexes are not implemented yet".into(),
+        ))))
+    }
+
     /// Approximate number of current rows (for planning).
     pub fn approx_rows(&self) -> u64 {
         self.store.live_rows()
@@ -439,6 +503,57 @@ impl WriteTxn {
     /// Deletes (ends the current version of) the row; `Ok(false)` if none.
     pub fn delete(&mut self, table: TableId, key: &[u8]) -> Result<bool> {
         self.t.delete(table, key)
+    }
+
+    /// Secondary indexes of `table` as this transaction sees them.
+    ///
+    /// STUB (issue 3, index work).
+    pub fn indexes(&self, _table: TableId) -> Vec<IndexMeta> {
+        Vec::new()
+    }
+
+    /// Creates a secondary index over `columns` (row positions) of `table`,
+    /// built from the rows as this transaction sees them and maintained by
+    /// every later write. 42P07 if the name is taken by a table or index.
+    ///
+    /// STUB (issue 3, index work).
+    pub fn create_index(
+        &mut self,
+        _table: TableId,
+        _name: &str,
+        _columns: Vec<usize>,
+        _unique: bool,
+    ) -> Result<IndexId> {
+        Err(crate::error::Error::sql(
+            crate::error::SqlState::FEATURE_NOT_SUPPORTED,
+            "CREATE INDEX is not supported yet",
+        ))
+    }
+
+    /// Drops a secondary index.
+    ///
+    /// STUB (issue 3, index work).
+    pub fn drop_index(&mut self, _index: IndexId) -> Result<()> {
+        Err(crate::error::Error::sql(
+            crate::error::SqlState::FEATURE_NOT_SUPPORTED,
+            "DROP INDEX is not supported yet",
+        ))
+    }
+
+    /// Current rows (with primary keys) whose `index` key is in the range,
+    /// as this transaction sees them (its own writes included).
+    ///
+    /// STUB (issue 3, index work).
+    #[allow(clippy::type_complexity)] // mirrors `scan`
+    pub fn index_scan(
+        &self,
+        _index: IndexId,
+        _lower: Bound<Vec<u8>>,
+        _upper: Bound<Vec<u8>>,
+    ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + '_>> {
+        Err(crate::error::Error::Internal(
+            "secondary indexes are not implemented yet".into(),
+        ))
     }
 
     /// The next hidden row id for a table without a primary key (unique
