@@ -103,12 +103,29 @@ impl ScanIter<'_> {
     }
 }
 
-/// Opens the raw row stream of a scan (filter not applied).
+/// Opens the raw row stream of a scan (filter not applied): one stream per
+/// key range of its access path, in key order.
 pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> {
-    let range = key_range(scan, cx)?;
-    let Some((lower, upper)) = range else {
-        return Ok(Box::new(std::iter::empty()));
-    };
+    let mut ranges = key_ranges(scan, cx)?;
+    if ranges.len() == 1 {
+        let (lower, upper) = ranges.remove(0);
+        return open_range(scan, cx, lower, upper);
+    }
+    Ok(Box::new(ranges.into_iter().flat_map(
+        move |(lower, upper)| match open_range(scan, cx, lower, upper) {
+            Ok(rows) => rows,
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        },
+    )))
+}
+
+/// The raw rows of one key range.
+fn open_range<'c>(
+    scan: &'c Scan,
+    cx: &'c ExecContext<'c>,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+) -> Result<RawIter<'c>> {
     let table = scan.table.id;
     let versions = |filter: VersionFilter| -> Result<RawIter<'c>> {
         let reader = match cx.source.storage().reader(table) {
@@ -243,24 +260,33 @@ fn resolve(b: &TimeBound, cx: &ExecContext<'_>, strict: bool) -> Result<Seq> {
     }
 }
 
-/// The key range a scan reads, or `None` when no key can match (e.g. a
-/// NULL key or a value outside the key column's type).
-fn key_range(scan: &Scan, cx: &ExecContext<'_>) -> Result<Option<KeyRange>> {
+/// The key ranges a scan reads, in key order: none when no key can match
+/// (a NULL key, or a value outside the key column's type).
+fn key_ranges(scan: &Scan, cx: &ExecContext<'_>) -> Result<Vec<KeyRange>> {
     let schema = &scan.table.schema;
     match &scan.access {
-        KeyAccess::Full => Ok(Some((Bound::Unbounded, Bound::Unbounded))),
-        KeyAccess::Point(exprs) => {
-            let mut values = Vec::with_capacity(exprs.len());
-            for (e, &col) in exprs.iter().zip(&schema.primary_key) {
-                let v = eval(e, &[], cx)?;
-                match exact_key_value(v, &schema.columns[col].ty, cx)? {
-                    Some(v) => values.push(v),
-                    None => return Ok(None),
+        KeyAccess::Full => Ok(vec![(Bound::Unbounded, Bound::Unbounded)]),
+        KeyAccess::Points(keys) => {
+            let mut encoded = Vec::with_capacity(keys.len());
+            'keys: for exprs in keys {
+                let mut values = Vec::with_capacity(exprs.len());
+                for (e, &col) in exprs.iter().zip(&schema.primary_key) {
+                    let v = eval(e, &[], cx)?;
+                    match exact_key_value(v, &schema.columns[col].ty, cx)? {
+                        Some(v) => values.push(v),
+                        None => continue 'keys,
+                    }
                 }
+                let mut key = Vec::new();
+                encode_key(&values, &mut key)?;
+                encoded.push(key);
             }
-            let mut key = Vec::new();
-            encode_key(&values, &mut key)?;
-            Ok(Some((Bound::Included(key.clone()), Bound::Included(key))))
+            encoded.sort_unstable();
+            encoded.dedup();
+            Ok(encoded
+                .into_iter()
+                .map(|k| (Bound::Included(k.clone()), Bound::Included(k)))
+                .collect())
         }
         KeyAccess::Range { lower, upper } => {
             let ty = schema.columns[schema.primary_key[0]].ty;
@@ -286,8 +312,8 @@ fn key_range(scan: &Scan, cx: &ExecContext<'_>) -> Result<Option<KeyRange>> {
                 }))
             };
             match (bound(lower)?, bound(upper)?) {
-                (Some(lo), Some(hi)) => Ok(Some((lo, hi))),
-                _ => Ok(None),
+                (Some(lo), Some(hi)) => Ok(vec![(lo, hi)]),
+                _ => Ok(vec![]),
             }
         }
     }

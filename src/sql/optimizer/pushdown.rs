@@ -168,7 +168,8 @@ fn shift(e: Expr, by: usize) -> Expr {
     }
 }
 
-/// Picks a primary-key point lookup or key range for a scan, from its filter.
+/// Picks a primary-key point lookup (also for `pk IN (...)` on a
+/// single-column key) or key range for a scan, from its filter.
 pub fn choose_access(s: &mut Scan) {
     let Some(filter) = &s.filter else {
         return;
@@ -179,9 +180,16 @@ pub fn choose_access(s: &mut Scan) {
     }
     let conjuncts = filter.clone().conjuncts();
     let mut point: Vec<Option<Expr>> = vec![None; pk.len()];
+    let mut in_list = None;
     let mut lower = None;
     let mut upper = None;
     for c in &conjuncts {
+        if let Some((col, list)) = key_in_list(c) {
+            if pk.len() == 1 && pk[0] == col {
+                in_list = Some(list);
+            }
+            continue;
+        }
         let Some((col, op, value)) = key_comparison(c) else {
             continue;
         };
@@ -200,10 +208,30 @@ pub fn choose_access(s: &mut Scan) {
         }
     }
     if point.iter().all(Option::is_some) {
-        s.access = KeyAccess::Point(point.into_iter().flatten().collect());
+        s.access = KeyAccess::Points(vec![point.into_iter().flatten().collect()]);
+    } else if let Some(list) = in_list {
+        s.access = KeyAccess::Points(list.into_iter().map(|e| vec![e]).collect());
     } else if lower.is_some() || upper.is_some() {
         s.access = KeyAccess::Range { lower, upper };
     }
+}
+
+/// `column IN (row-independent values)`.
+fn key_in_list(c: &Expr) -> Option<(usize, Vec<Expr>)> {
+    let Expr::InList {
+        expr,
+        list,
+        negated: false,
+    } = c
+    else {
+        return None;
+    };
+    let Expr::Column(i, _) = expr.as_ref() else {
+        return None;
+    };
+    list.iter()
+        .all(|v| v.is_row_independent() && !has_subquery(v))
+        .then(|| (*i, list.clone()))
 }
 
 /// `column op value` (either way round) with a row-independent value.

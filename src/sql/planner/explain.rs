@@ -171,7 +171,7 @@ fn node(n: &Node, depth: usize, out: &mut Vec<String>) {
 fn scan(s: &Scan, depth: usize, out: &mut Vec<String>) {
     let method = match &s.access {
         KeyAccess::Full => "Seq Scan",
-        KeyAccess::Point(_) => "Primary Key Lookup",
+        KeyAccess::Points(_) => "Primary Key Lookup",
         KeyAccess::Range { .. } => "Primary Key Range Scan",
     };
     let time = match &s.time {
@@ -185,9 +185,12 @@ fn scan(s: &Scan, depth: usize, out: &mut Vec<String>) {
     };
     push(out, depth, format!("{method} on {}{time}", s.table.name()));
     match &s.access {
-        KeyAccess::Point(keys) => {
-            let list: Vec<String> = keys.iter().map(expr).collect();
-            detail(out, depth, format!("Key: ({})", list.join(", ")));
+        KeyAccess::Points(keys) => {
+            let list: Vec<String> = keys
+                .iter()
+                .map(|k| format!("({})", k.iter().map(expr).collect::<Vec<_>>().join(", ")))
+                .collect();
+            detail(out, depth, format!("Key: {}", list.join(", ")));
         }
         KeyAccess::Range { lower, upper } => {
             let lo = lower

@@ -53,9 +53,9 @@ pub enum TimeBound {
 pub enum KeyAccess {
     /// Every row.
     Full,
-    /// The rows whose primary key equals these values (one expression per
-    /// key column, row-independent).
-    Point(Vec<Expr>),
+    /// The rows whose primary key equals one of these keys (each one
+    /// row-independent expression per key column): `pk = x` or `pk IN (...)`.
+    Points(Vec<Vec<Expr>>),
     /// Rows whose single-column primary key lies in a range.
     Range {
         /// Lower bound and whether it is inclusive.
