@@ -8,6 +8,10 @@ use driftdb::sql::session::*;
 use driftdb::types::{TypeContext, Value};
 use std::time::Instant;
 
+/// The same allocator as the server binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Null;
 impl ResultSink for Null {
     fn begin_rows(
@@ -85,7 +89,10 @@ fn main() {
         )
         .expect("bench setup");
     }
-    let n = 200_000;
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
     let q: Vec<String> = (0..1000)
         .map(|i| {
             format!(

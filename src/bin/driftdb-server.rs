@@ -5,6 +5,10 @@
 //! password logged once), listens, and shuts down cleanly on SIGTERM or
 //! SIGINT (a second signal exits at once).
 
+/// mimalloc: see Cargo.toml for why.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -83,6 +83,8 @@ impl ScanIter<'_> {
     /// pseudo-columns.
     fn shape(&self, r: ScanRow) -> Result<Row> {
         let mut row = r.row;
+        // One allocation for the padded row plus the pseudo-columns.
+        row.reserve_exact((self.width + 4).saturating_sub(row.len()));
         row.resize(self.width, Value::Null);
         match r.period {
             Some((start, end)) if self.scan.pseudo => {

@@ -242,14 +242,12 @@ impl Session {
     /// Starts an implicit transaction if none is open.
     pub(super) fn ensure_txn(&mut self) {
         if self.txn.is_none() {
-            let read_only = self
-                .settings
-                .get("default_transaction_read_only")
-                .is_ok_and(|v| v == "on");
+            let read_only = self.settings.value("default_transaction_read_only") == Ok("on");
             let isolation = self
                 .settings
-                .get("default_transaction_isolation")
-                .unwrap_or_default();
+                .value("default_transaction_isolation")
+                .unwrap_or_default()
+                .to_string();
             self.txn = Some(Txn::new(
                 Mode::Implicit,
                 self.db.clock().now_micros(),

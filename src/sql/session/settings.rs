@@ -487,8 +487,17 @@ impl Settings {
 
     /// The current value of a setting (by any case of its name).
     pub fn get(&self, name: &str) -> Result<String> {
-        let key = name.to_ascii_lowercase();
-        self.values.get(&key).cloned().ok_or_else(|| unknown(name))
+        self.value(name).map(str::to_string)
+    }
+
+    /// The current value, borrowed (no allocation for lower-case names).
+    pub fn value(&self, name: &str) -> Result<&str> {
+        let found = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.values.get(&name.to_ascii_lowercase())
+        } else {
+            self.values.get(name)
+        };
+        found.map(String::as_str).ok_or_else(|| unknown(name))
     }
 
     /// Sets a value; returns the (display name, value) to report with
