@@ -395,6 +395,7 @@ impl Planner<'_> {
 
 /// The scope of a DML target: its columns under `qualifier` (no pseudo-columns).
 fn table_scope(table: &Table, qualifier: &str) -> Scope {
+    let qualifier: std::rc::Rc<str> = qualifier.into();
     Scope {
         columns: table
             .schema
@@ -402,7 +403,7 @@ fn table_scope(table: &Table, qualifier: &str) -> Scope {
             .iter()
             .enumerate()
             .map(|(i, c)| ScopeColumn {
-                qualifier: Some(qualifier.to_string()),
+                qualifier: Some(qualifier.clone()),
                 name: c.name.clone(),
                 ty: c.ty,
                 hidden: false,

@@ -282,8 +282,11 @@ impl Expr {
     /// Rebuilds this node with `f` applied to each direct child (not
     /// looking inside subquery plans).
     pub fn map_children(self, f: &mut dyn FnMut(Expr) -> Result<Expr>) -> Result<Expr> {
-        let b = |e: Box<Expr>, f: &mut dyn FnMut(Expr) -> Result<Expr>| -> Result<Box<Expr>> {
-            Ok(Box::new(f(*e)?))
+        // Rewrites reuse each child's allocation.
+        let b = |mut e: Box<Expr>, f: &mut dyn FnMut(Expr) -> Result<Expr>| -> Result<Box<Expr>> {
+            let child = std::mem::replace(&mut *e, Expr::Const(Value::Null, DataType::Unknown));
+            *e = f(child)?;
+            Ok(e)
         };
         Ok(match self {
             e @ (Expr::Const(..)

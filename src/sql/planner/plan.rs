@@ -288,7 +288,18 @@ impl Node {
     /// Rebuilds this node with `f` applied to each input node (leaves are
     /// returned unchanged). Tree rewrites recurse through this one place.
     pub fn map_inputs(self, f: &mut dyn FnMut(Node) -> Node) -> Node {
-        let mut rec = |n: Box<Node>| Box::new(f(*n));
+        // Rewrites reuse each child's allocation.
+        let mut rec = |mut n: Box<Node>| {
+            let child = std::mem::replace(
+                &mut *n,
+                Node::Values {
+                    rows: Vec::new(),
+                    width: 0,
+                },
+            );
+            *n = f(child);
+            n
+        };
         match self {
             Node::Filter { input, predicate } => Node::Filter {
                 input: rec(input),

@@ -13,7 +13,7 @@ use crate::types::DataType;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScopeColumn {
     /// The table alias (or table name) that qualifies it, if any.
-    pub qualifier: Option<String>,
+    pub qualifier: Option<std::rc::Rc<str>>,
     /// Column name.
     pub name: String,
     /// Type.

@@ -703,7 +703,7 @@ impl Planner<'_> {
                 let mut scope = Scope::default();
                 for (i, c) in cols.iter().enumerate() {
                     let mut sc = output_scope_column(c);
-                    sc.qualifier = Some(alias.name.name.clone());
+                    sc.qualifier = Some(alias.name.name.as_str().into());
                     if let Some(a) = alias.columns.get(i) {
                         sc.name = a.name.clone();
                     }
@@ -739,7 +739,9 @@ impl Planner<'_> {
                 .find(|c| c.name == base.name)
                 .cloned();
             if let Some(cte) = cte {
-                let qualifier = alias.map_or(base.name.clone(), |a| a.name.name.clone());
+                let qualifier: std::rc::Rc<str> = alias
+                    .map_or(base.name.as_str(), |a| a.name.name.as_str())
+                    .into();
                 let mut scope = Scope::default();
                 for (i, c) in cte.columns.iter().enumerate() {
                     let mut sc = output_scope_column(c);
@@ -761,7 +763,9 @@ impl Planner<'_> {
             Some(st) => self.bind_system_time(st)?,
         };
         let id = self.scan_id();
-        let qualifier = alias.map_or(base.name.clone(), |a| a.name.name.clone());
+        let qualifier: std::rc::Rc<str> = alias
+            .map_or(base.name.as_str(), |a| a.name.name.as_str())
+            .into();
         let mut scope = Scope::default();
         for (i, c) in table.schema.columns.iter().enumerate() {
             let name = alias

@@ -145,7 +145,9 @@ impl Planner<'_> {
                 exprs: vec![self.element_value(Expr::Column(0, ty), shown)],
             };
         }
-        let qualifier = alias.map_or(fname.clone(), |a| a.name.name.clone());
+        let qualifier: std::rc::Rc<str> = alias
+            .map_or(fname.as_str(), |a| a.name.name.as_str())
+            .into();
         let column = alias
             .and_then(|a| a.columns.first().map(|c| c.name.clone()))
             .unwrap_or_else(|| alias.map_or(fname, |a| a.name.name.clone()));

@@ -58,7 +58,7 @@ impl Planner<'_> {
                     .collect()
             })
             .collect();
-        let qualifier = alias.map_or(table.name.to_string(), |a| a.name.name.clone());
+        let qualifier: std::rc::Rc<str> = alias.map_or(table.name, |a| a.name.name.as_str()).into();
         let mut scope = Scope::default();
         for (i, (name, ty)) in table.columns.iter().enumerate() {
             let name = alias
