@@ -50,7 +50,7 @@ pub mod meta;
 pub mod overlay;
 pub mod scan;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;

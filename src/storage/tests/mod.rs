@@ -8,6 +8,7 @@ mod concurrency;
 mod durability;
 mod garbage;
 mod index_durability;
+mod index_model;
 mod indexes;
 mod txns;
 mod visibility;
