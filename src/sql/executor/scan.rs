@@ -1,6 +1,9 @@
 //! Table scans: the current state, a past state (`AS OF`), or versions with
-//! their periods (`FROM … TO`, `BETWEEN`, `ALL`), through the scan's key
-//! access path (point lookup, key range or full scan).
+//! their periods (`FROM … TO`, `BETWEEN`, `ALL`), through the scan's access
+//! path: the whole table, key ranges of the primary key, or key ranges of
+//! a secondary index (`keyrange` computes the ranges). Time travel through
+//! an index asks storage for the rows whose indexed value matched at the
+//! seq (`TableReader::index_scan` / `index_versions`).
 //!
 //! Scan rows are the table's columns followed by the four pseudo-columns
 //! (`system_time_start`, `system_time_end`, `system_seq_start`,
@@ -8,14 +11,13 @@
 
 use std::ops::Bound;
 
-use crate::encoding::keycode::encode_key;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::executor::eval::{eval, truth};
+use crate::sql::executor::keyrange;
 use crate::sql::executor::{ExecContext, RowIter, Rows, Source};
-use crate::sql::planner::expr::Expr;
 use crate::sql::planner::plan::{KeyAccess, Scan, TimeBound, TimeSelect};
 use crate::sql_err;
-use crate::storage::{Seq, VersionFilter};
+use crate::storage::{IndexId, Seq, TableId, Version, VersionFilter};
 use crate::types::cast::cast;
 use crate::types::datetime::{pg_to_unix_micros, unix_micros_to_pg};
 use crate::types::ops;
@@ -30,9 +32,6 @@ pub struct ScanRow {
     /// The version's start and end seqs, when read as versions.
     pub period: Option<(Seq, Option<Seq>)>,
 }
-
-/// Lower and upper bounds on encoded keys.
-type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 type RawIter<'c> = Box<dyn Iterator<Item = Result<ScanRow>> + 'c>;
 
@@ -103,71 +102,76 @@ impl ScanIter<'_> {
     }
 }
 
-/// Opens the raw row stream of a scan (filter not applied).
+/// What a scan reads, with its time bounds resolved to seqs.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    /// The current state as the statement's source sees it.
+    Current,
+    /// The rows as of a committed seq (without their periods).
+    AsOf(Seq),
+    /// Versions passing a filter, with their periods.
+    Versions(VersionFilter),
+}
+
+/// Opens the raw row stream of a scan (filter not applied): the rows of
+/// each key range of its access path, one range after the other.
 pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> {
-    let range = key_range(scan, cx)?;
-    let Some((lower, upper)) = range else {
-        return Ok(Box::new(std::iter::empty()));
-    };
-    let table = scan.table.id;
-    let versions = |filter: VersionFilter| -> Result<RawIter<'c>> {
-        let reader = match cx.source.storage().reader(table) {
-            Ok(r) => r,
-            // A table created by this (uncommitted) transaction has no history yet.
-            Err(_) if matches!(cx.source, Source::Txn { .. }) => {
-                return Ok(Box::new(std::iter::empty()));
+    let read = resolve_read(scan, cx)?;
+    let (index, ranges) = match &scan.access {
+        KeyAccess::Full => (None, keyrange::everything()),
+        KeyAccess::Primary(l) => {
+            let schema = &scan.table.schema;
+            let types: Vec<DataType> = schema
+                .primary_key
+                .iter()
+                .map(|&i| schema.columns[i].ty)
+                .collect();
+            (None, keyrange::lookup_ranges(l, &types, true, cx)?)
+        }
+        KeyAccess::Index { index, lookup } => {
+            let schema = &scan.table.schema;
+            let types: Vec<DataType> = index
+                .columns
+                .iter()
+                .map(|&i| schema.columns.get(i).map_or(DataType::Unknown, |c| c.ty))
+                .collect();
+            if time_travel_without(index.id, scan, read, cx) {
+                // The index is this transaction's own: history has no
+                // entries in it yet, so read every version (the filter
+                // decides).
+                (None, keyrange::everything())
+            } else {
+                (Some(index.id), keyrange::lookup_ranges(lookup, &types, false, cx)?)
             }
-            Err(e) => return Err(e),
-        };
-        Ok(Box::new(
-            reader
-                .versions(lower.clone(), upper.clone(), filter)
-                .map(|v| {
-                    v.map(|v| ScanRow {
-                        key: v.key,
-                        row: v.row,
-                        period: Some((v.start, v.end)),
-                    })
-                }),
-        ))
+        }
     };
-    match &scan.time {
+    let mut parts = Vec::with_capacity(ranges.len());
+    for (lower, upper) in ranges {
+        parts.push(open_range(scan.table.id, index, read, lower, upper, cx)?);
+    }
+    Ok(Box::new(parts.into_iter().flatten()))
+}
+
+fn resolve_read(scan: &Scan, cx: &ExecContext<'_>) -> Result<Read> {
+    Ok(match &scan.time {
         TimeSelect::Current if scan.pseudo => {
             let s = cx.source.committed_seq();
-            versions(VersionFilter {
+            Read::Versions(VersionFilter {
                 start_le: s,
                 end_gt: s,
             })
         }
-        TimeSelect::Current => {
-            // A single key is a point lookup, not a range scan.
-            let point = match (&lower, &upper) {
-                (Bound::Included(lo), Bound::Included(hi)) if lo == hi => Some(lo.clone()),
-                _ => None,
-            };
-            match (&cx.source, point) {
-                (Source::Snapshot { storage, seq }, Some(key)) => {
-                    let row = storage.reader(table)?.get(&key, *seq)?;
-                    Ok(one(key, row))
-                }
-                (Source::Snapshot { storage, seq }, None) => Ok(Box::new(
-                    storage.reader(table)?.scan(*seq, lower, upper).map(plain),
-                )),
-                (Source::Txn { txn, .. }, Some(key)) => {
-                    let row = txn.get(table, &key)?;
-                    Ok(one(key, row))
-                }
-                (Source::Txn { txn, .. }, None) => {
-                    Ok(Box::new(txn.scan(table, lower, upper)?.map(plain)))
-                }
-            }
-        }
+        TimeSelect::Current => Read::Current,
         TimeSelect::AsOf(b) => {
             let s = resolve(b, cx, false)?;
-            versions(VersionFilter {
-                start_le: s,
-                end_gt: s,
-            })
+            if scan.pseudo {
+                Read::Versions(VersionFilter {
+                    start_le: s,
+                    end_gt: s,
+                })
+            } else {
+                Read::AsOf(s)
+            }
         }
         TimeSelect::FromTo(a, b) => {
             let end_gt = resolve(a, cx, false)?;
@@ -175,18 +179,113 @@ pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> 
                 TimeBound::Seq(n) => n.saturating_sub(1),
                 b => resolve(b, cx, true)?,
             };
-            versions(VersionFilter { start_le, end_gt })
+            Read::Versions(VersionFilter { start_le, end_gt })
         }
         TimeSelect::Between(a, b) => {
             let end_gt = resolve(a, cx, false)?;
             let start_le = resolve(b, cx, false)?;
-            versions(VersionFilter { start_le, end_gt })
+            Read::Versions(VersionFilter { start_le, end_gt })
         }
-        TimeSelect::All => versions(VersionFilter {
+        TimeSelect::All => Read::Versions(VersionFilter {
             start_le: Seq::MAX,
             end_gt: 0,
         }),
+    })
+}
+
+/// True when a history read would go through an index that committed
+/// history does not have (created by this uncommitted transaction).
+fn time_travel_without(index: IndexId, scan: &Scan, read: Read, cx: &ExecContext<'_>) -> bool {
+    !matches!(read, Read::Current)
+        && matches!(cx.source, Source::Txn { .. })
+        && !cx
+            .source
+            .storage()
+            .indexes(scan.table.id)
+            .iter()
+            .any(|i| i.id == index)
+}
+
+/// The rows of one key range (of the primary key, or of `index`).
+fn open_range<'c>(
+    table: TableId,
+    index: Option<IndexId>,
+    read: Read,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+    cx: &'c ExecContext<'c>,
+) -> Result<RawIter<'c>> {
+    let filter = match read {
+        Read::Current => return open_current(table, index, lower, upper, cx),
+        Read::AsOf(s) => VersionFilter {
+            start_le: s,
+            end_gt: s,
+        },
+        Read::Versions(f) => f,
+    };
+    let reader = match cx.source.storage().reader(table) {
+        Ok(r) => r,
+        // A table created by this (uncommitted) transaction has no history yet.
+        Err(_) if matches!(cx.source, Source::Txn { .. }) => {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(match (read, index) {
+        (Read::AsOf(s), Some(ix)) => Box::new(reader.index_scan(ix, s, lower, upper).map(plain)),
+        (_, Some(ix)) => versions(reader.index_versions(ix, lower, upper, filter)),
+        (_, None) => versions(reader.versions(lower, upper, filter)),
+    })
+}
+
+/// The current state of one key range, as the statement's source sees it.
+fn open_current<'c>(
+    table: TableId,
+    index: Option<IndexId>,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+    cx: &'c ExecContext<'c>,
+) -> Result<RawIter<'c>> {
+    // A single primary key is a point lookup, not a range scan.
+    let point = match (&lower, &upper, index) {
+        (Bound::Included(lo), Bound::Included(hi), None) if lo == hi => Some(lo.clone()),
+        _ => None,
+    };
+    match (&cx.source, point, index) {
+        (Source::Snapshot { storage, seq }, Some(key), _) => {
+            let row = storage.reader(table)?.get(&key, *seq)?;
+            Ok(one(key, row))
+        }
+        (Source::Snapshot { storage, seq }, None, Some(ix)) => Ok(Box::new(
+            storage
+                .reader(table)?
+                .index_scan(ix, *seq, lower, upper)
+                .map(plain),
+        )),
+        (Source::Snapshot { storage, seq }, None, None) => Ok(Box::new(
+            storage.reader(table)?.scan(*seq, lower, upper).map(plain),
+        )),
+        (Source::Txn { txn, .. }, Some(key), _) => {
+            let row = txn.get(table, &key)?;
+            Ok(one(key, row))
+        }
+        (Source::Txn { txn, .. }, None, Some(ix)) => {
+            Ok(Box::new(txn.index_scan(ix, lower, upper)?.map(plain)))
+        }
+        (Source::Txn { txn, .. }, None, None) => {
+            Ok(Box::new(txn.scan(table, lower, upper)?.map(plain)))
+        }
     }
+}
+
+fn versions<'c>(it: Box<dyn Iterator<Item = Result<Version>> + Send>) -> RawIter<'c> {
+    Box::new(it.map(|v| {
+        v.map(|v| ScanRow {
+            key: v.key,
+            row: v.row,
+            period: Some((v.start, v.end)),
+        })
+    }))
 }
 
 /// The stream of at most one row found by a point lookup.
@@ -239,56 +338,6 @@ fn resolve(b: &TimeBound, cx: &ExecContext<'_>, strict: bool) -> Result<Seq> {
             } else {
                 storage.seq_at_time(unix)
             })
-        }
-    }
-}
-
-/// The key range a scan reads, or `None` when no key can match (e.g. a
-/// NULL key or a value outside the key column's type).
-fn key_range(scan: &Scan, cx: &ExecContext<'_>) -> Result<Option<KeyRange>> {
-    let schema = &scan.table.schema;
-    match &scan.access {
-        KeyAccess::Full => Ok(Some((Bound::Unbounded, Bound::Unbounded))),
-        KeyAccess::Point(exprs) => {
-            let mut values = Vec::with_capacity(exprs.len());
-            for (e, &col) in exprs.iter().zip(&schema.primary_key) {
-                let v = eval(e, &[], cx)?;
-                match exact_key_value(v, &schema.columns[col].ty, cx)? {
-                    Some(v) => values.push(v),
-                    None => return Ok(None),
-                }
-            }
-            let mut key = Vec::new();
-            encode_key(&values, &mut key)?;
-            Ok(Some((Bound::Included(key.clone()), Bound::Included(key))))
-        }
-        KeyAccess::Range { lower, upper } => {
-            let ty = schema.columns[schema.primary_key[0]].ty;
-            let bound = |b: &Option<(Expr, bool)>| -> Result<Option<Bound<Vec<u8>>>> {
-                let Some((e, inclusive)) = b else {
-                    return Ok(Some(Bound::Unbounded));
-                };
-                let v = eval(e, &[], cx)?;
-                if v.is_null() {
-                    return Ok(None);
-                }
-                // A bound that does not convert exactly to the key type
-                // (1.5 for an integer key) is dropped: the filter decides.
-                let Some(v) = exact_key_value(v, &ty, cx)? else {
-                    return Ok(Some(Bound::Unbounded));
-                };
-                let mut key = Vec::new();
-                encode_key(&[v], &mut key)?;
-                Ok(Some(if *inclusive {
-                    Bound::Included(key)
-                } else {
-                    Bound::Excluded(key)
-                }))
-            };
-            match (bound(lower)?, bound(upper)?) {
-                (Some(lo), Some(hi)) => Ok(Some((lo, hi))),
-                _ => Ok(None),
-            }
         }
     }
 }
