@@ -1,5 +1,6 @@
 //! The catalog as storage keeps it: table id → (name, schema blob, version
-//! store), in memory, and its on-disk copy under `tables/<dir>/`.
+//! store) and index id → (definition, index store), in memory, and its
+//! on-disk copy under `tables/<dir>/`.
 //!
 //! A table's directory is named after the table ([`dir_name`]): bytes
 //! outside `[a-z0-9_-]` are escaped as `%xx`, so any SQL name (quoted,
@@ -12,8 +13,11 @@
 //! tables/<dir>/schema      stamp + catalog blob     (atomic replace)
 //! tables/<dir>/segments/   event segments
 //! tables/<dir>/snapshots/  (empty; used by the B-tree issue)
-//! tables/<dir>/indexes/    (empty; used by the B-tree issue)
+//! tables/<dir>/indexes/    <id>.meta: one file per index definition (atomic replace)
 //! ```
+//!
+//! Index and table names share one namespace (PostgreSQL's relations), and
+//! index ids come from the table id counter.
 //!
 //! The WAL, not these files, is authoritative for DDL since the last
 //! checkpoint: they are written after a DDL commit is durable, and
@@ -26,10 +30,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::index::{IndexStore, files as index_files};
 use super::io::{FileSystem, atomic_replace};
 use super::metafile::{self, MetaFile, SchemaFile};
 use super::table::TableStore;
-use super::{Seq, TableId, TableMeta};
+use super::{IndexId, IndexMeta, Seq, TableId, TableMeta};
 use crate::error::{Error, Result};
 
 /// The first table id (PostgreSQL's FirstNormalObjectId), so that ids can be
@@ -56,12 +61,24 @@ pub struct TableDef {
     pub store: Arc<TableStore>,
 }
 
-/// All tables.
+/// One secondary index in the catalog.
+#[derive(Debug, Clone)]
+pub struct IndexDef {
+    /// Its definition.
+    pub meta: IndexMeta,
+    /// Its entries.
+    pub store: Arc<IndexStore>,
+}
+
+/// All tables and indexes.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     /// By id.
     pub tables: BTreeMap<TableId, TableDef>,
-    /// The id the next CREATE TABLE gets (ids are never reused).
+    /// Secondary indexes by id (each names its table).
+    pub indexes: BTreeMap<IndexId, IndexDef>,
+    /// The id the next CREATE TABLE or CREATE INDEX gets (ids are never
+    /// reused).
     pub next_table_id: TableId,
 }
 
@@ -69,6 +86,7 @@ impl Default for Catalog {
     fn default() -> Self {
         Catalog {
             tables: BTreeMap::new(),
+            indexes: BTreeMap::new(),
             next_table_id: FIRST_TABLE_ID,
         }
     }
@@ -78,6 +96,23 @@ impl Catalog {
     /// The table named `name`.
     pub fn by_name(&self, name: &str) -> Option<&TableDef> {
         self.tables.values().find(|t| t.name == name)
+    }
+
+    /// True if a table other than `except`, or an index, is named `name`
+    /// (tables and indexes share one namespace).
+    pub fn name_taken(&self, name: &str, except: Option<TableId>) -> bool {
+        self.by_name(name).is_some_and(|t| Some(t.id) != except)
+            || self.index_by_name(name).is_some()
+    }
+
+    /// The index named `name`.
+    pub fn index_by_name(&self, name: &str) -> Option<&IndexDef> {
+        self.indexes.values().find(|i| i.meta.name == name)
+    }
+
+    /// The indexes of `table`, by id.
+    pub fn indexes_of(&self, table: TableId) -> impl Iterator<Item = &IndexDef> {
+        self.indexes.values().filter(move |i| i.meta.table == table)
     }
 
     /// Every table, by id.
@@ -115,17 +150,30 @@ pub enum DdlOp {
         /// Its schema blob after the change.
         schema: Arc<Vec<u8>>,
     },
-    /// The table is gone.
+    /// The table is gone (and so are its indexes).
     Drop {
         /// The table.
         id: TableId,
     },
+    /// A new secondary index.
+    CreateIndex(IndexMeta),
+    /// The index is gone.
+    DropIndex {
+        /// The index.
+        id: IndexId,
+    },
 }
 
-/// The DDL that turns `before` into `after`: drops, then alters, then
-/// creates (so a name freed by a drop or rename can be taken).
+/// The DDL that turns `before` into `after`: index drops, table drops,
+/// alters, table creates, index creates (so a name freed by a drop or
+/// rename can be taken, and an index follows its table).
 pub fn diff(before: &Catalog, after: &Catalog) -> Vec<DdlOp> {
     let mut ops = Vec::new();
+    for id in before.indexes.keys() {
+        if !after.indexes.contains_key(id) {
+            ops.push(DdlOp::DropIndex { id: *id });
+        }
+    }
     for id in before.tables.keys() {
         if !after.tables.contains_key(id) {
             ops.push(DdlOp::Drop { id: *id });
@@ -152,10 +200,16 @@ pub fn diff(before: &Catalog, after: &Catalog) -> Vec<DdlOp> {
             });
         }
     }
+    for (id, a) in &after.indexes {
+        if !before.indexes.contains_key(id) {
+            ops.push(DdlOp::CreateIndex(a.meta.clone()));
+        }
+    }
     ops
 }
 
-/// Applies one DDL op (replay). Creates get a fresh, empty store.
+/// Applies one DDL op (replay). Creates get a fresh, empty store (recovery
+/// fills index stores from their tables once the WAL is replayed).
 pub fn apply_ddl(cat: &mut Catalog, op: &DdlOp, stamp_seq: Seq, stamp_micros: i64) {
     match op {
         DdlOp::Create { id, name, schema } => {
@@ -182,6 +236,20 @@ pub fn apply_ddl(cat: &mut Catalog, op: &DdlOp, stamp_seq: Seq, stamp_micros: i6
         }
         DdlOp::Drop { id } => {
             cat.tables.remove(id);
+            cat.indexes.retain(|_, i| i.meta.table != *id);
+        }
+        DdlOp::CreateIndex(meta) => {
+            if cat.indexes.get(&meta.id).is_none_or(|i| i.meta != *meta) {
+                let def = IndexDef {
+                    meta: meta.clone(),
+                    store: Arc::new(IndexStore::new()),
+                };
+                cat.indexes.insert(meta.id, def);
+            }
+            cat.next_table_id = cat.next_table_id.max(meta.id.saturating_add(1));
+        }
+        DdlOp::DropIndex { id } => {
+            cat.indexes.remove(id);
         }
     }
 }
@@ -210,6 +278,23 @@ pub struct DiskTable {
     pub meta: MetaFile,
     /// Its `schema`, if present and readable.
     pub schema: Option<SchemaFile>,
+    /// The index definitions under its `indexes/`.
+    pub indexes: BTreeMap<IndexId, IndexMeta>,
+    /// Other files under `indexes/` (leftover temporary files).
+    pub stray: Vec<String>,
+}
+
+impl DiskTable {
+    /// Its state, as [`reconcile`] compares it.
+    pub fn state(&self) -> DirState {
+        DirState {
+            dir: self.dir.clone(),
+            name: self.meta.name.clone(),
+            schema: self.schema.clone(),
+            indexes: self.indexes.clone(),
+            stray: self.stray.clone(),
+        }
+    }
 }
 
 /// What `tables/` holds: table directories with a `meta` file, and stale
@@ -245,6 +330,7 @@ pub fn scan(fs: &dyn FileSystem, root: &Path, tables_dir: &Path) -> Result<DiskS
         } else {
             None
         };
+        let (indexes, stray) = index_files::scan(fs, root, &dir.join("indexes"), meta.id)?;
         if let Some(other) = out.tables.get(&meta.id) {
             return Err(Error::corrupted(
                 metafile::rel(root, &meta_path),
@@ -261,6 +347,8 @@ pub fn scan(fs: &dyn FileSystem, root: &Path, tables_dir: &Path) -> Result<DiskS
                 dir: e.name,
                 meta,
                 schema,
+                indexes,
+                stray,
             },
         );
     }
@@ -276,15 +364,24 @@ pub struct DirState {
     pub name: String,
     /// Its schema file (None if missing).
     pub schema: Option<SchemaFile>,
+    /// Its index definition files.
+    pub indexes: BTreeMap<IndexId, IndexMeta>,
+    /// Other files under its `indexes/`, to remove.
+    pub stray: Vec<String>,
 }
 
 impl DirState {
-    /// What a published catalog entry has on disk.
-    pub fn of(t: &TableDef) -> DirState {
+    /// What table `t` of a published catalog `cat` has on disk.
+    pub fn of(t: &TableDef, cat: &Catalog) -> DirState {
         DirState {
             dir: dir_name(&t.name),
             name: t.name.clone(),
             schema: Some(schema_file(t)),
+            indexes: cat
+                .indexes_of(t.id)
+                .map(|i| (i.meta.id, i.meta.clone()))
+                .collect(),
+            stray: Vec::new(),
         }
     }
 }
@@ -300,8 +397,8 @@ fn schema_file(t: &TableDef) -> SchemaFile {
 /// Makes `tables/` match `target`, given what is there now (`current`, by
 /// id) and stale directory names to remove. Removes dropped tables, renames
 /// (through temporary `.mv-<id>` names, so swapped names work), creates new
-/// tables with their sub-directories, rewrites changed `meta`/`schema`, and
-/// fsyncs what it changed.
+/// tables with their sub-directories, rewrites changed `meta`/`schema`,
+/// writes and removes index definition files, and fsyncs what it changed.
 pub fn reconcile(
     fs: &dyn FileSystem,
     tables_dir: &Path,
@@ -351,6 +448,12 @@ pub fn reconcile(
             }
             Some(cur) => rewrite_if_changed(fs, &path, cur, t, sync)?,
         }
+        let empty = BTreeMap::new();
+        let (have, stray) = current
+            .get(id)
+            .map_or((&empty, &[][..]), |c| (&c.indexes, &c.stray[..]));
+        let want: Vec<&IndexMeta> = target.indexes_of(*id).map(|i| &i.meta).collect();
+        index_files::sync(fs, &path.join("indexes"), have, stray, &want, sync)?;
     }
     if dirty && sync {
         fs.sync_dir(tables_dir)?;
@@ -480,20 +583,7 @@ mod tests {
         let after = cat(vec![def(1, "b", b"1"), def(2, "a", b"2x")]);
         let disk = scan(&fs, root, &tables).expect("scan");
         assert_eq!(disk.stale, vec!["junk".to_string()]);
-        let current: BTreeMap<_, _> = disk
-            .tables
-            .iter()
-            .map(|(id, d)| {
-                (
-                    *id,
-                    DirState {
-                        dir: d.dir.clone(),
-                        name: d.meta.name.clone(),
-                        schema: d.schema.clone(),
-                    },
-                )
-            })
-            .collect();
+        let current: BTreeMap<_, _> = disk.tables.iter().map(|(id, d)| (*id, d.state())).collect();
         reconcile(&fs, &tables, &current, &disk.stale, &after, true).expect("swap");
         let disk = scan(&fs, root, &tables).expect("scan");
         assert!(disk.stale.is_empty());

@@ -4,12 +4,16 @@
 //! `storage::metafile`, magic `DRFTCKPT`) records what recovery may trust:
 //!
 //! ```text
-//! body := [varint format version = 1][varint checkpoint seq][varint first WAL file to replay]
+//! body := [varint format version = 2][varint checkpoint seq][varint first WAL file to replay]
 //!         [varint next table id][varint seqtime records]
 //!         [varint n] table*n
 //! table := [varint id][varint len][name][varint n][varint durable length of segment i]*n
 //!          [varint next row id][varint last seq applied]
+//!          [varint n][varint index id]*n                       (version 2 only)
 //! ```
+//!
+//! Version 1 (before secondary indexes) is still read: its tables have no
+//! indexes. The index ids let recovery detect a lost index definition file.
 //!
 //! Protocol ([`run`]), with new commits held off and every earlier commit
 //! durable and published:
@@ -35,7 +39,7 @@ use super::engine::Derived;
 use super::io::{FileSystem, atomic_replace};
 use super::metafile::{open, seal};
 use super::wal::{self, WalFile};
-use super::{Seq, TableId};
+use super::{IndexId, Seq, TableId};
 use crate::error::{Error, Result};
 
 /// Magic of the `CHECKPOINT` file.
@@ -56,6 +60,8 @@ pub struct CkptTable {
     pub next_rowid: u64,
     /// Highest seq applied to the table.
     pub last_seq: Seq,
+    /// Its secondary indexes.
+    pub indexes: Vec<IndexId>,
 }
 
 /// The `CHECKPOINT` file.
@@ -90,7 +96,7 @@ impl CheckpointFile {
     pub fn encode(&self) -> Vec<u8> {
         let mut b = Vec::new();
         for v in [
-            1,
+            2,
             self.seq,
             self.wal_no,
             u64::from(self.next_table_id),
@@ -108,6 +114,10 @@ impl CheckpointFile {
             }
             put_varint(&mut b, t.next_rowid);
             put_varint(&mut b, t.last_seq);
+            put_varint(&mut b, t.indexes.len() as u64);
+            for id in &t.indexes {
+                put_varint(&mut b, u64::from(*id));
+            }
         }
         seal(MAGIC, &b)
     }
@@ -121,7 +131,7 @@ impl CheckpointFile {
 
     fn parse(c: &mut Cursor<'_>) -> std::result::Result<CheckpointFile, String> {
         let v = c.varint()?;
-        if v != 1 {
+        if v != 1 && v != 2 {
             return Err(format!("unsupported checkpoint format version {v}"));
         }
         let seq = c.varint()?;
@@ -143,12 +153,16 @@ impl CheckpointFile {
             let segments = (0..n_seg)
                 .map(|_| c.varint())
                 .collect::<Result<Vec<_>, _>>()?;
+            let next_rowid = c.varint()?;
+            let last_seq = c.varint()?;
+            let indexes = if v == 2 { index_ids(c)? } else { Vec::new() };
             tables.push(CkptTable {
                 id,
                 name,
                 segments,
-                next_rowid: c.varint()?,
-                last_seq: c.varint()?,
+                next_rowid,
+                last_seq,
+                indexes,
             });
         }
         if !c.is_empty() {
@@ -162,6 +176,14 @@ impl CheckpointFile {
             tables,
         })
     }
+}
+
+fn index_ids(c: &mut Cursor<'_>) -> std::result::Result<Vec<IndexId>, String> {
+    let n = c.varint()?;
+    if n > c.remaining() as u64 {
+        return Err(format!("{n} indexes cannot fit"));
+    }
+    (0..n).map(|_| c.varint_u32()).collect()
 }
 
 /// Reads `CHECKPOINT`, or `None` if there is none yet.
@@ -197,6 +219,7 @@ pub fn run(
             segments,
             next_rowid: t.store.next_rowid(),
             last_seq: t.store.last_seq(),
+            indexes: catalog.indexes_of(*id).map(|i| i.meta.id).collect(),
         });
     }
     let seqtime_count = d.seqtime.sync(fsync)?;
@@ -246,6 +269,7 @@ mod tests {
                 segments: vec![64 << 20, 1234],
                 next_rowid: 17,
                 last_seq: 98,
+                indexes: vec![16_391, 16_400],
             }],
         };
         let b = ck.encode();
@@ -253,6 +277,16 @@ mod tests {
             CheckpointFile::decode(&b, "CHECKPOINT").expect("decode"),
             ck
         );
+        // Version 1 (no index lists) is still read.
+        let mut v1 = vec![1u8, 99, 4];
+        put_varint(&mut v1, 16_390);
+        v1.extend_from_slice(&[99, 1]);
+        put_varint(&mut v1, 16_384);
+        put_len_bytes(&mut v1, b"events");
+        v1.extend_from_slice(&[0, 17, 98]);
+        let old = CheckpointFile::decode(&seal(MAGIC, &v1), "CHECKPOINT").expect("v1");
+        assert_eq!(old.tables[0].indexes, Vec::<IndexId>::new());
+        assert_eq!(old.tables[0].next_rowid, 17);
         let mut bad = b.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;

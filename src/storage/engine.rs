@@ -4,8 +4,9 @@
 //!
 //! 1. under `commit` (a short mutex: the one ordered commit path), assign
 //!    the seq (data commits only) and a non-decreasing commit time, encode
-//!    the WAL frames, apply the changes to the in-memory version stores at
-//!    that seq (invisible: seq > `visible`), record the seq's time, and
+//!    the WAL frames, apply the changes to the in-memory version stores and
+//!    index stores at that seq (invisible: seq > `visible`), record the
+//!    seq's time, and
 //!    append the frames to the group-commit buffer;
 //! 2. the caller releases the write path, so the next transaction can start;
 //! 3. wait until a group-commit leader has written and fsynced past the
@@ -15,8 +16,9 @@
 //!    `visible` advances to the seq. Only then does `commit()` return.
 //!
 //! Locks, always taken in this order: `commit` → group-commit state →
-//! `derived` → `published` / a table store. Readers take only `published`
-//! (briefly, to find a table) and a table store's read lock (briefly).
+//! `derived` → `published` / a table or index store. Readers take only
+//! `published` (briefly, to find a table) and a table or index store's read
+//! lock (briefly).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,6 +28,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 
 use super::catalog_store::{Catalog, DirState, diff, reconcile, segments_dir};
 use super::checkpoint;
+use super::index::IxChange;
 use super::io::FileSystem;
 use super::segment::writer::SegmentWriter;
 use super::seqtime::{SeqTimeWriter, SeqTimes};
@@ -33,7 +36,7 @@ use super::table::Change;
 use super::wal::record::{self, TxnRecord, WalEvent};
 use super::wal::writer::{Flusher, GroupCommit};
 use super::wal::{HEADER, WalFile};
-use super::{Seq, TableId, Tuning};
+use super::{IndexId, Seq, TableId, Tuning};
 use crate::error::{Error, Result, SqlState};
 use crate::temporal::Clock;
 use crate::{log_error, sql_err};
@@ -75,6 +78,11 @@ pub struct Publish {
     events: Vec<WalEvent>,
 }
 
+/// In-memory changes of a commit, by table.
+pub type TableChanges = BTreeMap<TableId, Vec<Change>>;
+/// Index entries a commit ends and starts, by index.
+pub type IndexChanges = BTreeMap<IndexId, Vec<IxChange>>;
+
 /// A transaction's changes, ready to commit.
 #[derive(Debug)]
 pub struct CommitRequest {
@@ -83,7 +91,9 @@ pub struct CommitRequest {
     /// Its final catalog, if it ran DDL.
     pub catalog: Option<Catalog>,
     /// In-memory changes by table.
-    pub changes: BTreeMap<TableId, Vec<Change>>,
+    pub changes: TableChanges,
+    /// The index entries those changes end and start, by index.
+    pub index_changes: IndexChanges,
     /// The same changes as logged events.
     pub events: Vec<WalEvent>,
     /// New next-row-id values.
@@ -250,7 +260,9 @@ impl Inner {
         let mut frames = Vec::new();
         record::encode(&rec, synced, &mut frames)?;
         let cat_ref = after.as_ref().unwrap_or(&req.base);
-        if let Err(e) = self.apply(cat_ref, seq, micros, &req.changes, &rec.rowids) {
+        let changes = (&req.changes, &req.index_changes);
+        let applied = self.apply(cat_ref, seq, micros, changes, &rec.rowids);
+        if let Err(e) = applied {
             self.gc.poison(e.clone());
             return Err(e);
         }
@@ -278,7 +290,7 @@ impl Inner {
         cat: &Catalog,
         seq: Option<Seq>,
         micros: i64,
-        changes: &BTreeMap<TableId, Vec<Change>>,
+        (changes, index_changes): (&TableChanges, &IndexChanges),
         rowids: &[(TableId, u64)],
     ) -> Result<()> {
         for (t, v) in rowids {
@@ -295,6 +307,15 @@ impl Inner {
             def.store
                 .apply(seq, ch)
                 .map_err(|e| Error::Internal(format!("applying seq {seq} to table {t}: {e}")))?;
+        }
+        for (i, ch) in index_changes {
+            let def = cat
+                .indexes
+                .get(i)
+                .ok_or_else(|| Error::Internal(format!("commit changes unknown index {i}")))?;
+            def.store
+                .apply(seq, ch)
+                .map_err(|e| Error::Internal(format!("applying seq {seq} to index {i}: {e}")))?;
         }
         self.times.push(seq, micros)
     }
@@ -318,7 +339,7 @@ impl Inner {
             let current: BTreeMap<_, _> = before
                 .tables
                 .values()
-                .map(|t| (t.id, DirState::of(t)))
+                .map(|t| (t.id, DirState::of(t, before)))
                 .collect();
             reconcile(
                 self.fs.as_ref(),

@@ -13,10 +13,16 @@
 //! <data>/tables/<dir>/{meta, schema, segments/, snapshots/, indexes/}
 //! ```
 //!
+//! Secondary indexes ([`index`]) are versioned like rows: an index answers
+//! "which rows had this value AS OF S". Their definitions are DDL (logged,
+//! persisted under `indexes/`, recovered); their contents are derived from
+//! the tables' versions (rebuilt at recovery until the B-tree persists them).
+//!
 //! Modules, bottom up: [`io`] (files behind a trait), [`codec`] (varints,
 //! CRC frames), [`rowcodec`] and [`event`] (msgpack rows and events),
 //! [`wal`], [`segment`], [`seqtime`], [`metafile`], [`catalog_store`],
-//! [`table`] (the version store: the seam the B-tree replaces),
+//! [`table`] and [`index`] (the version and index stores: the seam the
+//! B-tree replaces),
 //! [`txn`] (a transaction's overlay), [`engine`] (the commit path),
 //! [`checkpoint`], [`recovery`].
 //!
@@ -31,6 +37,7 @@ pub mod checkpoint;
 pub mod codec;
 pub mod engine;
 pub mod event;
+pub mod index;
 pub mod io;
 pub mod metafile;
 pub mod recovery;
@@ -54,6 +61,8 @@ use crate::error::Result;
 use crate::temporal::{Clock, SystemClock};
 use crate::types::Row;
 use engine::{BgSignal, CommitState, Inner};
+use index::IndexStore;
+use index::scan::{IndexScanIter, IndexVersionsIter};
 use io::{FileSystem, RealFs};
 use seqtime::SeqTimes;
 use table::{ScanIter, TableStore, VersionsIter};
@@ -138,11 +147,20 @@ pub type IndexId = u32;
 /// A secondary index as storage keeps and maintains it.
 ///
 /// Its key for a row is `encoding::keycode::encode_key` of the row's values
-/// at `columns` (NULLs included: they sort last). Entries are versioned like
-/// rows, so an index answers "which rows had this value AS OF S".
-/// Uniqueness is checked by the SQL layer (the single write path makes
-/// check-then-insert safe); storage records the flag and maintains entries.
-#[derive(Debug, Clone, PartialEq)]
+/// at `columns` (NULLs included: they sort last; a column past the end of a
+/// shorter, older row reads as NULL). Entries are versioned like rows, so an
+/// index answers "which rows had this value AS OF S", over the table's whole
+/// history even for an index created later. Uniqueness is checked by the
+/// SQL layer (the single write path makes check-then-insert safe); storage
+/// records the flag and maintains entries. Column positions are fixed when
+/// the index is created: a schema change that moves columns must drop and
+/// re-create the index.
+///
+/// Index-key range bounds (`index_scan`, `index_versions`) are prefix-aware:
+/// a bound may encode only the leading columns, and is compared with the
+/// key's leading columns (`Included(enc(a = 5))` as both bounds of an index
+/// on `(a, b)` returns every row with `a = 5`). See [`index`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexMeta {
     /// Stable id.
     pub id: IndexId,
@@ -287,11 +305,21 @@ impl Storage {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// The committed secondary indexes of `table`.
-    ///
-    /// STUB (issue 3, index work): API fixed, implementation pending.
-    pub fn indexes(&self, _table: TableId) -> Vec<IndexMeta> {
-        Vec::new()
+    /// The committed secondary indexes of `table`, by id.
+    pub fn indexes(&self, table: TableId) -> Vec<IndexMeta> {
+        self.inner
+            .published()
+            .indexes_of(table)
+            .map(|i| i.meta.clone())
+            .collect()
+    }
+
+    /// The committed index named `name` (for DROP INDEX and `\d`).
+    pub fn index_by_name(&self, name: &str) -> Option<IndexMeta> {
+        self.inner
+            .published()
+            .index_by_name(name)
+            .map(|i| i.meta.clone())
     }
 
     /// Every committed table.
@@ -310,6 +338,10 @@ impl Storage {
         })?;
         Ok(TableReader {
             store: def.store.clone(),
+            indexes: cat
+                .indexes_of(table)
+                .map(|i| (i.meta.id, i.store.clone()))
+                .collect(),
             visible: self.inner.visible.clone(),
         })
     }
@@ -337,10 +369,12 @@ impl Storage {
     }
 }
 
-/// Reads one table as of any seq. Never blocks writers for long.
+/// Reads one table, and its indexes, as of any seq. Never blocks writers
+/// for long. It knows the indexes committed when it was made.
 #[derive(Clone)]
 pub struct TableReader {
     store: Arc<TableStore>,
+    indexes: Vec<(IndexId, Arc<IndexStore>)>,
     visible: Arc<AtomicU64>,
 }
 
@@ -395,36 +429,58 @@ impl TableReader {
         ))
     }
 
-    /// Rows (with their primary keys) whose key in `index` lies in the
-    /// range, as of `as_of`, in index-key order (then primary-key order).
-    ///
-    /// STUB (issue 3, index work).
-    pub fn index_scan(
-        &self,
-        _index: IndexId,
-        _as_of: Seq,
-        _lower: Bound<Vec<u8>>,
-        _upper: Bound<Vec<u8>>,
-    ) -> Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + Send> {
-        Box::new(std::iter::once(Err(crate::error::Error::Internal(
-            "secondary indexes are not implemented yet".into(),
-        ))))
+    fn index(&self, id: IndexId) -> Result<Arc<IndexStore>> {
+        self.indexes
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, s)| s.clone())
+            .ok_or_else(|| index::undefined_index(id))
     }
 
-    /// Versions whose key in `index` lay in the range during their period,
-    /// passing `filter`.
-    ///
-    /// STUB (issue 3, index work).
+    /// Rows (with their primary keys) whose key in `index` lies in the
+    /// range (prefix-aware bounds, see [`IndexMeta`]), as of `as_of`, in
+    /// index-key order (then primary-key order): exactly the rows whose
+    /// indexed value was in the range AS OF that seq, with their values
+    /// then. An equality lookup costs O(log n) plus the rows. 42704 if the
+    /// index is not one of this table's (as of the reader's creation).
+    pub fn index_scan(
+        &self,
+        index: IndexId,
+        as_of: Seq,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+    ) -> Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + Send> {
+        let ix = match self.index(index) {
+            Ok(ix) => ix,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        let it = IndexScanIter::new(ix, self.store.clone(), self.cap(as_of), &lower, &upper);
+        Box::new(it.map(|r| r.map(|(_, pk, row)| (pk, row))))
+    }
+
+    /// Versions whose key in `index` lay in the range during the version,
+    /// passing `filter` (as [`TableReader::versions`] applies it), by index
+    /// key, then primary key, then start.
     pub fn index_versions(
         &self,
-        _index: IndexId,
-        _lower: Bound<Vec<u8>>,
-        _upper: Bound<Vec<u8>>,
-        _filter: VersionFilter,
+        index: IndexId,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+        filter: VersionFilter,
     ) -> Box<dyn Iterator<Item = Result<Version>> + Send> {
-        Box::new(std::iter::once(Err(crate::error::Error::Internal(
-            "secondary indexes are not implemented yet".into(),
-        ))))
+        let ix = match self.index(index) {
+            Ok(ix) => ix,
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        let visible = self.visible.load(Ordering::Acquire);
+        Box::new(IndexVersionsIter::new(
+            ix,
+            self.store.clone(),
+            filter,
+            visible,
+            &lower,
+            &upper,
+        ))
     }
 
     /// Approximate number of current rows (for planning).
@@ -505,55 +561,52 @@ impl WriteTxn {
         self.t.delete(table, key)
     }
 
-    /// Secondary indexes of `table` as this transaction sees them.
-    ///
-    /// STUB (issue 3, index work).
-    pub fn indexes(&self, _table: TableId) -> Vec<IndexMeta> {
-        Vec::new()
+    /// Secondary indexes of `table` as this transaction sees them, by id.
+    pub fn indexes(&self, table: TableId) -> Vec<IndexMeta> {
+        self.t.indexes(table)
+    }
+
+    /// The index named `name` as this transaction sees it.
+    pub fn index_by_name(&self, name: &str) -> Option<IndexMeta> {
+        self.t.index_by_name(name)
     }
 
     /// Creates a secondary index over `columns` (row positions) of `table`,
-    /// built from the rows as this transaction sees them and maintained by
-    /// every later write. 42P07 if the name is taken by a table or index.
-    ///
-    /// STUB (issue 3, index work).
+    /// built from the table's whole committed history (so time travel
+    /// through it works AS OF any seq) and from this transaction's own rows,
+    /// and maintained by every later write. Visible to this transaction at
+    /// once, to others once committed; undone by rollback and by
+    /// `rollback_to` an earlier savepoint. Uses up no seq. 42P07 if the name
+    /// is taken by a table or index; 42P01 if the table does not exist.
     pub fn create_index(
         &mut self,
-        _table: TableId,
-        _name: &str,
-        _columns: Vec<usize>,
-        _unique: bool,
+        table: TableId,
+        name: &str,
+        columns: Vec<usize>,
+        unique: bool,
     ) -> Result<IndexId> {
-        Err(crate::error::Error::sql(
-            crate::error::SqlState::FEATURE_NOT_SUPPORTED,
-            "CREATE INDEX is not supported yet",
-        ))
+        self.t.create_index(table, name, columns, unique)
     }
 
-    /// Drops a secondary index.
-    ///
-    /// STUB (issue 3, index work).
-    pub fn drop_index(&mut self, _index: IndexId) -> Result<()> {
-        Err(crate::error::Error::sql(
-            crate::error::SqlState::FEATURE_NOT_SUPPORTED,
-            "DROP INDEX is not supported yet",
-        ))
+    /// Drops a secondary index (transactional, like `create_index`). 42704
+    /// if it does not exist.
+    pub fn drop_index(&mut self, index: IndexId) -> Result<()> {
+        self.t.drop_index(index)
     }
 
-    /// Current rows (with primary keys) whose `index` key is in the range,
-    /// as this transaction sees them (its own writes included).
-    ///
-    /// STUB (issue 3, index work).
+    /// Current rows (with primary keys) whose `index` key is in the range
+    /// (prefix-aware bounds, see [`IndexMeta`]), as this transaction sees
+    /// them (its own writes included), in index-key then primary-key order.
+    /// An equality lookup costs O(log n) plus the rows, however many rows
+    /// the transaction has written.
     #[allow(clippy::type_complexity)] // mirrors `scan`
     pub fn index_scan(
         &self,
-        _index: IndexId,
-        _lower: Bound<Vec<u8>>,
-        _upper: Bound<Vec<u8>>,
+        index: IndexId,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
     ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + '_>> {
-        Err(crate::error::Error::Internal(
-            "secondary indexes are not implemented yet".into(),
-        ))
+        self.t.index_scan(index, lower, upper)
     }
 
     /// The next hidden row id for a table without a primary key (unique

@@ -2,16 +2,22 @@
 //! WAL written since, and repairs the derived files.
 //!
 //! 1. Read `CHECKPOINT` (none: a new database).
-//! 2. Read every `tables/*/meta` and `schema`.
+//! 2. Read every `tables/*/meta` and `schema`, and the index definitions
+//!    under `tables/*/indexes/`.
 //! 3. For each table in the checkpoint, replay its segments, each up to the
 //!    length the checkpoint recorded, into a fresh version store; cut what
-//!    lies past them (see `segment::reader`). Read the checkpoint's count of
-//!    `seqtime` records.
+//!    lies past them (see `segment::reader`). Take the indexes the
+//!    checkpoint lists for it from their definition files. Read the
+//!    checkpoint's count of `seqtime` records.
 //! 4. Replay the WAL files from the checkpoint's on, in order: DDL onto the
 //!    catalog (absolute, so idempotent), events onto the stores, each data
 //!    commit's time onto the seq↔time index. Seqs must follow each other;
 //!    commits at or below the checkpoint seq are skipped (idempotent by seq).
-//! 5. Make `tables/` match the recovered catalog (`catalog_store::reconcile`):
+//!    A checkpointed table or index whose file is gone must be dropped by
+//!    the WAL, or that is corruption.
+//! 5. Fill every index from its table's versions: index contents are
+//!    derived data, not persisted yet (the B-tree issue will persist them).
+//!    Make `tables/` match the recovered catalog (`catalog_store::reconcile`):
 //!    this finishes or undoes whatever DDL a crash interrupted.
 //! 6. Queue the replayed events for the segments and the replayed times for
 //!    `seqtime`; the caller then runs a checkpoint, which makes them durable,
@@ -22,18 +28,19 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::catalog_store::{
-    self, Catalog, DdlOp, DirState, TableDef, apply_ddl, reconcile, segments_dir,
+    self, Catalog, DdlOp, IndexDef, TableDef, apply_ddl, reconcile, segments_dir,
 };
 use super::checkpoint::{self, CheckpointFile};
 use super::engine::Derived;
 use super::event::Event;
+use super::index::{IndexStore, meta as index_meta};
 use super::io::FileSystem;
 use super::metafile::rel;
 use super::segment::{reader as seg_reader, writer::SegmentWriter};
 use super::seqtime::{self, SeqTimeWriter};
 use super::table::TableStore;
 use super::wal::{self, recovery::LoggedTxn};
-use super::{Seq, TableId, TailCut, Tuning};
+use super::{IndexId, Seq, TableId, TailCut, Tuning};
 use crate::error::{Error, Result};
 use crate::log_info;
 
@@ -128,6 +135,13 @@ pub fn recover(
     for t in txns {
         state.replay(t)?;
     }
+    if let Some((_, (_, file))) = state.missing_ix.iter().next() {
+        return Err(Error::corrupted(
+            file.clone(),
+            0,
+            "index definition file missing",
+        ));
+    }
     if let Some(id) = state.missing.iter().next() {
         let name = state
             .catalog
@@ -141,18 +155,8 @@ pub fn recover(
             "table directory missing",
         ));
     }
-    let current: BTreeMap<_, _> = disk
-        .tables
-        .iter()
-        .map(|(id, d)| {
-            let s = DirState {
-                dir: d.dir.clone(),
-                name: d.meta.name.clone(),
-                schema: d.schema.clone(),
-            };
-            (*id, s)
-        })
-        .collect();
+    fill_indexes(&state.catalog)?;
+    let current: BTreeMap<_, _> = disk.tables.iter().map(|(id, d)| (*id, d.state())).collect();
     reconcile(
         fs,
         &tables_dir,
@@ -178,12 +182,35 @@ pub fn recover(
     })
 }
 
+/// Fills every index of `cat` from its table's versions.
+fn fill_indexes(cat: &Catalog) -> Result<()> {
+    for ix in cat.indexes.values() {
+        let table = cat.tables.get(&ix.meta.table).ok_or_else(|| {
+            Error::Internal(format!(
+                "index {} of missing table {}",
+                ix.meta.id, ix.meta.table
+            ))
+        })?;
+        ix.store.fill(&table.store, &ix.meta.columns)?;
+    }
+    if !cat.indexes.is_empty() {
+        log_info!(
+            "recovery rebuilt {} index(es) from table history",
+            cat.indexes.len()
+        );
+    }
+    Ok(())
+}
+
 struct State {
     catalog: Catalog,
     /// Tables whose segments were loaded: the length of each.
     loaded: BTreeMap<TableId, Vec<u64>>,
     /// Checkpointed tables whose directory is gone (must be dropped by the WAL).
     missing: BTreeSet<TableId>,
+    /// Checkpointed indexes whose definition file is gone (must be dropped
+    /// by the WAL, directly or with their table): their table and file.
+    missing_ix: BTreeMap<IndexId, (TableId, String)>,
     replayed: BTreeMap<TableId, Vec<Replayed>>,
     times: Vec<i64>,
     last_seq: Seq,
@@ -201,10 +228,12 @@ impl State {
         let mut st = State {
             catalog: Catalog {
                 tables: BTreeMap::new(),
+                indexes: BTreeMap::new(),
                 next_table_id: ck.next_table_id,
             },
             loaded: BTreeMap::new(),
             missing: BTreeSet::new(),
+            missing_ix: BTreeMap::new(),
             replayed: BTreeMap::new(),
             times: Vec::new(),
             last_seq: 0,
@@ -235,14 +264,42 @@ impl State {
                     let (store, cuts) = (&def.store, &mut st.cuts);
                     seg_reader::load(fs, root, &seg_dir, t.id, &t.segments, store, cuts)?;
                     st.loaded.insert(t.id, t.segments.clone());
+                    st.load_indexes(t, &d.indexes, &rel(root, &dir));
                 }
                 None => {
                     st.missing.insert(t.id);
+                    let dir = format!("tables/{}", catalog_store::dir_name(&t.name));
+                    st.load_indexes(t, &BTreeMap::new(), &dir);
                 }
             }
             st.catalog.tables.insert(t.id, def);
         }
         Ok(st)
+    }
+
+    /// Takes the indexes the checkpoint lists for `t` from `found` (the
+    /// definitions in its directory `dir`); notes the missing ones.
+    fn load_indexes(
+        &mut self,
+        t: &checkpoint::CkptTable,
+        found: &BTreeMap<IndexId, super::IndexMeta>,
+        dir: &str,
+    ) {
+        for id in &t.indexes {
+            match found.get(id) {
+                Some(meta) => {
+                    let def = IndexDef {
+                        meta: meta.clone(),
+                        store: std::sync::Arc::new(IndexStore::new()),
+                    };
+                    self.catalog.indexes.insert(*id, def);
+                }
+                None => {
+                    let file = format!("{dir}/indexes/{}", index_meta::file_name(*id));
+                    self.missing_ix.insert(*id, (t.id, file));
+                }
+            }
+        }
     }
 
     fn replay(&mut self, t: LoggedTxn) -> Result<()> {
@@ -260,18 +317,27 @@ impl State {
             }
         }
         for op in &rec.ddl {
+            if let DdlOp::CreateIndex(m) = op {
+                if !self.catalog.tables.contains_key(&m.table) {
+                    return Err(bad(format!("index {} of unknown table {}", m.id, m.table)));
+                }
+            }
             apply_ddl(&mut self.catalog, op, rec.stamp_seq, rec.micros);
             match op {
                 DdlOp::Drop { id } => {
                     self.missing.remove(id);
+                    self.missing_ix.retain(|_, (t, _)| t != id);
                     self.loaded.remove(id);
                     self.replayed.remove(id);
+                }
+                DdlOp::DropIndex { id } => {
+                    self.missing_ix.remove(id);
                 }
                 DdlOp::Create { id, .. } => {
                     self.loaded.remove(id);
                     self.replayed.remove(id);
                 }
-                DdlOp::Alter { .. } => {}
+                DdlOp::Alter { .. } | DdlOp::CreateIndex(_) => {}
             }
         }
         for (id, v) in &rec.rowids {

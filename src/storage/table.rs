@@ -40,14 +40,19 @@ pub const LATEST: Seq = Seq::MAX - 1;
 /// Keys examined per lock acquisition by scans.
 pub const SCAN_CHUNK: usize = 1024;
 
+/// One version in a chain: valid for seqs in `[start, end)`.
 #[derive(Debug, Clone)]
-struct Ver {
-    start: Seq,
-    end: Seq,
-    row: Row,
+pub struct Ver {
+    /// The seq that created it.
+    pub start: Seq,
+    /// The seq that ended it, or [`OPEN`].
+    pub end: Seq,
+    /// Its row.
+    pub row: Row,
 }
 
-type Chain = Vec<Ver>;
+/// A key's versions, oldest first.
+pub type Chain = Vec<Ver>;
 
 /// One change of a commit, applied at the commit's seq.
 #[derive(Debug, Clone)]
@@ -88,6 +93,14 @@ fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
+/// `Some(end as shown)` if `v` passes `filter` with `visible` published: a
+/// version starting later is hidden, an end later than it reads as open.
+fn passes(v: &Ver, filter: VersionFilter, visible: Seq) -> Option<Option<Seq>> {
+    let end = if v.end > visible { OPEN } else { v.end };
+    (v.start <= filter.start_le.min(visible) && end > filter.end_gt)
+        .then_some((end != OPEN).then_some(end))
+}
+
 fn visible_at(chain: &Chain, s: Seq) -> Option<&Ver> {
     chain.iter().rev().find(|v| v.start <= s && s < v.end)
 }
@@ -125,6 +138,58 @@ impl TableStore {
         map.get(key)
             .and_then(|c| visible_at(c, s))
             .map(|v| v.row.clone())
+    }
+
+    /// The rows of several keys as of `s`, under one acquisition of the lock
+    /// (index scans fetch a chunk of rows at a time).
+    pub fn get_many<'k>(&self, keys: impl Iterator<Item = &'k [u8]>, s: Seq) -> Vec<Option<Row>> {
+        let map = self.read();
+        keys.map(|k| {
+            map.get(k)
+                .and_then(|c| visible_at(c, s))
+                .map(|v| v.row.clone())
+        })
+        .collect()
+    }
+
+    /// For each `(key, from, to)`, the versions of `key` that started in
+    /// `[from, to)` and pass `filter` (capped at `visible` as in
+    /// [`Self::versions_chunk`]), appended to `out` in order, under one
+    /// acquisition of the lock.
+    pub fn versions_in(
+        &self,
+        wanted: &[(Vec<u8>, Seq, Seq)],
+        filter: VersionFilter,
+        visible: Seq,
+        out: &mut VecDeque<Version>,
+    ) {
+        let map = self.read();
+        for (key, from, to) in wanted {
+            let Some(chain) = map.get(key) else { continue };
+            for v in chain.iter().filter(|v| *from <= v.start && v.start < *to) {
+                if let Some(end) = passes(v, filter, visible) {
+                    out.push_back(Version {
+                        key: key.clone(),
+                        start: v.start,
+                        end,
+                        row: v.row.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Calls `f` on each key's whole chain in the range, at most
+    /// [`SCAN_CHUNK`] keys per call (under the read lock); returns the bound
+    /// to resume from, like [`Self::scan_chunk`]. Index builds read history
+    /// through this.
+    pub fn chains_chunk(
+        &self,
+        lower: &Bound<Vec<u8>>,
+        upper: &Bound<Vec<u8>>,
+        f: impl FnMut(&[u8], &Chain),
+    ) -> Option<Bound<Vec<u8>>> {
+        self.chunk(lower, upper, f)
     }
 
     /// Runs `f` on the current row of `key`, under the read lock.
@@ -191,15 +256,13 @@ impl TableStore {
         upper: &Bound<Vec<u8>>,
         out: &mut VecDeque<Version>,
     ) -> Option<Bound<Vec<u8>>> {
-        let start_le = filter.start_le.min(visible);
         self.chunk(lower, upper, |key, chain| {
             for v in chain {
-                let end = if v.end > visible { OPEN } else { v.end };
-                if v.start <= start_le && end > filter.end_gt {
+                if let Some(end) = passes(v, filter, visible) {
                     out.push_back(Version {
                         key: key.to_vec(),
                         start: v.start,
-                        end: (end != OPEN).then_some(end),
+                        end,
                         row: v.row.clone(),
                     });
                 }

@@ -19,6 +19,13 @@
 //! Reads merge the overlay over the latest applied state of the store (the
 //! transaction holds the write path, so nothing else changes it meanwhile).
 //! The undo log is kept only once a savepoint exists; `rollback_to` pops it.
+//!
+//! Secondary indexes (child module [`index`]): the overlay's rows are kept
+//! indexed per index as they are written and undone
+//! (`storage::index::overlay`), and a commit turns each changed row into
+//! the index entries it ends and starts.
+
+mod index;
 
 use std::collections::BTreeMap;
 use std::iter::Peekable;
@@ -26,13 +33,15 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use super::catalog_store::{Catalog, TableDef, diff, dir_name};
-use super::engine::{CommitRequest, Inner, lock};
+use super::engine::{CommitRequest, IndexChanges, Inner, TableChanges, lock};
 use super::event::{
     INSERT, PATCH, SOFT_DELETE, delete_payload, diff_rows, insert_payload, patch_payload,
 };
+use super::index::overlay::{OverlayIndexes, OverlayRows};
+use super::index::{IxChange, index_key};
 use super::table::{Change, LATEST, ScanIter, TableStore, range_ok};
 use super::wal::record::WalEvent;
-use super::{Seq, TableId, TableMeta};
+use super::{IndexMeta, Seq, TableId, TableMeta};
 use crate::error::{Error, Result, SqlState};
 use crate::sql_err;
 use crate::types::Row;
@@ -47,6 +56,16 @@ struct Pending {
 }
 
 type Overlay = BTreeMap<Vec<u8>, Pending>;
+
+impl OverlayRows for Overlay {
+    fn touched(&self, pk: &[u8]) -> bool {
+        self.contains_key(pk)
+    }
+
+    fn row(&self, pk: &[u8]) -> Option<&Row> {
+        self.get(pk).and_then(|p| p.row.as_ref())
+    }
+}
 
 #[derive(Debug)]
 enum Undo {
@@ -111,6 +130,11 @@ pub struct TxnState {
     rowids: BTreeMap<TableId, u64>,
     undo: Vec<Undo>,
     recording: bool,
+    /// The overlay's rows, indexed per index of the transaction's catalog.
+    ix: OverlayIndexes,
+    /// Set if keeping `ix` failed (an index key could not be encoded): index
+    /// scans and commit report it rather than answer from a wrong index.
+    ix_error: Option<Error>,
 }
 
 fn undefined(id: TableId) -> Error {
@@ -160,6 +184,8 @@ impl TxnState {
             rowids: BTreeMap::new(),
             undo: Vec::new(),
             recording: false,
+            ix: OverlayIndexes::default(),
+            ix_error: None,
         })
     }
 
@@ -200,7 +226,7 @@ impl TxnState {
     /// CREATE TABLE.
     pub fn create_table(&mut self, name: &str, schema: Vec<u8>) -> Result<TableId> {
         check_name(name)?;
-        if self.cat().by_name(name).is_some() {
+        if self.cat().name_taken(name, None) {
             return Err(duplicate(name));
         }
         let id = self.cat().next_table_id;
@@ -223,13 +249,21 @@ impl TxnState {
         Ok(id)
     }
 
-    /// DROP TABLE.
+    /// DROP TABLE (its indexes go with it).
     pub fn drop_table(&mut self, id: TableId) -> Result<()> {
         self.table(id)?;
         let data = self.data.remove(&id).unwrap_or_default();
         let rowid = self.rowids.remove(&id);
         let saved = self.recording.then_some((id, data, rowid));
-        self.cat_mut(saved).tables.remove(&id);
+        let gone: Vec<_> = self.cat().indexes_of(id).map(|i| i.meta.id).collect();
+        let c = self.cat_mut(saved);
+        c.tables.remove(&id);
+        for i in &gone {
+            c.indexes.remove(i);
+        }
+        for i in gone {
+            self.ix.remove_index(i);
+        }
         Ok(())
     }
 
@@ -237,7 +271,7 @@ impl TxnState {
     pub fn alter_table(&mut self, id: TableId, name: &str, schema: Vec<u8>) -> Result<()> {
         check_name(name)?;
         self.table(id)?;
-        if self.cat().by_name(name).is_some_and(|t| t.id != id) {
+        if self.cat().name_taken(name, Some(id)) {
             return Err(duplicate(name));
         }
         let t = self
@@ -276,7 +310,15 @@ impl TxnState {
     }
 
     fn set(&mut self, table: TableId, key: Vec<u8>, p: Pending) {
+        let cat = self.catalog.as_ref().unwrap_or(&self.base);
         let map = self.data.entry(table).or_default();
+        let old = map.get(&key).and_then(|q| q.row.as_ref());
+        if let Err(e) = self
+            .ix
+            .update(cat_indexes(cat, table), &key, old, p.row.as_ref())
+        {
+            self.ix_error.get_or_insert(e);
+        }
         if self.recording {
             let prev = map.insert(key.clone(), p);
             self.undo.push(Undo::Data { table, key, prev });
@@ -377,10 +419,17 @@ impl TxnState {
 
     /// Undoes everything after savepoint `sp`.
     pub fn rollback_to(&mut self, sp: usize) {
+        let mut catalog_undone = false;
         while self.undo.len() > sp {
             match self.undo.pop() {
                 Some(Undo::Data { table, key, prev }) => {
+                    let cat = self.catalog.as_ref().unwrap_or(&self.base);
                     let map = self.data.entry(table).or_default();
+                    let now = map.get(&key).and_then(|q| q.row.as_ref());
+                    let was = prev.as_ref().and_then(|q| q.row.as_ref());
+                    if let Err(e) = self.ix.update(cat_indexes(cat, table), &key, now, was) {
+                        self.ix_error.get_or_insert(e);
+                    }
                     match prev {
                         Some(p) => {
                             map.insert(key, p);
@@ -391,6 +440,7 @@ impl TxnState {
                     }
                 }
                 Some(Undo::Catalog { prev, dropped }) => {
+                    catalog_undone = true;
                     self.catalog = prev;
                     if let Some((id, data, rowid)) = dropped {
                         self.data.insert(id, data);
@@ -401,6 +451,9 @@ impl TxnState {
                 }
                 None => break,
             }
+        }
+        if catalog_undone {
+            self.rebuild_overlay_indexes();
         }
     }
 
@@ -423,8 +476,11 @@ impl TxnState {
             .catalog
             .as_ref()
             .is_some_and(|c| !diff(&self.base, c).is_empty());
+        if let Some(e) = self.ix_error {
+            return Err(e);
+        }
         let cat = self.catalog.as_ref().unwrap_or(&self.base);
-        let (changes, events) = build_changes(cat, self.data)?;
+        let (changes, index_changes, events) = build_changes(cat, self.data)?;
         if events.is_empty() && !ddl {
             return Ok(None);
         }
@@ -442,6 +498,7 @@ impl TxnState {
             base: self.base,
             catalog: if ddl { self.catalog } else { None },
             changes,
+            index_changes,
             events,
             rowids,
         };
@@ -462,18 +519,33 @@ fn as_slice(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
-type Built = (BTreeMap<TableId, Vec<Change>>, Vec<WalEvent>);
+type Built = (TableChanges, IndexChanges, Vec<WalEvent>);
 
-/// Turns the overlay into in-memory changes and logged events.
+/// The definitions of `table`'s indexes in `cat`.
+fn cat_indexes(cat: &Catalog, table: TableId) -> impl Iterator<Item = &IndexMeta> {
+    cat.indexes_of(table).map(|i| &i.meta)
+}
+
+/// Turns the overlay into in-memory changes, index changes and logged
+/// events.
 fn build_changes(cat: &Catalog, data: BTreeMap<TableId, Overlay>) -> Result<Built> {
     let mut changes = BTreeMap::new();
+    let mut ix_changes = BTreeMap::new();
     let mut events = Vec::new();
     for (table, keys) in data {
         let Some(def) = cat.tables.get(&table) else {
             continue;
         };
+        let ixs: Vec<&IndexMeta> = cat_indexes(cat, table).collect();
         let mut ch = Vec::new();
         for (key, p) in keys {
+            let (diff, old_keys) = match (p.base_exists, &p.row) {
+                (false, None) => continue,
+                (false, Some(_)) => (Vec::new(), Vec::new()),
+                (true, None) if ixs.is_empty() => (Vec::new(), Vec::new()),
+                (true, row) => old_state(def, &ixs, &key, row.as_ref())?,
+            };
+            index_changes(&ixs, &key, old_keys, p.row.as_ref(), &mut ix_changes)?;
             let (event_type, payload, c) = match (p.base_exists, p.row) {
                 (false, None) => continue,
                 (false, Some(row)) => (
@@ -482,12 +554,6 @@ fn build_changes(cat: &Catalog, data: BTreeMap<TableId, Overlay>) -> Result<Buil
                     Change::Insert(key, row),
                 ),
                 (true, Some(row)) => {
-                    let diff = def
-                        .store
-                        .latest_with(&key, |old| diff_rows(old, &row))
-                        .ok_or_else(|| {
-                            Error::Internal("updated key has no current version".into())
-                        })?;
                     let payload = patch_payload(&key, row.len() as u32, &diff)?;
                     (PATCH, payload, Change::Update(key, row))
                 }
@@ -504,7 +570,53 @@ fn build_changes(cat: &Catalog, data: BTreeMap<TableId, Overlay>) -> Result<Buil
             changes.insert(table, ch);
         }
     }
-    Ok((changes, events))
+    Ok((changes, ix_changes, events))
+}
+
+type Diff = Vec<(u32, crate::types::Value)>;
+
+/// For a key that existed before the transaction: the columns its new row
+/// (if any) changes, and its old row's key in each of `ixs`.
+fn old_state(
+    def: &TableDef,
+    ixs: &[&IndexMeta],
+    key: &[u8],
+    new: Option<&Row>,
+) -> Result<(Diff, Vec<Vec<u8>>)> {
+    def.store
+        .latest_with(key, |old| {
+            let diff = new.map(|n| diff_rows(old, n)).unwrap_or_default();
+            let keys = ixs
+                .iter()
+                .map(|m| index_key(old, &m.columns))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((diff, keys))
+        })
+        .ok_or_else(|| Error::Internal("changed key has no current version".into()))?
+}
+
+/// Appends the entries the change of `key` ends and starts in each index
+/// (nothing where its index key stays the same).
+fn index_changes(
+    ixs: &[&IndexMeta],
+    key: &[u8],
+    old_keys: Vec<Vec<u8>>,
+    new: Option<&Row>,
+    out: &mut IndexChanges,
+) -> Result<()> {
+    let mut old_keys = old_keys.into_iter();
+    for m in ixs {
+        let old = old_keys.next();
+        let new = new.map(|r| index_key(r, &m.columns)).transpose()?;
+        if old != new {
+            out.entry(m.id).or_default().push(IxChange {
+                pk: key.to_vec(),
+                old,
+                new,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Merges the overlay (wins on equal keys; deleted keys skipped) over a scan

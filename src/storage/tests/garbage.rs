@@ -69,6 +69,14 @@ fn wal_records_and_files() {
                 schema: Arc::new(vec![1]),
             },
             DdlOp::Drop { id: 16_385 },
+            DdlOp::CreateIndex(crate::storage::IndexMeta {
+                id: 16_386,
+                table: 16_384,
+                name: "t_idx".into(),
+                columns: vec![1],
+                unique: false,
+            }),
+            DdlOp::DropIndex { id: 16_387 },
         ],
         rowids: vec![(16_384, 2)],
         events: vec![WalEvent {
@@ -134,6 +142,7 @@ fn metadata_files() {
             segments: vec![64, 99],
             next_rowid: 1,
             last_seq: 4,
+            indexes: vec![16_385],
         }],
     };
     torture(&ck.encode(), &|b| {
@@ -158,6 +167,18 @@ fn metadata_files() {
         .encode(),
         &|b| {
             let _ = SchemaFile::decode(b, "schema");
+        },
+    );
+    torture(
+        &crate::storage::index::meta::encode_file(&crate::storage::IndexMeta {
+            id: 16_385,
+            table: 16_384,
+            name: "t_idx".into(),
+            columns: vec![0, 3],
+            unique: true,
+        }),
+        &|b| {
+            let _ = crate::storage::index::meta::decode_file(b, "indexes/16385.meta");
         },
     );
     let mut st = seqtime::MAGIC.to_vec();

@@ -15,6 +15,8 @@
 //! event  := [varint table id][u8 event type][varint len][payload: len bytes]
 //! ddl    := [u8 1 create | 2 alter][varint table id][varint len][name][varint len][schema]
 //!         | [u8 3 drop][varint table id]
+//!         | [u8 4 create index][index definition]     (see `storage::index::meta`)
+//!         | [u8 5 drop index][varint index id]
 //! rowid  := [varint table id][varint next row id]
 //! ```
 //!
@@ -29,6 +31,7 @@ use crate::storage::catalog_store::DdlOp;
 use crate::storage::codec::{
     Cursor, DecodeResult, check_frame_len, put_frame, put_len_bytes, put_varint,
 };
+use crate::storage::index::meta as index_meta;
 use crate::storage::{Seq, TableId};
 
 /// OPS frame type.
@@ -109,6 +112,14 @@ fn put_ddl(out: &mut Vec<u8>, op: &DdlOp) {
             out.push(3);
             put_varint(out, u64::from(*id));
         }
+        DdlOp::CreateIndex(meta) => {
+            out.push(4);
+            index_meta::put(out, meta);
+        }
+        DdlOp::DropIndex { id } => {
+            out.push(5);
+            put_varint(out, u64::from(*id));
+        }
     }
 }
 
@@ -179,6 +190,9 @@ fn events(c: &mut Cursor<'_>) -> DecodeResult<Vec<WalEvent>> {
 
 fn ddl(c: &mut Cursor<'_>) -> DecodeResult<DdlOp> {
     let kind = c.u8()?;
+    if kind == 4 {
+        return Ok(DdlOp::CreateIndex(index_meta::read(c)?));
+    }
     let id = c.varint_u32()?;
     Ok(match kind {
         1 | 2 => {
@@ -191,6 +205,7 @@ fn ddl(c: &mut Cursor<'_>) -> DecodeResult<DdlOp> {
             }
         }
         3 => DdlOp::Drop { id },
+        5 => DdlOp::DropIndex { id },
         k => return Err(format!("unknown DDL kind {k}")),
     })
 }
@@ -274,6 +289,14 @@ mod tests {
                     schema: Arc::new(vec![]),
                 },
                 DdlOp::Drop { id: 16_386 },
+                DdlOp::DropIndex { id: 16_388 },
+                DdlOp::CreateIndex(crate::storage::IndexMeta {
+                    id: 16_387,
+                    table: 16_384,
+                    name: "t_idx".into(),
+                    columns: vec![1, 0],
+                    unique: true,
+                }),
             ],
             rowids: vec![(16_384, 7)],
             events: (0..events)
