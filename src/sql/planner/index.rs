@@ -16,7 +16,13 @@ use crate::sql_err;
 
 impl Planner<'_> {
     pub(crate) fn plan_create_index(&self, c: &ast::CreateIndex) -> Result<Plan> {
-        let table = self.lookup_table(&c.table)?;
+        // PostgreSQL reports a missing table here without a position.
+        let table = self.lookup_table(&c.table).map_err(|mut e| {
+            if let crate::error::Error::Sql(s) = &mut e {
+                s.position = None;
+            }
+            e
+        })?;
         let mut columns = Vec::with_capacity(c.columns.len());
         for item in &c.columns {
             let name = match &item.expr {
