@@ -40,7 +40,10 @@ pub fn create_table(
     if relation_exists(txn, cache, &schema.name)? {
         let msg = format!("relation \"{}\" already exists", schema.name);
         if if_not_exists && txn.tables().iter().any(|t| t.name == schema.name) {
-            return Ok(Some((SqlState::DUPLICATE_TABLE, format!("{msg}, skipping"))));
+            return Ok(Some((
+                SqlState::DUPLICATE_TABLE,
+                format!("{msg}, skipping"),
+            )));
         }
         return Err(Error::sql(SqlState::DUPLICATE_TABLE, msg));
     }
@@ -105,7 +108,10 @@ pub fn create_index(
         Some(n) if relation_exists(txn, cache, n)? => {
             let msg = format!("relation \"{n}\" already exists");
             if plan.if_not_exists {
-                return Ok(Some((SqlState::DUPLICATE_TABLE, format!("{msg}, skipping"))));
+                return Ok(Some((
+                    SqlState::DUPLICATE_TABLE,
+                    format!("{msg}, skipping"),
+                )));
             }
             return Err(Error::sql(SqlState::DUPLICATE_TABLE, msg));
         }
@@ -116,7 +122,9 @@ pub fn create_index(
                 .iter()
                 .map(|&i| schema.columns[i].name.as_str())
                 .collect();
-            choose_name(&schema.name, &cols, "idx", |n| relation_exists(txn, cache, n))?
+            choose_name(&schema.name, &cols, "idx", |n| {
+                relation_exists(txn, cache, n)
+            })?
         }
     };
     let id = txn.create_index(plan.table.id, &name, plan.columns.clone(), plan.unique)?;

@@ -141,7 +141,10 @@ pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> 
                 // decides).
                 (None, keyrange::everything())
             } else {
-                (Some(index.id), keyrange::lookup_ranges(lookup, &types, false, cx)?)
+                (
+                    Some(index.id),
+                    keyrange::lookup_ranges(lookup, &types, false, cx)?,
+                )
             }
         }
     };

@@ -23,7 +23,10 @@ use crate::types::{Row, TypeContext, Value};
 
 /// The unique secondary indexes of a table, as the transaction sees them.
 pub fn unique_indexes(txn: &WriteTxn, table: TableId) -> Vec<IndexMeta> {
-    txn.indexes(table).into_iter().filter(|i| i.unique).collect()
+    txn.indexes(table)
+        .into_iter()
+        .filter(|i| i.unique)
+        .collect()
 }
 
 /// The encoded index key of a row, or `None` when a key column is NULL
@@ -102,7 +105,12 @@ pub fn check_row(
 
 /// `(a, b)=(1, 2)`: the key columns and the row's values, as PostgreSQL's
 /// DETAIL shows a key.
-pub fn key_text(schema: &TableSchema, columns: &[usize], row: &[Value], ctx: &TypeContext) -> String {
+pub fn key_text(
+    schema: &TableSchema,
+    columns: &[usize],
+    row: &[Value],
+    ctx: &TypeContext,
+) -> String {
     let names: Vec<&str> = columns
         .iter()
         .map(|&i| schema.columns.get(i).map_or("?", |c| c.name.as_str()))
@@ -119,7 +127,12 @@ pub fn key_text(schema: &TableSchema, columns: &[usize], row: &[Value], ctx: &Ty
 
 /// 23505 for a unique-index collision, worded and annotated (table,
 /// constraint) as PostgreSQL's.
-pub fn violation(schema: &TableSchema, index: &IndexMeta, row: &[Value], ctx: &TypeContext) -> Error {
+pub fn violation(
+    schema: &TableSchema,
+    index: &IndexMeta,
+    row: &[Value],
+    ctx: &TypeContext,
+) -> Error {
     sql_err!(
         SqlState::UNIQUE_VIOLATION,
         "duplicate key value violates unique constraint \"{}\"",
@@ -193,7 +206,10 @@ mod tests {
             sql.message,
             "duplicate key value violates unique constraint \"t_a_b_key\""
         );
-        assert_eq!(sql.detail.as_deref(), Some("Key (a, b)=(2, x y) already exists."));
+        assert_eq!(
+            sql.detail.as_deref(),
+            Some("Key (a, b)=(2, x y) already exists.")
+        );
         let obj = sql.object.as_ref().unwrap();
         assert_eq!(obj.constraint.as_deref(), Some("t_a_b_key"));
         assert_eq!(obj.table.as_deref(), Some("t"));

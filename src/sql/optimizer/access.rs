@@ -54,7 +54,10 @@ pub fn choose_access(s: &mut Scan) {
     if !pk.is_empty() {
         let lookup = lookup_for(pk, &facts);
         if !lookup.is_empty() {
-            best = Some((rank(&lookup, pk.len(), true, true), KeyAccess::Primary(lookup)));
+            best = Some((
+                rank(&lookup, pk.len(), true, true),
+                KeyAccess::Primary(lookup),
+            ));
         }
     }
     for index in s.indexes.iter() {

@@ -8,8 +8,8 @@
 //!   the access path only narrows what is read, it never decides the answer.
 //! * Join conditions `left_expr = right_expr` become hash-join keys.
 
-use crate::sql::planner::expr::{CmpOp, Expr};
 use crate::sql::optimizer::access::choose_access;
+use crate::sql::planner::expr::{CmpOp, Expr};
 use crate::sql::planner::plan::{JoinType, Node};
 
 /// Pushes filters down through a tree and picks access paths.

@@ -193,7 +193,13 @@ fn scan(s: &Scan, depth: usize, out: &mut Vec<String>) {
         TimeSelect::All => " FOR SYSTEM_TIME ALL".into(),
     };
     push(out, depth, format!("{method} on {}{time}", s.table.name()));
-    let names: Vec<&str> = s.table.schema.columns.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<&str> = s
+        .table
+        .schema
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
     let shown = |e: &Expr| named(e, &names);
     let mut used: &[Expr] = &[];
     if let KeyAccess::Primary(l) | KeyAccess::Index { lookup: l, .. } = &s.access {

@@ -59,7 +59,11 @@ impl Planner<'_> {
         })))
     }
 
-    pub(crate) fn plan_drop_index(&self, names: &[ast::ObjectName], if_exists: bool) -> Result<Plan> {
+    pub(crate) fn plan_drop_index(
+        &self,
+        names: &[ast::ObjectName],
+        if_exists: bool,
+    ) -> Result<Plan> {
         let mut out = Vec::with_capacity(names.len());
         for n in names {
             if n.0.len() > 2 || (n.0.len() == 2 && n.0[0].name != "public") {

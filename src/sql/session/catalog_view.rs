@@ -60,12 +60,9 @@ impl<'a> CatalogView<'a> {
     /// unless the transaction changed the catalog, whose view is listed now.
     pub fn index_source(&self) -> IndexSource {
         match self.txn {
-            Some(w) if w.has_ddl() => IndexSource::Listed(
-                self.tables
-                    .iter()
-                    .flat_map(|t| w.indexes(t.id))
-                    .collect(),
-            ),
+            Some(w) if w.has_ddl() => {
+                IndexSource::Listed(self.tables.iter().flat_map(|t| w.indexes(t.id)).collect())
+            }
             _ => IndexSource::Storage(self.storage.clone()),
         }
     }

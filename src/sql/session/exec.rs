@@ -164,7 +164,8 @@ impl Session {
             } => {
                 let db = self.db.clone();
                 let txn = self.writer("CREATE TABLE")?;
-                let skipped = ddl::create_table(schema, uniques, *if_not_exists, txn, db.schemas())?;
+                let skipped =
+                    ddl::create_table(schema, uniques, *if_not_exists, txn, db.schemas())?;
                 self.ddl_done(skipped, "CREATE TABLE", sink)
             }
             Plan::CreateIndex(p) => {

@@ -124,7 +124,10 @@ fn keys_and_definitions() {
         def(pkey_index_oid(16384)),
         "CREATE UNIQUE INDEX a_pkey ON public.a USING btree (id, k)"
     );
-    assert_eq!(def(16387), "CREATE INDEX a_k_idx ON public.a USING btree (k)");
+    assert_eq!(
+        def(16387),
+        "CREATE INDEX a_k_idx ON public.a USING btree (k)"
+    );
     assert_eq!(
         def(16386),
         "CREATE UNIQUE INDEX b_x_key ON public.b USING btree (x)"
@@ -138,13 +141,19 @@ fn keys_and_definitions() {
         con(pkey_constraint_oid(16384)).as_deref(),
         Some("PRIMARY KEY (id, k)")
     );
-    assert_eq!(con(unique_constraint_oid(16386)).as_deref(), Some("UNIQUE (x)"));
+    assert_eq!(
+        con(unique_constraint_oid(16386)).as_deref(),
+        Some("UNIQUE (x)")
+    );
     assert_eq!(con(unique_constraint_oid(16387)), None, "a plain index");
     assert_eq!(
         cat.relation_by_name(None, "a_k_idx").unwrap(),
         Some((16387, "a_k_idx".into()))
     );
-    assert_eq!(cat.relation_name(16386).unwrap().as_deref(), Some("b_x_key"));
+    assert_eq!(
+        cat.relation_name(16386).unwrap().as_deref(),
+        Some("b_x_key")
+    );
     assert_eq!(index::quote_ident("user"), "\"user\"");
     assert_eq!(index::quote_ident("Mixed"), "\"Mixed\"");
     assert_eq!(

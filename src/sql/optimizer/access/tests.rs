@@ -44,7 +44,11 @@ fn scan(filter: Vec<Expr>) -> Scan {
 }
 
 fn col(i: usize) -> Expr {
-    let ty = if i == 3 { DataType::Text } else { DataType::Int4 };
+    let ty = if i == 3 {
+        DataType::Text
+    } else {
+        DataType::Int4
+    };
     Expr::Column(i, ty)
 }
 
@@ -75,7 +79,10 @@ fn index_name(a: &KeyAccess) -> Option<&str> {
 
 #[test]
 fn primary_key_point_wins() {
-    let a = chosen(vec![cmp(CmpOp::Eq, col(1), int(1)), cmp(CmpOp::Eq, col(0), int(7))]);
+    let a = chosen(vec![
+        cmp(CmpOp::Eq, col(1), int(1)),
+        cmp(CmpOp::Eq, col(0), int(7)),
+    ]);
     let KeyAccess::Primary(l) = a else {
         panic!("expected the primary key, got {a:?}")
     };
@@ -85,7 +92,10 @@ fn primary_key_point_wins() {
 
 #[test]
 fn equality_on_an_index_beats_a_key_range() {
-    let a = chosen(vec![cmp(CmpOp::Gt, col(0), int(5)), cmp(CmpOp::Eq, col(1), int(1))]);
+    let a = chosen(vec![
+        cmp(CmpOp::Gt, col(0), int(5)),
+        cmp(CmpOp::Eq, col(1), int(1)),
+    ]);
     assert_eq!(index_name(&a), Some("t_a_idx"));
 }
 
@@ -103,7 +113,10 @@ fn longest_prefix_wins_and_a_unique_point_beats_all() {
     };
     assert_eq!(lookup.prefix, vec![vec![int(1)], vec![text("x")]]);
     // b = 1 alone: a prefix of one, like a = 2; the older index wins the tie.
-    let a = chosen(vec![cmp(CmpOp::Eq, col(2), int(1)), cmp(CmpOp::Eq, col(1), int(2))]);
+    let a = chosen(vec![
+        cmp(CmpOp::Eq, col(2), int(1)),
+        cmp(CmpOp::Eq, col(1), int(2)),
+    ]);
     assert_eq!(index_name(&a), Some("t_a_idx"));
 }
 
@@ -156,14 +169,23 @@ fn in_lists_are_point_sets() {
 #[test]
 fn row_dependent_values_are_not_keys() {
     // a = b, a <> 1, a = (column of the row) are no lookups.
-    assert_eq!(chosen(vec![cmp(CmpOp::Eq, col(1), col(2))]), KeyAccess::Full);
-    assert_eq!(chosen(vec![cmp(CmpOp::NotEq, col(1), int(1))]), KeyAccess::Full);
+    assert_eq!(
+        chosen(vec![cmp(CmpOp::Eq, col(1), col(2))]),
+        KeyAccess::Full
+    );
+    assert_eq!(
+        chosen(vec![cmp(CmpOp::NotEq, col(1), int(1))]),
+        KeyAccess::Full
+    );
     assert_eq!(chosen(vec![]), KeyAccess::Full);
 }
 
 #[test]
 fn the_filter_keeps_every_conjunct() {
-    let f = vec![cmp(CmpOp::Eq, col(1), int(1)), cmp(CmpOp::Gt, col(2), int(0))];
+    let f = vec![
+        cmp(CmpOp::Eq, col(1), int(1)),
+        cmp(CmpOp::Gt, col(2), int(0)),
+    ];
     let mut s = scan(f.clone());
     choose_access(&mut s);
     assert_eq!(s.filter, Expr::and_all(f));
