@@ -17,7 +17,7 @@ use crate::sql::executor::keyrange;
 use crate::sql::executor::{ExecContext, RowIter, Rows, Source};
 use crate::sql::planner::plan::{KeyAccess, Scan, TimeBound, TimeSelect};
 use crate::sql_err;
-use crate::storage::{IndexId, Seq, TableId, Version, VersionFilter};
+use crate::storage::{IndexId, Seq, TableId, TableReader, Version, VersionFilter, WriteTxn};
 use crate::types::cast::cast;
 use crate::types::datetime::{pg_to_unix_micros, unix_micros_to_pg};
 use crate::types::ops;
@@ -148,11 +148,35 @@ pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> 
             }
         }
     };
-    let mut parts = Vec::with_capacity(ranges.len());
-    for (lower, upper) in ranges {
-        parts.push(open_range(scan.table.id, index, read, lower, upper, cx)?);
-    }
-    Ok(Box::new(parts.into_iter().flatten()))
+    // One reader for every range (none for the transaction's own view).
+    let reader = match (read, &cx.source) {
+        (Read::Current, Source::Txn { .. }) => None,
+        (_, source) => match source.storage().reader(scan.table.id) {
+            Ok(r) => Some(r),
+            // A table created by this (uncommitted) transaction has no
+            // history yet.
+            Err(_) if matches!(source, Source::Txn { .. }) => {
+                return Ok(Box::new(std::iter::empty()));
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    // Each range is opened when the previous one is done.
+    let table = scan.table.id;
+    Ok(Box::new(ranges.into_iter().flat_map(
+        move |(lower, upper)| match open_range(
+            table,
+            reader.as_ref(),
+            index,
+            read,
+            lower,
+            upper,
+            cx,
+        ) {
+            Ok(rows) => rows,
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        },
+    )))
 }
 
 fn resolve_read(scan: &Scan, cx: &ExecContext<'_>) -> Result<Read> {
@@ -209,75 +233,69 @@ fn time_travel_without(index: IndexId, scan: &Scan, read: Read, cx: &ExecContext
             .any(|i| i.id == index)
 }
 
-/// The rows of one key range (of the primary key, or of `index`).
+/// The rows of one key range (of the primary key, or of `index`): through
+/// the committed `reader`, or the transaction's view when there is none.
 fn open_range<'c>(
     table: TableId,
+    reader: Option<&TableReader>,
     index: Option<IndexId>,
     read: Read,
     lower: Bound<Vec<u8>>,
     upper: Bound<Vec<u8>>,
     cx: &'c ExecContext<'c>,
 ) -> Result<RawIter<'c>> {
-    let filter = match read {
-        Read::Current => return open_current(table, index, lower, upper, cx),
-        Read::AsOf(s) => VersionFilter {
-            start_le: s,
-            end_gt: s,
-        },
-        Read::Versions(f) => f,
-    };
-    let reader = match cx.source.storage().reader(table) {
-        Ok(r) => r,
-        // A table created by this (uncommitted) transaction has no history yet.
-        Err(_) if matches!(cx.source, Source::Txn { .. }) => {
-            return Ok(Box::new(std::iter::empty()));
-        }
-        Err(e) => return Err(e),
+    let Some(reader) = reader else {
+        let Source::Txn { txn, .. } = &cx.source else {
+            return Err(Error::Internal("scan without a reader".into()));
+        };
+        return open_own(txn, table, index, lower, upper);
     };
     Ok(match (read, index) {
+        (Read::Current, _) => {
+            let seq = cx.source.committed_seq();
+            match (index, point(&lower, &upper)) {
+                (Some(ix), _) => Box::new(reader.index_scan(ix, seq, lower, upper).map(plain)),
+                (None, Some(key)) => one(key.clone(), reader.get(&key, seq)?),
+                (None, None) => Box::new(reader.scan(seq, lower, upper).map(plain)),
+            }
+        }
         (Read::AsOf(s), Some(ix)) => Box::new(reader.index_scan(ix, s, lower, upper).map(plain)),
-        (_, Some(ix)) => versions(reader.index_versions(ix, lower, upper, filter)),
-        (_, None) => versions(reader.versions(lower, upper, filter)),
+        (Read::AsOf(s), None) => versions(reader.versions(
+            lower,
+            upper,
+            VersionFilter {
+                start_le: s,
+                end_gt: s,
+            },
+        )),
+        (Read::Versions(f), Some(ix)) => versions(reader.index_versions(ix, lower, upper, f)),
+        (Read::Versions(f), None) => versions(reader.versions(lower, upper, f)),
     })
 }
 
-/// The current state of one key range, as the statement's source sees it.
-fn open_current<'c>(
+/// The transaction's own view of one key range of the current state.
+fn open_own<'c>(
+    txn: &'c WriteTxn,
     table: TableId,
     index: Option<IndexId>,
     lower: Bound<Vec<u8>>,
     upper: Bound<Vec<u8>>,
-    cx: &'c ExecContext<'c>,
 ) -> Result<RawIter<'c>> {
-    // A single primary key is a point lookup, not a range scan.
-    let point = match (&lower, &upper, index) {
-        (Bound::Included(lo), Bound::Included(hi), None) if lo == hi => Some(lo.clone()),
-        _ => None,
-    };
-    match (&cx.source, point, index) {
-        (Source::Snapshot { storage, seq }, Some(key), _) => {
-            let row = storage.reader(table)?.get(&key, *seq)?;
-            Ok(one(key, row))
-        }
-        (Source::Snapshot { storage, seq }, None, Some(ix)) => Ok(Box::new(
-            storage
-                .reader(table)?
-                .index_scan(ix, *seq, lower, upper)
-                .map(plain),
-        )),
-        (Source::Snapshot { storage, seq }, None, None) => Ok(Box::new(
-            storage.reader(table)?.scan(*seq, lower, upper).map(plain),
-        )),
-        (Source::Txn { txn, .. }, Some(key), _) => {
+    match (index, point(&lower, &upper)) {
+        (Some(ix), _) => Ok(Box::new(txn.index_scan(ix, lower, upper)?.map(plain))),
+        (None, Some(key)) => {
             let row = txn.get(table, &key)?;
             Ok(one(key, row))
         }
-        (Source::Txn { txn, .. }, None, Some(ix)) => {
-            Ok(Box::new(txn.index_scan(ix, lower, upper)?.map(plain)))
-        }
-        (Source::Txn { txn, .. }, None, None) => {
-            Ok(Box::new(txn.scan(table, lower, upper)?.map(plain)))
-        }
+        (None, None) => Ok(Box::new(txn.scan(table, lower, upper)?.map(plain))),
+    }
+}
+
+/// The key of a single-key range `[k, k]` (a primary-key point lookup).
+fn point(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> Option<Vec<u8>> {
+    match (lower, upper) {
+        (Bound::Included(lo), Bound::Included(hi)) if lo == hi => Some(lo.clone()),
+        _ => None,
     }
 }
 
