@@ -317,10 +317,10 @@ impl State {
             }
         }
         for op in &rec.ddl {
-            if let DdlOp::CreateIndex(m) = op {
-                if !self.catalog.tables.contains_key(&m.table) {
-                    return Err(bad(format!("index {} of unknown table {}", m.id, m.table)));
-                }
+            if let DdlOp::CreateIndex(m) = op
+                && !self.catalog.tables.contains_key(&m.table)
+            {
+                return Err(bad(format!("index {} of unknown table {}", m.id, m.table)));
             }
             apply_ddl(&mut self.catalog, op, rec.stamp_seq, rec.micros);
             match op {

@@ -50,7 +50,7 @@ pub mod meta;
 pub mod overlay;
 pub mod scan;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -98,6 +98,9 @@ pub struct IndexStore {
     map: RwLock<BTreeMap<Vec<u8>, Entry>>,
 }
 
+/// A lower and an upper bound on byte-string keys.
+pub type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// `(index key, primary key, periods)`, as [`IndexStore::periods_chunk`]
 /// returns them.
 pub type EntryPeriods = (Vec<u8>, Vec<u8>, Vec<Period>);
@@ -131,10 +134,7 @@ pub fn prefix_end(p: &[u8]) -> Option<Vec<u8>> {
 
 /// Bounds on entry keys for prefix-aware bounds on index keys (module
 /// docs), or `None` when the range holds nothing.
-pub fn entry_bounds(
-    lower: &Bound<Vec<u8>>,
-    upper: &Bound<Vec<u8>>,
-) -> Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)> {
+pub fn entry_bounds(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> Option<KeyRange> {
     let lo = match lower {
         Bound::Included(k) => Bound::Included(k.clone()),
         Bound::Excluded(k) => Bound::Included(prefix_end(k)?),

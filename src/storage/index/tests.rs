@@ -144,17 +144,19 @@ fn update_keeping_the_key_keeps_one_period() {
 }
 
 /// A tiny deterministic generator (xorshift64).
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
@@ -249,8 +251,9 @@ fn maintained_equals_filled_and_scans_match_the_table() {
     assert_eq!(n, m, "every version through the index exactly once");
 }
 
-/// Prefix-aware: `key`'s leading bytes compared with each bound.
-fn in_range(key: &[u8], lo: &Bound<Vec<u8>>, hi: &Bound<Vec<u8>>) -> bool {
+/// The model of prefix-aware bounds: `key`'s leading bytes compared with
+/// each bound.
+pub fn in_range(key: &[u8], lo: &Bound<Vec<u8>>, hi: &Bound<Vec<u8>>) -> bool {
     let cut = |b: &[u8]| key[..b.len().min(key.len())].to_vec();
     let lo_ok = match lo {
         Bound::Included(b) => cut(b) >= *b,

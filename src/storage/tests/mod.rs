@@ -1,11 +1,15 @@
 //! Storage-wide tests, through the public API: visibility and history
 //! (`visibility`), transactions (`txns`), durability, crashes and damaged
-//! files (`durability`), and concurrency (`concurrency`). Most run on
+//! files (`durability`), concurrency (`concurrency`), and secondary indexes
+//! (`indexes`, `index_durability`). Most run on
 //! [`MemFs`], which models exactly what survives a crash.
 
 mod concurrency;
 mod durability;
 mod garbage;
+mod index_durability;
+mod index_model;
+mod indexes;
 mod txns;
 mod visibility;
 
