@@ -1,8 +1,9 @@
-//! `pg_index` and `pg_constraint`: each user table's primary key (an index
-//! and a constraint), its secondary indexes, and the UNIQUE constraints
-//! that some of those implement. Also the definitions `pg_get_indexdef` and
-//! `pg_get_constraintdef` print. Every index is a `btree` (an ordered map);
-//! ASC/DESC is not kept, so every key column reads as ascending.
+//! `pg_index`, `pg_constraint` and the `pg_indexes` view: each user
+//! table's primary key (an index and a constraint), its secondary indexes,
+//! and the UNIQUE constraints that some of those implement. Also the
+//! definitions `pg_get_indexdef` and `pg_get_constraintdef` print. Every
+//! index is a `btree` (an ordered map); ASC/DESC is not kept, so every key
+//! column reads as ascending.
 
 use super::v::{bool, i2, null, oid, text};
 use super::{
@@ -74,6 +75,20 @@ pub static TABLES: &[SystemTable] = &[
             ("conbin", T::Text),
         ],
         rows: constraints,
+    },
+    SystemTable {
+        schema: "pg_catalog",
+        name: "pg_indexes",
+        oid: 12043,
+        view: true,
+        columns: &[
+            ("schemaname", T::Text),
+            ("tablename", T::Text),
+            ("indexname", T::Text),
+            ("tablespace", T::Text),
+            ("indexdef", T::Text),
+        ],
+        rows: index_view,
     },
 ];
 
@@ -227,6 +242,22 @@ fn indexes(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
         ]);
     }
     Ok(rows)
+}
+
+/// The `pg_indexes` view: every index with its definition.
+fn index_view(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
+    Ok(all_indexes(cat)?
+        .iter()
+        .map(|ix| {
+            vec![
+                text("public"),
+                text(ix.table.name()),
+                text(ix.name),
+                null(),
+                text(index_def(ix, false)),
+            ]
+        })
+        .collect())
 }
 
 fn constraints(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
