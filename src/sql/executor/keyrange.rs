@@ -212,36 +212,4 @@ pub fn nonempty(lo: &Bound<Vec<u8>>, hi: &Bound<Vec<u8>>) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn successor_skips_trailing_ff() {
-        assert_eq!(successor(&[1, 2, 3]), Some(vec![1, 2, 4]));
-        assert_eq!(successor(&[1, 0xFF, 0xFF]), Some(vec![2]));
-        assert_eq!(successor(&[0xFF]), None);
-        assert_eq!(successor(&[]), None);
-    }
-
-    #[test]
-    fn successor_bounds_every_extension() {
-        let k = vec![0x20, 0x80, 0xFF];
-        let s = successor(&k).unwrap();
-        for ext in [vec![], vec![0u8], vec![0xFF, 0xFF, 0xFF], vec![0x40, 1]] {
-            let mut e = k.clone();
-            e.extend(ext);
-            assert!(e < s);
-        }
-        assert!(vec![0x20, 0x81] >= s);
-    }
-
-    #[test]
-    fn empty_ranges_are_detected() {
-        use Bound::*;
-        assert!(nonempty(&Included(vec![1]), &Included(vec![1])));
-        assert!(!nonempty(&Included(vec![1]), &Excluded(vec![1])));
-        assert!(!nonempty(&Included(vec![2]), &Included(vec![1])));
-        assert!(nonempty(&Unbounded, &Excluded(vec![0])));
-        assert!(!nonempty(&Excluded(vec![1]), &Excluded(vec![1])));
-    }
-}
+mod tests;

@@ -128,7 +128,7 @@ impl Inserter<'_> {
         if self.uniques.is_empty() {
             // Only the primary key can conflict: let storage find it.
             if txn.insert(table.id, key.clone(), row.clone())? {
-                self.touched.insert(key);
+                self.remember(key);
                 return Ok(Some(row));
             }
             let conflict = Conflict {
@@ -147,8 +147,15 @@ impl Inserter<'_> {
         if !txn.insert(table.id, key.clone(), row.clone())? {
             return Err(duplicate_key(schema, &row, &env.fns.types));
         }
-        self.touched.insert(key);
+        self.remember(key);
         Ok(Some(row))
+    }
+
+    /// Records a key this statement wrote (only DO UPDATE needs to know).
+    fn remember(&mut self, key: Vec<u8>) {
+        if self.plan.on_conflict_update.is_some() {
+            self.touched.insert(key);
+        }
     }
 
     /// The first conflict of a row to be stored under `key`, among the
@@ -213,7 +220,7 @@ impl Inserter<'_> {
             ));
         }
         let (key, new) = upsert(&self.plan.table, self.uniques, txn, env, c.key, row, sets)?;
-        self.touched.insert(key);
+        self.remember(key);
         Ok(Some(new))
     }
 
