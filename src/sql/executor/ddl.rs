@@ -39,7 +39,7 @@ pub fn create_table(
 ) -> Result<Option<DdlNotice>> {
     if relation_exists(txn, cache, &schema.name)? {
         let msg = format!("relation \"{}\" already exists", schema.name);
-        if if_not_exists && txn.tables().iter().any(|t| t.name == schema.name) {
+        if if_not_exists {
             return Ok(Some((
                 SqlState::DUPLICATE_TABLE,
                 format!("{msg}, skipping"),
@@ -249,12 +249,15 @@ fn find_index(
     cache: &SchemaCache,
     name: &str,
 ) -> Result<Option<(Table, IndexMeta)>> {
-    for meta in txn.tables() {
-        if let Some(index) = txn.indexes(meta.id).into_iter().find(|i| i.name == name) {
-            return Ok(Some((cache.resolve(&meta)?, index)));
-        }
+    let Some(index) = txn.index_by_name(name) else {
+        return Ok(None);
+    };
+    match txn.tables().into_iter().find(|t| t.id == index.table) {
+        Some(meta) => Ok(Some((cache.resolve(&meta)?, index))),
+        None => Err(Error::Internal(format!(
+            "index \"{name}\" of a missing table"
+        ))),
     }
-    Ok(None)
 }
 
 /// The table called `name` (`false`), or whose primary-key index is
@@ -279,11 +282,12 @@ fn find_table_or_pkey(
 /// True if a table, a primary-key index or a secondary index is called
 /// `name`, as the transaction sees them.
 pub fn relation_exists(txn: &WriteTxn, cache: &SchemaCache, name: &str) -> Result<bool> {
+    if txn.index_by_name(name).is_some() {
+        return Ok(true);
+    }
     for meta in txn.tables() {
-        if meta.name == name || txn.indexes(meta.id).iter().any(|i| i.name == name) {
-            return Ok(true);
-        }
-        if crate::sql::system::pkey_name(&cache.resolve(&meta)?) == Some(name) {
+        if meta.name == name || crate::sql::system::pkey_name(&cache.resolve(&meta)?) == Some(name)
+        {
             return Ok(true);
         }
     }
