@@ -40,6 +40,7 @@ pub static TABLES: &[SystemTable] = &[
             ("indisreplident", T::Bool),
             ("indkey", T::Array(22)),
             ("indcollation", T::Array(30)),
+            ("indclass", T::Array(30)),
             ("indoption", T::Array(22)),
             ("indexprs", T::Text),
             ("indpred", T::Text),
@@ -236,6 +237,8 @@ fn indexes(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
             f,
             array(&keys, 22),
             array(&collations, 30),
+            // No operator classes: each column's is "none".
+            array(&vec![oid(0); keys.len()], 30),
             array(&options, 22),
             null(),
             null(),
