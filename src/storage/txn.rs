@@ -20,7 +20,7 @@
 //! transaction holds the write path, so nothing else changes it meanwhile).
 //! The undo log is kept only once a savepoint exists; `rollback_to` pops it.
 //!
-//! Secondary indexes (child module [`index`]): the overlay's rows are kept
+//! Secondary indexes (child module `index`): the overlay's rows are kept
 //! indexed per index as they are written and undone
 //! (`storage::index::overlay`), and a commit turns each changed row into
 //! the index entries it ends and starts.

@@ -623,6 +623,13 @@ fn index_and_table_names_share_a_namespace() {
     );
     assert!(w.create_index(t, "", vec![0], false).is_err());
     assert!(w.create_index(t, "x", vec![], false).is_err());
+    let long = "i".repeat(300);
+    assert_eq!(
+        w.create_index(t, &long, vec![0], false)
+            .expect_err("too long")
+            .sqlstate(),
+        SqlState::PROGRAM_LIMIT_EXCEEDED
+    );
     assert!(!w.has_changes(), "failed DDL changed nothing");
 }
 

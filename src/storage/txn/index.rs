@@ -12,7 +12,7 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
-use super::{TxnState, cat_indexes, duplicate};
+use super::{MAX_DIR_NAME, TxnState, cat_indexes, duplicate};
 use crate::error::{Result, SqlState};
 use crate::sql_err;
 use crate::storage::catalog_store::IndexDef;
@@ -46,6 +46,12 @@ impl TxnState {
             return Err(sql_err!(
                 SqlState::INVALID_PARAMETER_VALUE,
                 "index name must not be empty"
+            ));
+        }
+        if name.len() > MAX_DIR_NAME {
+            return Err(sql_err!(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "index name \"{name}\" is too long"
             ));
         }
         if columns.is_empty() {
