@@ -47,6 +47,12 @@ pub struct TableSchema {
     pub pkey_name: Option<String>,
     /// The next unused column id.
     pub next_column_id: u32,
+    /// Names of the unique indexes that implement UNIQUE constraints
+    /// declared with the table (the catalogs show those as constraints;
+    /// other unique indexes come from CREATE UNIQUE INDEX). The indexes
+    /// themselves are storage's ([`crate::storage::IndexMeta`]).
+    #[serde(default)]
+    pub unique_constraints: Vec<String>,
 }
 
 impl TableSchema {
@@ -166,6 +172,7 @@ mod tests {
             primary_key: vec![0],
             pkey_name: Some("events_pkey".into()),
             next_column_id: 2,
+            unique_constraints: vec![],
         }
     }
 

@@ -8,10 +8,12 @@
 //! committed history.
 
 pub mod aggregate;
+pub mod ddl;
 pub mod distinct;
 pub mod eval;
 pub mod filter;
 pub mod join;
+pub mod keyrange;
 pub mod limit;
 pub mod project;
 pub mod project_set;
@@ -19,6 +21,7 @@ pub mod scan;
 pub mod setop;
 pub mod sort;
 pub mod subquery;
+pub mod unique;
 pub mod values;
 pub mod write;
 

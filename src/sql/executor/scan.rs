@@ -1,6 +1,9 @@
 //! Table scans: the current state, a past state (`AS OF`), or versions with
-//! their periods (`FROM … TO`, `BETWEEN`, `ALL`), through the scan's key
-//! access path (point lookup, key range or full scan).
+//! their periods (`FROM … TO`, `BETWEEN`, `ALL`), through the scan's access
+//! path: the whole table, key ranges of the primary key, or key ranges of
+//! a secondary index (`keyrange` computes the ranges). Time travel through
+//! an index asks storage for the rows whose indexed value matched at the
+//! seq (`TableReader::index_scan` / `index_versions`).
 //!
 //! Scan rows are the table's columns followed by the four pseudo-columns
 //! (`system_time_start`, `system_time_end`, `system_seq_start`,
@@ -8,14 +11,13 @@
 
 use std::ops::Bound;
 
-use crate::encoding::keycode::encode_key;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::executor::eval::{eval, truth};
+use crate::sql::executor::keyrange;
 use crate::sql::executor::{ExecContext, RowIter, Rows, Source};
-use crate::sql::planner::expr::Expr;
 use crate::sql::planner::plan::{KeyAccess, Scan, TimeBound, TimeSelect};
 use crate::sql_err;
-use crate::storage::{Seq, VersionFilter};
+use crate::storage::{IndexId, Seq, TableId, TableReader, Version, VersionFilter, WriteTxn};
 use crate::types::cast::cast;
 use crate::types::datetime::{pg_to_unix_micros, unix_micros_to_pg};
 use crate::types::ops;
@@ -30,9 +32,6 @@ pub struct ScanRow {
     /// The version's start and end seqs, when read as versions.
     pub period: Option<(Seq, Option<Seq>)>,
 }
-
-/// Lower and upper bounds on encoded keys.
-type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 type RawIter<'c> = Box<dyn Iterator<Item = Result<ScanRow>> + 'c>;
 
@@ -105,88 +104,103 @@ impl ScanIter<'_> {
     }
 }
 
-/// Opens the raw row stream of a scan (filter not applied): one stream per
-/// key range of its access path, in key order.
+/// What a scan reads, with its time bounds resolved to seqs.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    /// The current state as the statement's source sees it.
+    Current,
+    /// The rows as of a committed seq (without their periods).
+    AsOf(Seq),
+    /// Versions passing a filter, with their periods.
+    Versions(VersionFilter),
+}
+
+/// Opens the raw row stream of a scan (filter not applied): the rows of
+/// each key range of its access path, one range after the other.
 pub fn open<'c>(scan: &'c Scan, cx: &'c ExecContext<'c>) -> Result<RawIter<'c>> {
-    let mut ranges = key_ranges(scan, cx)?;
-    if ranges.len() == 1 {
-        let (lower, upper) = ranges.remove(0);
-        return open_range(scan, cx, lower, upper);
-    }
+    let read = resolve_read(scan, cx)?;
+    let (index, ranges) = match &scan.access {
+        KeyAccess::Full => (None, keyrange::everything()),
+        KeyAccess::Primary(l) => {
+            let schema = &scan.table.schema;
+            let types: Vec<DataType> = schema
+                .primary_key
+                .iter()
+                .map(|&i| schema.columns[i].ty)
+                .collect();
+            (None, keyrange::lookup_ranges(l, &types, true, cx)?)
+        }
+        KeyAccess::Index { index, lookup } => {
+            let schema = &scan.table.schema;
+            let types: Vec<DataType> = index
+                .columns
+                .iter()
+                .map(|&i| schema.columns.get(i).map_or(DataType::Unknown, |c| c.ty))
+                .collect();
+            if time_travel_without(index.id, scan, read, cx) {
+                // The index is this transaction's own: history has no
+                // entries in it yet, so read every version (the filter
+                // decides).
+                (None, keyrange::everything())
+            } else {
+                (
+                    Some(index.id),
+                    keyrange::lookup_ranges(lookup, &types, false, cx)?,
+                )
+            }
+        }
+    };
+    // One reader for every range (none for the transaction's own view).
+    let reader = match (read, &cx.source) {
+        (Read::Current, Source::Txn { .. }) => None,
+        (_, source) => match source.storage().reader(scan.table.id) {
+            Ok(r) => Some(r),
+            // A table created by this (uncommitted) transaction has no
+            // history yet.
+            Err(_) if matches!(source, Source::Txn { .. }) => {
+                return Ok(Box::new(std::iter::empty()));
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    // Each range is opened when the previous one is done.
+    let table = scan.table.id;
     Ok(Box::new(ranges.into_iter().flat_map(
-        move |(lower, upper)| match open_range(scan, cx, lower, upper) {
+        move |(lower, upper)| match open_range(
+            table,
+            reader.as_ref(),
+            index,
+            read,
+            lower,
+            upper,
+            cx,
+        ) {
             Ok(rows) => rows,
             Err(e) => Box::new(std::iter::once(Err(e))),
         },
     )))
 }
 
-/// The raw rows of one key range.
-fn open_range<'c>(
-    scan: &'c Scan,
-    cx: &'c ExecContext<'c>,
-    lower: Bound<Vec<u8>>,
-    upper: Bound<Vec<u8>>,
-) -> Result<RawIter<'c>> {
-    let table = scan.table.id;
-    let versions = |filter: VersionFilter| -> Result<RawIter<'c>> {
-        let reader = match cx.source.storage().reader(table) {
-            Ok(r) => r,
-            // A table created by this (uncommitted) transaction has no history yet.
-            Err(_) if matches!(cx.source, Source::Txn { .. }) => {
-                return Ok(Box::new(std::iter::empty()));
-            }
-            Err(e) => return Err(e),
-        };
-        Ok(Box::new(
-            reader
-                .versions(lower.clone(), upper.clone(), filter)
-                .map(|v| {
-                    v.map(|v| ScanRow {
-                        key: v.key,
-                        row: v.row,
-                        period: Some((v.start, v.end)),
-                    })
-                }),
-        ))
-    };
-    match &scan.time {
+fn resolve_read(scan: &Scan, cx: &ExecContext<'_>) -> Result<Read> {
+    Ok(match &scan.time {
         TimeSelect::Current if scan.pseudo => {
             let s = cx.source.committed_seq();
-            versions(VersionFilter {
+            Read::Versions(VersionFilter {
                 start_le: s,
                 end_gt: s,
             })
         }
-        TimeSelect::Current => {
-            // A single key is a point lookup, not a range scan.
-            let point = match (&lower, &upper) {
-                (Bound::Included(lo), Bound::Included(hi)) if lo == hi => Some(lo.clone()),
-                _ => None,
-            };
-            match (&cx.source, point) {
-                (Source::Snapshot { storage, seq }, Some(key)) => {
-                    let row = storage.reader(table)?.get(&key, *seq)?;
-                    Ok(one(key, row))
-                }
-                (Source::Snapshot { storage, seq }, None) => Ok(Box::new(
-                    storage.reader(table)?.scan(*seq, lower, upper).map(plain),
-                )),
-                (Source::Txn { txn, .. }, Some(key)) => {
-                    let row = txn.get(table, &key)?;
-                    Ok(one(key, row))
-                }
-                (Source::Txn { txn, .. }, None) => {
-                    Ok(Box::new(txn.scan(table, lower, upper)?.map(plain)))
-                }
-            }
-        }
+        TimeSelect::Current => Read::Current,
         TimeSelect::AsOf(b) => {
             let s = resolve(b, cx, false)?;
-            versions(VersionFilter {
-                start_le: s,
-                end_gt: s,
-            })
+            if scan.pseudo {
+                Read::Versions(VersionFilter {
+                    start_le: s,
+                    end_gt: s,
+                })
+            } else {
+                Read::AsOf(s)
+            }
         }
         TimeSelect::FromTo(a, b) => {
             let end_gt = resolve(a, cx, false)?;
@@ -194,18 +208,107 @@ fn open_range<'c>(
                 TimeBound::Seq(n) => n.saturating_sub(1),
                 b => resolve(b, cx, true)?,
             };
-            versions(VersionFilter { start_le, end_gt })
+            Read::Versions(VersionFilter { start_le, end_gt })
         }
         TimeSelect::Between(a, b) => {
             let end_gt = resolve(a, cx, false)?;
             let start_le = resolve(b, cx, false)?;
-            versions(VersionFilter { start_le, end_gt })
+            Read::Versions(VersionFilter { start_le, end_gt })
         }
-        TimeSelect::All => versions(VersionFilter {
+        TimeSelect::All => Read::Versions(VersionFilter {
             start_le: Seq::MAX,
             end_gt: 0,
         }),
+    })
+}
+
+/// True when a history read would go through an index that committed
+/// history does not have (created by this uncommitted transaction).
+fn time_travel_without(index: IndexId, scan: &Scan, read: Read, cx: &ExecContext<'_>) -> bool {
+    !matches!(read, Read::Current)
+        && matches!(cx.source, Source::Txn { .. })
+        && !cx
+            .source
+            .storage()
+            .indexes(scan.table.id)
+            .iter()
+            .any(|i| i.id == index)
+}
+
+/// The rows of one key range (of the primary key, or of `index`): through
+/// the committed `reader`, or the transaction's view when there is none.
+fn open_range<'c>(
+    table: TableId,
+    reader: Option<&TableReader>,
+    index: Option<IndexId>,
+    read: Read,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+    cx: &'c ExecContext<'c>,
+) -> Result<RawIter<'c>> {
+    let Some(reader) = reader else {
+        let Source::Txn { txn, .. } = &cx.source else {
+            return Err(Error::Internal("scan without a reader".into()));
+        };
+        return open_own(txn, table, index, lower, upper);
+    };
+    Ok(match (read, index) {
+        (Read::Current, _) => {
+            let seq = cx.source.committed_seq();
+            match (index, point(&lower, &upper)) {
+                (Some(ix), _) => Box::new(reader.index_scan(ix, seq, lower, upper).map(plain)),
+                (None, Some(key)) => one(key.clone(), reader.get(&key, seq)?),
+                (None, None) => Box::new(reader.scan(seq, lower, upper).map(plain)),
+            }
+        }
+        (Read::AsOf(s), Some(ix)) => Box::new(reader.index_scan(ix, s, lower, upper).map(plain)),
+        (Read::AsOf(s), None) => versions(reader.versions(
+            lower,
+            upper,
+            VersionFilter {
+                start_le: s,
+                end_gt: s,
+            },
+        )),
+        (Read::Versions(f), Some(ix)) => versions(reader.index_versions(ix, lower, upper, f)),
+        (Read::Versions(f), None) => versions(reader.versions(lower, upper, f)),
+    })
+}
+
+/// The transaction's own view of one key range of the current state.
+fn open_own<'c>(
+    txn: &'c WriteTxn,
+    table: TableId,
+    index: Option<IndexId>,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+) -> Result<RawIter<'c>> {
+    match (index, point(&lower, &upper)) {
+        (Some(ix), _) => Ok(Box::new(txn.index_scan(ix, lower, upper)?.map(plain))),
+        (None, Some(key)) => {
+            let row = txn.get(table, &key)?;
+            Ok(one(key, row))
+        }
+        (None, None) => Ok(Box::new(txn.scan(table, lower, upper)?.map(plain))),
     }
+}
+
+/// The key of a single-key range `[k, k]` (a primary-key point lookup).
+fn point(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> Option<Vec<u8>> {
+    match (lower, upper) {
+        (Bound::Included(lo), Bound::Included(hi)) if lo == hi => Some(lo.clone()),
+        _ => None,
+    }
+}
+
+fn versions<'c>(it: Box<dyn Iterator<Item = Result<Version>> + Send>) -> RawIter<'c> {
+    Box::new(it.map(|v| {
+        v.map(|v| ScanRow {
+            key: v.key,
+            row: v.row,
+            period: Some((v.start, v.end)),
+        })
+    }))
 }
 
 /// The stream of at most one row found by a point lookup.
@@ -258,65 +361,6 @@ fn resolve(b: &TimeBound, cx: &ExecContext<'_>, strict: bool) -> Result<Seq> {
             } else {
                 storage.seq_at_time(unix)
             })
-        }
-    }
-}
-
-/// The key ranges a scan reads, in key order: none when no key can match
-/// (a NULL key, or a value outside the key column's type).
-fn key_ranges(scan: &Scan, cx: &ExecContext<'_>) -> Result<Vec<KeyRange>> {
-    let schema = &scan.table.schema;
-    match &scan.access {
-        KeyAccess::Full => Ok(vec![(Bound::Unbounded, Bound::Unbounded)]),
-        KeyAccess::Points(keys) => {
-            let mut encoded = Vec::with_capacity(keys.len());
-            'keys: for exprs in keys {
-                let mut values = Vec::with_capacity(exprs.len());
-                for (e, &col) in exprs.iter().zip(&schema.primary_key) {
-                    let v = eval(e, &[], cx)?;
-                    match exact_key_value(v, &schema.columns[col].ty, cx)? {
-                        Some(v) => values.push(v),
-                        None => continue 'keys,
-                    }
-                }
-                let mut key = Vec::new();
-                encode_key(&values, &mut key)?;
-                encoded.push(key);
-            }
-            encoded.sort_unstable();
-            encoded.dedup();
-            Ok(encoded
-                .into_iter()
-                .map(|k| (Bound::Included(k.clone()), Bound::Included(k)))
-                .collect())
-        }
-        KeyAccess::Range { lower, upper } => {
-            let ty = schema.columns[schema.primary_key[0]].ty;
-            let bound = |b: &Option<(Expr, bool)>| -> Result<Option<Bound<Vec<u8>>>> {
-                let Some((e, inclusive)) = b else {
-                    return Ok(Some(Bound::Unbounded));
-                };
-                let v = eval(e, &[], cx)?;
-                if v.is_null() {
-                    return Ok(None);
-                }
-                // A bound that does not convert exactly to the key type
-                // (1.5 for an integer key) is dropped: the filter decides.
-                let Some(v) = exact_key_value(v, &ty, cx)? else {
-                    return Ok(Some(Bound::Unbounded));
-                };
-                let mut key = Vec::new();
-                encode_key(&[v], &mut key)?;
-                Ok(Some(if *inclusive {
-                    Bound::Included(key)
-                } else {
-                    Bound::Excluded(key)
-                }))
-            };
-            match (bound(lower)?, bound(upper)?) {
-                (Some(lo), Some(hi)) => Ok(vec![(lo, hi)]),
-                _ => Ok(vec![]),
-            }
         }
     }
 }

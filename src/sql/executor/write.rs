@@ -4,8 +4,12 @@
 //! rows and their new values) through the transaction's view, then applies
 //! its changes, so a statement never sees its own effects (no Halloween
 //! problem). Every stored value goes through the column's assignment cast
-//! and NOT NULL check; primary keys are unique (23505, worded as
-//! PostgreSQL words it).
+//! and NOT NULL check; primary keys and unique indexes are unique (23505,
+//! worded as PostgreSQL words it; unique indexes through [`unique`]).
+//! INSERT ... ON CONFLICT handles conflicts on its arbiters (the unique
+//! keys its target names, or all of them) and reports the others.
+
+use std::collections::HashSet;
 
 use crate::cancel::CancelFlag;
 use crate::catalog::{Table, TableSchema};
@@ -13,12 +17,13 @@ use crate::encoding::keycode::encode_key;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::executor::eval::eval;
 use crate::sql::executor::scan::{ScanRow, open};
+use crate::sql::executor::unique;
 use crate::sql::executor::{ExecContext, Source, build, collect};
 use crate::sql::functions::FnContext;
 use crate::sql::planner::expr::Expr;
-use crate::sql::planner::plan::{InsertPlan, ModifyPlan};
+use crate::sql::planner::plan::{Arbiter, InsertPlan, ModifyPlan};
 use crate::sql_err;
-use crate::storage::{Storage, WriteTxn};
+use crate::storage::{IndexMeta, Storage, WriteTxn};
 use crate::types::cast::assign;
 use crate::types::{Row, TypeContext, Value};
 
@@ -63,27 +68,18 @@ pub fn insert(plan: &InsertPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
         let cx = env.context(txn);
         collect(build(&plan.source, &cx)?)?
     };
-    let schema = &plan.table.schema;
+    let uniques = unique::unique_indexes(txn, plan.table.id);
+    let mut ins = Inserter {
+        plan,
+        uniques: &uniques,
+        touched: HashSet::new(),
+    };
     let mut result = WriteResult::default();
     for (n, row) in rows.into_iter().enumerate() {
         if n % 1024 == 1023 {
             env.cancel.check()?;
         }
-        let row = conform(schema, row, &env.fns.types)?;
-        let key = match row_key(schema, &row)? {
-            Some(k) => k,
-            None => hidden_key(txn, &plan.table)?,
-        };
-        let stored = if txn.insert(plan.table.id, key.clone(), row.clone())? {
-            Some(row)
-        } else if plan.on_conflict_do_nothing {
-            None
-        } else if let Some(sets) = &plan.on_conflict_update {
-            Some(upsert(&plan.table, txn, env, key, row, sets)?)
-        } else {
-            return Err(duplicate_key(schema, &row, &env.fns.types));
-        };
-        if let Some(row) = stored {
+        if let Some(row) = ins.insert_row(row, txn, env)? {
             result.count += 1;
             returning(
                 plan.returning.as_ref().map(|(e, _)| e.as_slice()),
@@ -97,16 +93,162 @@ pub fn insert(plan: &InsertPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
     Ok(result)
 }
 
-/// ON CONFLICT DO UPDATE: the existing row updated with `sets` evaluated
-/// over (existing row ++ proposed row as `excluded`).
+/// One INSERT statement's row-by-row state.
+struct Inserter<'p> {
+    plan: &'p InsertPlan,
+    /// The table's unique secondary indexes.
+    uniques: &'p [IndexMeta],
+    /// Keys this statement inserted or updated (ON CONFLICT DO UPDATE may
+    /// not affect a row twice).
+    touched: HashSet<Vec<u8>>,
+}
+
+/// Which unique key a proposed row conflicts on, and the row holding it.
+struct Conflict {
+    arbiter: Arbiter,
+    key: Vec<u8>,
+}
+
+impl Inserter<'_> {
+    /// Inserts (or, ON CONFLICT, skips or updates) one row; returns the row
+    /// stored, if any.
+    fn insert_row(
+        &mut self,
+        row: Row,
+        txn: &mut WriteTxn,
+        env: &WriteEnv<'_>,
+    ) -> Result<Option<Row>> {
+        let table = &self.plan.table;
+        let schema = &table.schema;
+        let row = conform(schema, row, &env.fns.types)?;
+        let key = match row_key(schema, &row)? {
+            Some(k) => k,
+            None => hidden_key(txn, table)?,
+        };
+        if self.uniques.is_empty() {
+            // Only the primary key can conflict: let storage find it.
+            if txn.insert(table.id, key.clone(), row.clone())? {
+                self.remember(key);
+                return Ok(Some(row));
+            }
+            let conflict = Conflict {
+                arbiter: Arbiter::PrimaryKey,
+                key,
+            };
+            return self.on_conflict(conflict, row, txn, env);
+        }
+        let arbiters = &self.plan.arbiters;
+        if let Some(c) = self.conflict(txn, &key, &row, |a| arbiters.contains(a))? {
+            return self.on_conflict(c, row, txn, env);
+        }
+        if let Some(c) = self.conflict(txn, &key, &row, |_| true)? {
+            return Err(self.conflict_error(&c, &row, &env.fns.types));
+        }
+        if !txn.insert(table.id, key.clone(), row.clone())? {
+            return Err(duplicate_key(schema, &row, &env.fns.types));
+        }
+        self.remember(key);
+        Ok(Some(row))
+    }
+
+    /// Records a key this statement wrote (only DO UPDATE needs to know).
+    fn remember(&mut self, key: Vec<u8>) {
+        if self.plan.on_conflict_update.is_some() {
+            self.touched.insert(key);
+        }
+    }
+
+    /// The first conflict of a row to be stored under `key`, among the
+    /// unique keys `consider` accepts: the primary key, then the unique
+    /// indexes in creation order.
+    fn conflict(
+        &self,
+        txn: &WriteTxn,
+        key: &[u8],
+        row: &[Value],
+        consider: impl Fn(&Arbiter) -> bool,
+    ) -> Result<Option<Conflict>> {
+        let table = &self.plan.table;
+        if !table.schema.primary_key.is_empty()
+            && consider(&Arbiter::PrimaryKey)
+            && txn.get(table.id, key)?.is_some()
+        {
+            return Ok(Some(Conflict {
+                arbiter: Arbiter::PrimaryKey,
+                key: key.to_vec(),
+            }));
+        }
+        for index in self.uniques {
+            if !consider(&Arbiter::Index(index.id)) {
+                continue;
+            }
+            if let Some((pk, _)) = unique::conflicting_row(txn, index, row, Some(key))? {
+                return Ok(Some(Conflict {
+                    arbiter: Arbiter::Index(index.id),
+                    key: pk,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// What ON CONFLICT does with a conflict (an error without the clause,
+    /// or when the conflict is not on an arbiter).
+    fn on_conflict(
+        &mut self,
+        c: Conflict,
+        row: Row,
+        txn: &mut WriteTxn,
+        env: &WriteEnv<'_>,
+    ) -> Result<Option<Row>> {
+        if !self.plan.arbiters.contains(&c.arbiter) {
+            return Err(self.conflict_error(&c, &row, &env.fns.types));
+        }
+        if self.plan.on_conflict_do_nothing {
+            return Ok(None);
+        }
+        let Some(sets) = &self.plan.on_conflict_update else {
+            return Err(self.conflict_error(&c, &row, &env.fns.types));
+        };
+        if self.touched.contains(&c.key) {
+            return Err(sql_err!(
+                SqlState::CARDINALITY_VIOLATION,
+                "ON CONFLICT DO UPDATE command cannot affect row a second time"
+            )
+            .with_hint(
+                "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
+            ));
+        }
+        let (key, new) = upsert(&self.plan.table, self.uniques, txn, env, c.key, row, sets)?;
+        self.remember(key);
+        Ok(Some(new))
+    }
+
+    /// 23505 for a conflict on the primary key or a unique index.
+    fn conflict_error(&self, c: &Conflict, row: &[Value], ctx: &TypeContext) -> Error {
+        let schema = &self.plan.table.schema;
+        match &c.arbiter {
+            Arbiter::Index(id) => match self.uniques.iter().find(|i| i.id == *id) {
+                Some(index) => unique::violation(schema, index, row, ctx),
+                None => Error::Internal(format!("unique index {id} vanished")),
+            },
+            Arbiter::PrimaryKey => duplicate_key(schema, row, ctx),
+        }
+    }
+}
+
+/// ON CONFLICT DO UPDATE: the existing row (stored under `key`) updated
+/// with `sets` evaluated over (existing row ++ proposed row as `excluded`).
+/// Returns the row's key (which the update may change) and new values.
 fn upsert(
     table: &Table,
+    uniques: &[IndexMeta],
     txn: &mut WriteTxn,
     env: &WriteEnv<'_>,
     key: Vec<u8>,
     proposed: Row,
     sets: &[(usize, Expr)],
-) -> Result<Row> {
+) -> Result<(Vec<u8>, Row)> {
     let Some(existing) = txn.get(table.id, &key)? else {
         return Err(Error::Internal("conflicting row vanished".into()));
     };
@@ -121,18 +263,43 @@ fn upsert(
         }
     }
     let new = conform(&table.schema, new, &env.fns.types)?;
-    txn.update(table.id, key, new.clone())?;
-    Ok(new)
+    let new_key = row_key(&table.schema, &new)?.unwrap_or_else(|| key.clone());
+    if new_key == key {
+        txn.update(table.id, key.clone(), new.clone())?;
+    } else {
+        txn.delete(table.id, &key)?;
+        if !txn.insert(table.id, new_key.clone(), new.clone())? {
+            return Err(duplicate_key(&table.schema, &new, &env.fns.types));
+        }
+    }
+    unique::check_row(txn, &table.schema, uniques, &new, &new_key, &env.fns.types)?;
+    Ok((new_key, new))
 }
 
-/// Inserts one full row (assignment casts, NOT NULL, key) with no
-/// conflict handling: 23505 on a duplicate key. Used by COPY.
-pub fn insert_plain(table: &Table, row: Row, txn: &mut WriteTxn, ctx: &TypeContext) -> Result<()> {
+/// Inserts one full row (assignment casts, NOT NULL, keys) with no
+/// conflict handling: 23505 on a duplicate primary key or unique index key
+/// (`uniques`: the table's unique indexes, from
+/// [`unique::unique_indexes`]). Used by COPY.
+pub fn insert_plain(
+    table: &Table,
+    uniques: &[IndexMeta],
+    row: Row,
+    txn: &mut WriteTxn,
+    ctx: &TypeContext,
+) -> Result<()> {
     let row = conform(&table.schema, row, ctx)?;
     let key = match row_key(&table.schema, &row)? {
         Some(k) => k,
         None => hidden_key(txn, table)?,
     };
+    if !uniques.is_empty() {
+        if !table.schema.primary_key.is_empty() && txn.get(table.id, &key)?.is_some() {
+            return Err(duplicate_key(&table.schema, &row, ctx));
+        }
+        if let Some((index, _, _)) = unique::first_conflict(txn, uniques, &row, Some(&key))? {
+            return Err(unique::violation(&table.schema, index, &row, ctx));
+        }
+    }
     if txn.insert(table.id, key, row.clone())? {
         Ok(())
     } else {
@@ -156,6 +323,11 @@ pub fn update(plan: &ModifyPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
             })
             .collect::<Result<_>>()?
     };
+    // Unique indexes whose key the assignments may change.
+    let uniques: Vec<IndexMeta> = unique::unique_indexes(txn, plan.table.id)
+        .into_iter()
+        .filter(|i| plan.assignments.iter().any(|(c, _)| i.columns.contains(c)))
+        .collect();
     let mut result = WriteResult::default();
     let key_changes = plan
         .assignments
@@ -168,16 +340,19 @@ pub fn update(plan: &ModifyPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
             txn.delete(plan.table.id, key)?;
         }
     }
+    let mut written = Vec::with_capacity(if uniques.is_empty() { 0 } else { changes.len() });
     for (key, new) in changes {
         let new = conform(schema, new, &env.fns.types)?;
-        if key_changes {
+        let key = if key_changes {
             let new_key = row_key(schema, &new)?.unwrap_or(key);
-            if !txn.insert(plan.table.id, new_key, new.clone())? {
+            if !txn.insert(plan.table.id, new_key.clone(), new.clone())? {
                 return Err(duplicate_key(schema, &new, &env.fns.types));
             }
+            new_key
         } else {
-            txn.update(plan.table.id, key, new.clone())?;
-        }
+            txn.update(plan.table.id, key.clone(), new.clone())?;
+            key
+        };
         result.count += 1;
         returning(
             plan.returning.as_ref().map(|(e, _)| e.as_slice()),
@@ -186,6 +361,17 @@ pub fn update(plan: &ModifyPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
             env,
             &mut result,
         )?;
+        if !uniques.is_empty() {
+            written.push((key, new));
+        }
+    }
+    // Unique keys are checked once every row is written, so they too may
+    // be permuted within one statement.
+    for (n, (key, new)) in written.iter().enumerate() {
+        if n % 1024 == 1023 {
+            env.cancel.check()?;
+        }
+        unique::check_row(txn, schema, &uniques, new, key, &env.fns.types)?;
     }
     Ok(result)
 }

@@ -411,7 +411,7 @@ fn f_to_regnamespace(a: &[Value], _: &FnContext) -> Result<Value> {
 /// `information_schema` views are not.
 fn f_table_is_visible(a: &[Value], c: &FnContext) -> Result<Value> {
     let o = oid_arg(&a[0])?;
-    let user = c.catalog.table_by_oid(o)?.is_some() || c.catalog.table_by_pkey_oid(o)?.is_some();
+    let user = c.catalog.is_user_relation(o)?;
     let sys = system::by_oid(o).is_some_and(|t| t.schema == "pg_catalog");
     Ok(Value::Bool(user || sys))
 }
@@ -447,31 +447,24 @@ fn f_indexdef(a: &[Value], c: &FnContext) -> Result<Value> {
         Some(Value::Int4(n)) => *n,
         _ => 0,
     };
-    let Some(t) = c.catalog.table_by_pkey_oid(o)? else {
+    let Some(ix) = index::index_by_oid(&c.catalog, o)? else {
         return Ok(Value::Null);
     };
-    if o != system::pkey_index_oid(t.oid()) {
-        return Ok(Value::Null);
-    }
     if column > 0 {
-        let col = usize::try_from(column - 1)
+        let col = usize::try_from(column)
             .ok()
-            .and_then(|i| t.schema.primary_key.get(i))
-            .and_then(|k| t.schema.columns.get(*k));
-        return Ok(col.map_or(Value::Null, |c| Value::Text(index::quote_ident(&c.name))));
+            .and_then(|n| index::index_column(&ix, n));
+        return Ok(col.map_or(Value::Null, Value::Text));
     }
     let pretty = matches!(a.get(2), Some(Value::Bool(true)));
-    Ok(index::index_def(t, pretty).map_or(Value::Null, Value::Text))
+    Ok(Value::Text(index::index_def(&ix, pretty)))
 }
 
 fn f_constraintdef(a: &[Value], c: &FnContext) -> Result<Value> {
     let o = oid_arg(&a[0])?;
-    match c.catalog.table_by_pkey_oid(o)? {
-        Some(t) if o == system::pkey_constraint_oid(t.oid()) => {
-            Ok(index::constraint_def(t).map_or(Value::Null, Value::Text))
-        }
-        _ => Ok(Value::Null),
-    }
+    Ok(index::constraint_by_oid(&c.catalog, o)?
+        .and_then(|ix| index::constraint_def(&ix))
+        .map_or(Value::Null, Value::Text))
 }
 
 /// Comments (`COMMENT ON`) do not exist in DriftDB: every object has none.
@@ -762,7 +755,12 @@ pub(crate) mod tests_support {
             current_seq: 0,
             backend_pid: 1,
             settings: std::sync::Arc::new(vec![]),
-            catalog: CatalogSnapshot::of_tables(vec![events, log], "driftdb", "driftdb"),
+            catalog: CatalogSnapshot::of_tables(
+                vec![events, log],
+                crate::sql::system::IndexSource::None,
+                "driftdb",
+                "driftdb",
+            ),
         }
     }
 }

@@ -1007,7 +1007,12 @@ mod tests {
             current_seq: 7,
             backend_pid: 42,
             settings: std::sync::Arc::new(vec![("jit".into(), "off".into())]),
-            catalog: crate::sql::system::CatalogSnapshot::of_tables(vec![], "driftdb", "driftdb"),
+            catalog: crate::sql::system::CatalogSnapshot::of_tables(
+                vec![],
+                crate::sql::system::IndexSource::None,
+                "driftdb",
+                "driftdb",
+            ),
         }
     }
 

@@ -1,13 +1,15 @@
 //! The optimizer: an ordered list of rule-based passes, each `Plan → Plan`.
 //!
 //! 1. [`fold`]: constant folding of operators over constants.
-//! 2. [`pushdown`]: filters move into scans and below joins; primary-key
-//!    predicates become point lookups or key ranges; equality conditions
-//!    between the two sides of a join become hash-join keys.
+//! 2. [`pushdown`]: filters move into scans and below joins; key
+//!    predicates choose each scan's access path ([`access`]: a primary-key
+//!    or secondary-index lookup); equality conditions between the two sides
+//!    of a join become hash-join keys.
 //!
 //! The cost-based optimizer with join reordering comes in a later issue and
 //! slots in as further passes.
 
+pub mod access;
 pub mod fold;
 pub mod pushdown;
 
@@ -26,11 +28,11 @@ pub fn optimize(plan: Plan) -> Result<Plan> {
             Plan::Insert(p)
         }
         Plan::Update(mut p) => {
-            pushdown::choose_access(&mut p.scan);
+            access::choose_access(&mut p.scan);
             Plan::Update(p)
         }
         Plan::Delete(mut p) => {
-            pushdown::choose_access(&mut p.scan);
+            access::choose_access(&mut p.scan);
             Plan::Delete(p)
         }
         other => other,

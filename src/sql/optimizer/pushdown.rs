@@ -3,14 +3,14 @@
 //! * A Filter directly above a Scan merges into the scan's filter.
 //! * A Filter above an inner join splits into conjuncts; those over one
 //!   side only move below the join, the rest join its condition.
-//! * In a scan, conjuncts `pk = <row-independent>` covering the whole
-//!   primary key become a point lookup, and range comparisons on a
-//!   single-column key become a key range. The conjuncts stay in the filter:
+//! * In a scan, key predicates choose its access path (primary key or a
+//!   secondary index: [`super::access`]). The conjuncts stay in the filter:
 //!   the access path only narrows what is read, it never decides the answer.
 //! * Join conditions `left_expr = right_expr` become hash-join keys.
 
+use crate::sql::optimizer::access::choose_access;
 use crate::sql::planner::expr::{CmpOp, Expr};
-use crate::sql::planner::plan::{JoinType, KeyAccess, Node, Scan};
+use crate::sql::planner::plan::{JoinType, Node};
 
 /// Pushes filters down through a tree and picks access paths.
 pub fn pushdown(node: Node) -> Node {
@@ -166,90 +166,4 @@ fn shift(e: Expr, by: usize) -> Expr {
             .map_children(&mut |c| Ok(shift(c, by)))
             .expect("invariant: shifting never fails"),
     }
-}
-
-/// Picks a primary-key point lookup (also for `pk IN (...)` on a
-/// single-column key) or key range for a scan, from its filter.
-pub fn choose_access(s: &mut Scan) {
-    let Some(filter) = &s.filter else {
-        return;
-    };
-    let pk = &s.table.schema.primary_key;
-    if pk.is_empty() {
-        return;
-    }
-    let conjuncts = filter.clone().conjuncts();
-    let mut point: Vec<Option<Expr>> = vec![None; pk.len()];
-    let mut in_list = None;
-    let mut lower = None;
-    let mut upper = None;
-    for c in &conjuncts {
-        if let Some((col, list)) = key_in_list(c) {
-            if pk.len() == 1 && pk[0] == col {
-                in_list = Some(list);
-            }
-            continue;
-        }
-        let Some((col, op, value)) = key_comparison(c) else {
-            continue;
-        };
-        let Some(pos) = pk.iter().position(|&k| k == col) else {
-            continue;
-        };
-        match op {
-            CmpOp::Eq => point[pos] = Some(value),
-            CmpOp::Gt | CmpOp::GtEq if pos == 0 && pk.len() == 1 => {
-                lower = Some((value, op == CmpOp::GtEq))
-            }
-            CmpOp::Lt | CmpOp::LtEq if pos == 0 && pk.len() == 1 => {
-                upper = Some((value, op == CmpOp::LtEq))
-            }
-            _ => {}
-        }
-    }
-    if point.iter().all(Option::is_some) {
-        s.access = KeyAccess::Points(vec![point.into_iter().flatten().collect()]);
-    } else if let Some(list) = in_list {
-        s.access = KeyAccess::Points(list.into_iter().map(|e| vec![e]).collect());
-    } else if lower.is_some() || upper.is_some() {
-        s.access = KeyAccess::Range { lower, upper };
-    }
-}
-
-/// `column IN (row-independent values)`.
-fn key_in_list(c: &Expr) -> Option<(usize, Vec<Expr>)> {
-    let Expr::InList {
-        expr,
-        list,
-        negated: false,
-    } = c
-    else {
-        return None;
-    };
-    let Expr::Column(i, _) = expr.as_ref() else {
-        return None;
-    };
-    list.iter()
-        .all(|v| v.is_row_independent() && !has_subquery(v))
-        .then(|| (*i, list.clone()))
-}
-
-/// `column op value` (either way round) with a row-independent value.
-fn key_comparison(c: &Expr) -> Option<(usize, CmpOp, Expr)> {
-    let Expr::Compare(op, a, b) = c else {
-        return None;
-    };
-    match (a.as_ref(), b.as_ref()) {
-        (Expr::Column(i, _), v) if v.is_row_independent() && !has_subquery(v) => {
-            Some((*i, *op, v.clone()))
-        }
-        (v, Expr::Column(i, _)) if v.is_row_independent() && !has_subquery(v) => {
-            Some((*i, op.flip(), v.clone()))
-        }
-        _ => None,
-    }
-}
-
-fn has_subquery(e: &Expr) -> bool {
-    e.any(&|x| matches!(x, Expr::Subquery(..)))
 }

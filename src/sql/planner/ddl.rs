@@ -1,4 +1,8 @@
 //! Planning CREATE TABLE, DROP TABLE and TRUNCATE.
+//!
+//! UNIQUE constraints (column `UNIQUE`, table `UNIQUE (a, b)`) become unique
+//! secondary indexes created in the same transaction as the table; their
+//! names (`<table>_<col>_key` unless given) are chosen when it runs.
 
 use crate::catalog::{ColumnSchema, TableSchema};
 use crate::error::Result;
@@ -7,7 +11,7 @@ use crate::sql::parser::ast;
 use crate::sql::planner::Planner;
 use crate::sql::planner::bind::BindCtx;
 use crate::sql::planner::coerce::CoercionKind;
-use crate::sql::planner::plan::Plan;
+use crate::sql::planner::plan::{Plan, UniqueSpec};
 use crate::sql::planner::scope::{Scope, ScopeChain};
 use crate::sql::planner::unparse::expr_to_sql;
 use crate::sql_err;
@@ -31,6 +35,7 @@ impl Planner<'_> {
         }
         let mut columns: Vec<ColumnSchema> = Vec::with_capacity(c.columns.len());
         let mut primary_key: Option<(Vec<usize>, Option<String>)> = None;
+        let mut uniques: Vec<UniqueSpec> = Vec::new();
         for (i, def) in c.columns.iter().enumerate() {
             if columns.iter().any(|x| x.name == def.name.name) {
                 return Err(sql_err!(
@@ -57,6 +62,10 @@ impl Planner<'_> {
                     ast::ColumnConstraint::PrimaryKey(name) => {
                         set_primary_key(&mut primary_key, vec![i], name.as_ref(), &base.name)?;
                     }
+                    ast::ColumnConstraint::Unique(name) => uniques.push(UniqueSpec {
+                        name: name.as_ref().map(|n| n.name.clone()),
+                        columns: vec![i],
+                    }),
                     other => return Err(unsupported_constraint(other)),
                 }
             }
@@ -68,37 +77,16 @@ impl Planner<'_> {
                     name,
                     columns: cols,
                 } => {
-                    let mut idx = Vec::with_capacity(cols.len());
-                    for col in cols {
-                        let i =
-                            columns
-                                .iter()
-                                .position(|x| x.name == col.name)
-                                .ok_or_else(|| {
-                                    sql_err!(
-                                        SqlState::UNDEFINED_COLUMN,
-                                        "column \"{}\" named in key does not exist",
-                                        col.name
-                                    )
-                                    .with_position(col.pos)
-                                })?;
-                        if idx.contains(&i) {
-                            return Err(sql_err!(
-                                SqlState::DUPLICATE_COLUMN,
-                                "column \"{}\" appears twice in primary key constraint",
-                                col.name
-                            ));
-                        }
-                        idx.push(i);
-                    }
+                    let idx = key_columns(&columns, cols, "primary key")?;
                     set_primary_key(&mut primary_key, idx, name.as_ref(), &base.name)?;
                 }
-                ast::TableConstraint::Unique { .. } => {
-                    return Err(sql_err!(
-                        SqlState::FEATURE_NOT_SUPPORTED,
-                        "UNIQUE constraints are not supported yet"
-                    ));
-                }
+                ast::TableConstraint::Unique {
+                    name,
+                    columns: cols,
+                } => uniques.push(UniqueSpec {
+                    name: name.as_ref().map(|n| n.name.clone()),
+                    columns: key_columns(&columns, cols, "unique")?,
+                }),
                 ast::TableConstraint::Check { .. } => {
                     return Err(sql_err!(
                         SqlState::FEATURE_NOT_SUPPORTED,
@@ -114,6 +102,7 @@ impl Planner<'_> {
             }
         }
         let (pk, pkey_name) = primary_key.unwrap_or_default();
+        let uniques = without_duplicates(&pk, uniques);
         for &i in &pk {
             columns[i].nullable = false;
         }
@@ -125,7 +114,9 @@ impl Planner<'_> {
                 primary_key: pk,
                 pkey_name,
                 next_column_id,
+                unique_constraints: Vec::new(),
             },
+            uniques,
             if_not_exists: c.if_not_exists,
         })
     }
@@ -240,9 +231,59 @@ fn set_primary_key(
     Ok(())
 }
 
+/// The positions of a key constraint's columns (`what`: "primary key",
+/// "unique"), each named once.
+fn key_columns(columns: &[ColumnSchema], names: &[ast::Ident], what: &str) -> Result<Vec<usize>> {
+    let mut idx = Vec::with_capacity(names.len());
+    for col in names {
+        let i = columns
+            .iter()
+            .position(|x| x.name == col.name)
+            .ok_or_else(|| {
+                sql_err!(
+                    SqlState::UNDEFINED_COLUMN,
+                    "column \"{}\" named in key does not exist",
+                    col.name
+                )
+                .with_position(col.pos)
+            })?;
+        if idx.contains(&i) {
+            return Err(sql_err!(
+                SqlState::DUPLICATE_COLUMN,
+                "column \"{}\" appears twice in {} constraint",
+                col.name,
+                what
+            ));
+        }
+        idx.push(i);
+    }
+    Ok(idx)
+}
+
+/// Drops UNIQUE constraints over the same columns (in the same order) as
+/// the primary key or an earlier UNIQUE constraint, as PostgreSQL does
+/// (`a int PRIMARY KEY UNIQUE` makes one index). An unnamed earlier
+/// constraint takes the name of a later named duplicate.
+fn without_duplicates(pk: &[usize], uniques: Vec<UniqueSpec>) -> Vec<UniqueSpec> {
+    let mut out: Vec<UniqueSpec> = Vec::with_capacity(uniques.len());
+    for u in uniques {
+        if u.columns == pk {
+            continue;
+        }
+        match out.iter_mut().find(|p| p.columns == u.columns) {
+            Some(prior) => {
+                if prior.name.is_none() {
+                    prior.name = u.name;
+                }
+            }
+            None => out.push(u),
+        }
+    }
+    out
+}
+
 fn unsupported_constraint(c: &ast::ColumnConstraint) -> crate::error::Error {
     let what = match c {
-        ast::ColumnConstraint::Unique(_) => "UNIQUE constraints",
         ast::ColumnConstraint::Check(..) => "CHECK constraints",
         ast::ColumnConstraint::References { .. } => "FOREIGN KEY constraints",
         ast::ColumnConstraint::Identity { .. } => "identity columns",

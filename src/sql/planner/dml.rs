@@ -13,7 +13,9 @@ use crate::sql::planner::bind::BindCtx;
 use crate::sql::planner::coerce::CoercionKind;
 use crate::sql::planner::expr::Expr;
 use crate::sql::planner::naming::column_name;
-use crate::sql::planner::plan::{InsertPlan, KeyAccess, ModifyPlan, Node, Plan, Scan, TimeSelect};
+use crate::sql::planner::plan::{
+    Arbiter, InsertPlan, KeyAccess, ModifyPlan, Node, Plan, Scan, TimeSelect,
+};
 use crate::sql::planner::scope::{Scope, ScopeChain, ScopeColumn};
 use crate::sql::planner::select::{OutputColumn, describe};
 use crate::sql::session::ColumnDesc;
@@ -52,8 +54,8 @@ impl Planner<'_> {
             .as_ref()
             .map_or(table.name().to_string(), |a| a.name.clone());
         let scope = table_scope(&table, &qualifier);
-        let (on_conflict_do_nothing, on_conflict_update) = match &ins.on_conflict {
-            None => (false, None),
+        let (on_conflict_do_nothing, on_conflict_update, arbiters) = match &ins.on_conflict {
+            None => (false, None, Vec::new()),
             Some(oc) => self.plan_on_conflict(&table, &scope, oc)?,
         };
         let returning = self.plan_returning(&ins.returning, &scope)?;
@@ -62,6 +64,7 @@ impl Planner<'_> {
             source,
             on_conflict_do_nothing,
             on_conflict_update,
+            arbiters,
             returning,
         })))
     }
@@ -199,32 +202,32 @@ impl Planner<'_> {
         table: &Table,
         scope: &Scope,
         oc: &ast::OnConflict,
-    ) -> Result<(bool, Option<Assignments>)> {
-        if !oc.columns.is_empty() {
+    ) -> Result<(bool, Option<Assignments>, Vec<Arbiter>)> {
+        let arbiters = if !oc.columns.is_empty() {
             let cols = oc
                 .columns
                 .iter()
                 .map(|c| self.column_of(table, c))
                 .collect::<Result<Vec<_>>>()?;
-            let mut sorted = cols.clone();
-            sorted.sort_unstable();
-            let mut pk = table.schema.primary_key.clone();
-            pk.sort_unstable();
-            if pk.is_empty() || sorted != pk {
+            let arbiters = self.arbiters(table, Some(&cols))?;
+            if arbiters.is_empty() {
                 return Err(sql_err!(
                     SqlState::INVALID_COLUMN_REFERENCE,
                     "there is no unique or exclusion constraint matching the ON CONFLICT specification"
                 ));
             }
+            arbiters
         } else if !oc.assignments.is_empty() {
             return Err(sql_err!(
                 SqlState::SYNTAX_ERROR,
                 "ON CONFLICT DO UPDATE requires inference specification or constraint name"
             )
             .with_hint("For example, ON CONFLICT (column_name)."));
-        }
+        } else {
+            self.arbiters(table, None)?
+        };
         if oc.assignments.is_empty() {
-            return Ok((true, None));
+            return Ok((true, None, arbiters));
         }
         let mut both = scope.clone();
         for (i, c) in table.schema.columns.iter().enumerate() {
@@ -246,7 +249,34 @@ impl Planner<'_> {
                 "ON CONFLICT DO UPDATE ... WHERE is not supported yet"
             ));
         }
-        Ok((false, Some(sets)))
+        Ok((false, Some(sets), arbiters))
+    }
+
+    /// The unique keys (primary key, unique indexes) whose columns are
+    /// exactly `target` in any order, as PostgreSQL infers ON CONFLICT
+    /// arbiters; every unique key when there is no target.
+    fn arbiters(&self, table: &Table, target: Option<&[usize]>) -> Result<Vec<Arbiter>> {
+        let same = |cols: &[usize]| {
+            target.is_none_or(|t| {
+                let (mut a, mut b) = (cols.to_vec(), t.to_vec());
+                a.sort_unstable();
+                a.dedup();
+                b.sort_unstable();
+                b.dedup();
+                a == b
+            })
+        };
+        let mut out = Vec::new();
+        let pk = &table.schema.primary_key;
+        if !pk.is_empty() && same(pk) {
+            out.push(Arbiter::PrimaryKey);
+        }
+        for i in self.catalog.indexes(table.id)? {
+            if i.unique && same(&i.columns) {
+                out.push(Arbiter::Index(i.id));
+            }
+        }
+        Ok(out)
     }
 
     fn bind_assignments(
@@ -386,6 +416,7 @@ impl Planner<'_> {
             table: table.clone(),
             time: TimeSelect::Current,
             access: KeyAccess::Full,
+            indexes: self.table_indexes(table)?,
             filter,
             pseudo: false,
             id: self.scan_id(),

@@ -22,6 +22,12 @@ pub fn render(plan: &Plan) -> Vec<String> {
             scan(&p.scan, 1, &mut out);
         }
         Plan::CreateTable { schema, .. } => out.push(format!("Create Table {}", schema.name)),
+        Plan::CreateIndex(p) => out.push(format!(
+            "Create Index {}on {}",
+            p.name.as_ref().map_or(String::new(), |n| format!("{n} ")),
+            p.table.name()
+        )),
+        Plan::DropIndex { names, .. } => out.push(format!("Drop Index {}", names.join(", "))),
         Plan::DropTable { tables, .. } => {
             let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();
             out.push(format!("Drop Table {}", names.join(", ")));
@@ -170,9 +176,12 @@ fn node(n: &Node, depth: usize, out: &mut Vec<String>) {
 
 fn scan(s: &Scan, depth: usize, out: &mut Vec<String>) {
     let method = match &s.access {
-        KeyAccess::Full => "Seq Scan",
-        KeyAccess::Points(_) => "Primary Key Lookup",
-        KeyAccess::Range { .. } => "Primary Key Range Scan",
+        KeyAccess::Full => "Seq Scan".to_string(),
+        KeyAccess::Primary(_) => match &s.table.schema.pkey_name {
+            Some(name) => format!("Index Scan using {name}"),
+            None => "Index Scan".to_string(),
+        },
+        KeyAccess::Index { index, .. } => format!("Index Scan using {}", index.name),
     };
     let time = match &s.time {
         TimeSelect::Current => String::new(),
@@ -184,28 +193,35 @@ fn scan(s: &Scan, depth: usize, out: &mut Vec<String>) {
         TimeSelect::All => " FOR SYSTEM_TIME ALL".into(),
     };
     push(out, depth, format!("{method} on {}{time}", s.table.name()));
-    match &s.access {
-        KeyAccess::Points(keys) => {
-            let list: Vec<String> = keys
-                .iter()
-                .map(|k| format!("({})", k.iter().map(expr).collect::<Vec<_>>().join(", ")))
-                .collect();
-            detail(out, depth, format!("Key: {}", list.join(", ")));
-        }
-        KeyAccess::Range { lower, upper } => {
-            let lo = lower
-                .as_ref()
-                .map(|(e, inc)| format!("{} {}", if *inc { ">=" } else { ">" }, expr(e)));
-            let hi = upper
-                .as_ref()
-                .map(|(e, inc)| format!("{} {}", if *inc { "<=" } else { "<" }, expr(e)));
-            let parts: Vec<String> = lo.into_iter().chain(hi).collect();
-            detail(out, depth, format!("Key Range: {}", parts.join(" AND ")));
-        }
-        KeyAccess::Full => {}
+    let names: Vec<&str> = s
+        .table
+        .schema
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let shown = |e: &Expr| named(e, &names);
+    let mut used: &[Expr] = &[];
+    if let KeyAccess::Primary(l) | KeyAccess::Index { lookup: l, .. } = &s.access {
+        used = &l.conds;
+        let conds: Vec<String> = l.conds.iter().map(shown).collect();
+        let cond = if conds.len() == 1 {
+            conds.join("")
+        } else {
+            format!("({})", conds.join(" AND "))
+        };
+        detail(out, depth, format!("Index Cond: {cond}"));
     }
     if let Some(f) = &s.filter {
-        detail(out, depth, format!("Filter: {}", expr(f)));
+        let rest: Vec<Expr> = f
+            .clone()
+            .conjuncts()
+            .into_iter()
+            .filter(|c| !used.contains(c))
+            .collect();
+        if let Some(rest) = Expr::and_all(rest) {
+            detail(out, depth, format!("Filter: {}", shown(&rest)));
+        }
     }
 }
 
@@ -218,13 +234,23 @@ fn bound(b: &TimeBound) -> String {
 
 /// A compact rendering of a bound expression (`#n` is input column n).
 pub fn expr(e: &Expr) -> String {
+    named(e, &[])
+}
+
+/// [`expr`] with input columns shown by name where `names` has one (a
+/// scan's conditions, as PostgreSQL shows them).
+fn named(e: &Expr, names: &[&str]) -> String {
+    let expr = |e: &Expr| named(e, names);
     match e {
         Expr::Const(v, _) => match v {
             crate::types::Value::Null => "NULL".into(),
             crate::types::Value::Text(s) => format!("'{}'", s.replace('\'', "''")),
             v => v.to_text(&crate::types::TypeContext::default()),
         },
-        Expr::Column(i, _) => format!("#{i}"),
+        Expr::Column(i, _) => match names.get(*i) {
+            Some(n) => crate::sql::system::index::quote_ident(n),
+            None => format!("#{i}"),
+        },
         Expr::Outer { depth, index, .. } => format!("outer{depth}.#{index}"),
         Expr::Param(i, _) => format!("${}", i + 1),
         Expr::Not(x) => format!("NOT ({})", expr(x)),

@@ -14,6 +14,7 @@ pub mod ddl;
 pub mod dml;
 pub mod explain;
 pub mod expr;
+pub mod index;
 pub mod naming;
 pub mod plan;
 pub mod scope;
@@ -40,6 +41,9 @@ pub use plan::{Node, Plan};
 pub trait Catalog {
     /// The table called `name`, if it exists.
     fn table(&self, name: &str) -> Result<Option<Table>>;
+
+    /// The secondary indexes of a table, in creation (id) order.
+    fn indexes(&self, table: crate::storage::TableId) -> Result<Vec<crate::storage::IndexMeta>>;
 
     /// What the system catalogs describe (every table, the user, the
     /// database), for `pg_catalog` and `information_schema` names.
@@ -107,6 +111,10 @@ impl<'a> Planner<'a> {
                 self.plan_drop_table(names, *if_exists)?
             }
             ast::Statement::Truncate(names) => self.plan_truncate(names)?,
+            ast::Statement::CreateIndex(c) => self.plan_create_index(c)?,
+            ast::Statement::DropIndex { names, if_exists } => {
+                self.plan_drop_index(names, *if_exists)?
+            }
             ast::Statement::Explain { statement, .. } => {
                 let inner = self.plan(statement)?;
                 Plan::Explain(explain::render(&crate::sql::optimizer::optimize(inner)?))
@@ -137,6 +145,11 @@ impl<'a> Planner<'a> {
                 t => *t,
             })
             .collect()
+    }
+
+    /// The secondary indexes of a table, for its scans' access paths.
+    fn table_indexes(&self, table: &Table) -> Result<Arc<[crate::storage::IndexMeta]>> {
+        Ok(self.catalog.indexes(table.id)?.into())
     }
 
     /// A fresh scan id.

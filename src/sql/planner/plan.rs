@@ -22,6 +22,7 @@ use crate::catalog::{Table, TableSchema};
 use crate::sql::functions::AggFunc;
 use crate::sql::planner::expr::Expr;
 use crate::sql::session::ColumnDesc;
+use crate::storage::IndexMeta;
 use crate::types::DataType;
 
 /// Which versions of a table a scan reads.
@@ -53,16 +54,53 @@ pub enum TimeBound {
 pub enum KeyAccess {
     /// Every row.
     Full,
-    /// The rows whose primary key equals one of these keys (each one
-    /// row-independent expression per key column): `pk = x` or `pk IN (...)`.
-    Points(Vec<Vec<Expr>>),
-    /// Rows whose single-column primary key lies in a range.
-    Range {
-        /// Lower bound and whether it is inclusive.
-        lower: Option<(Expr, bool)>,
-        /// Upper bound and whether it is inclusive.
-        upper: Option<(Expr, bool)>,
+    /// Through the primary key (the order rows are stored in).
+    Primary(KeyLookup),
+    /// Through a secondary index.
+    Index {
+        /// The index (its columns are row positions of the table).
+        index: IndexMeta,
+        /// What to look up in it.
+        lookup: KeyLookup,
     },
+}
+
+/// A lookup through an ordered key (the primary key or a secondary index):
+/// equalities or IN lists on its leading columns, then at most one range on
+/// the next column. Every expression is row-independent.
+///
+/// ```text
+///   index (a, b, c)     WHERE a = 1 AND b IN (2, 3) AND c > 4
+///   prefix [[1], [2, 3]]   lower (4, exclusive)
+///   reads  [a=1,b=2,c>4] then [a=1,b=3,c>4]: one key range per combination
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyLookup {
+    /// One entry per leading key column: the values it may equal (one for
+    /// `=`, several for `IN`).
+    pub prefix: Vec<Vec<Expr>>,
+    /// Lower bound on the key column after the prefix, and whether it is
+    /// inclusive.
+    pub lower: Option<(Expr, bool)>,
+    /// Upper bound on that column, and whether it is inclusive.
+    pub upper: Option<(Expr, bool)>,
+    /// The filter conjuncts this lookup implements (EXPLAIN shows them as
+    /// the index condition; they stay in the filter all the same).
+    pub conds: Vec<Expr>,
+}
+
+impl KeyLookup {
+    /// True when the lookup narrows nothing.
+    pub fn is_empty(&self) -> bool {
+        self.prefix.is_empty() && self.lower.is_none() && self.upper.is_none()
+    }
+
+    /// The number of point combinations the prefix expands to.
+    pub fn combinations(&self) -> usize {
+        self.prefix
+            .iter()
+            .fold(1usize, |n, alts| n.saturating_mul(alts.len()))
+    }
 }
 
 /// A table scan.
@@ -72,8 +110,11 @@ pub struct Scan {
     pub table: Table,
     /// Which versions.
     pub time: TimeSelect,
-    /// Key access path (the optimizer turns primary-key predicates into it).
+    /// Key access path (the optimizer turns key predicates into it).
     pub access: KeyAccess,
+    /// The table's secondary indexes as the statement's transaction sees
+    /// them: the access paths the optimizer may choose from.
+    pub indexes: Arc<[IndexMeta]>,
     /// Filter applied to each row (pushed down by the optimizer).
     pub filter: Option<Expr>,
     /// True when the query reads the system-time pseudo-columns, so the scan
@@ -378,10 +419,48 @@ pub struct InsertPlan {
     pub source: Node,
     /// ON CONFLICT DO NOTHING.
     pub on_conflict_do_nothing: bool,
+    /// The ON CONFLICT arbiters: the unique keys whose conflicts the
+    /// clause handles (conflicts on any other unique key are errors). Empty
+    /// without ON CONFLICT; every unique key for a clause without a target.
+    pub arbiters: Vec<Arbiter>,
     /// ON CONFLICT DO UPDATE SET assignments (over table row ++ excluded row).
     pub on_conflict_update: Option<Vec<(usize, Expr)>>,
     /// RETURNING expressions over the inserted row, with their descriptions.
     pub returning: Option<(Vec<Expr>, Vec<ColumnDesc>)>,
+}
+
+/// A unique key an ON CONFLICT clause arbitrates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arbiter {
+    /// The primary key.
+    PrimaryKey,
+    /// A unique secondary index (by id).
+    Index(crate::storage::IndexId),
+}
+
+/// CREATE INDEX, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateIndexPlan {
+    /// The indexed table.
+    pub table: Table,
+    /// The name given, or `None` to generate PostgreSQL's
+    /// (`<table>_<col>_idx`, made unique with a number).
+    pub name: Option<String>,
+    /// Row positions of the indexed columns, in key order.
+    pub columns: Vec<usize>,
+    /// UNIQUE.
+    pub unique: bool,
+    /// IF NOT EXISTS.
+    pub if_not_exists: bool,
+}
+
+/// A UNIQUE constraint declared in CREATE TABLE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UniqueSpec {
+    /// CONSTRAINT name, or `None` for PostgreSQL's `<table>_<col>_key`.
+    pub name: Option<String>,
+    /// Row positions of its columns, in order.
+    pub columns: Vec<usize>,
 }
 
 /// UPDATE / DELETE: which rows, and what to do with them.
@@ -418,8 +497,19 @@ pub enum Plan {
     CreateTable {
         /// The new table's schema.
         schema: TableSchema,
+        /// UNIQUE constraints: unique indexes created with the table.
+        uniques: Vec<UniqueSpec>,
         /// IF NOT EXISTS.
         if_not_exists: bool,
+    },
+    /// CREATE INDEX.
+    CreateIndex(Box<CreateIndexPlan>),
+    /// DROP INDEX (names are resolved when it runs).
+    DropIndex {
+        /// The index names.
+        names: Vec<String>,
+        /// IF EXISTS.
+        if_exists: bool,
     },
     /// DROP TABLE.
     DropTable {

@@ -794,10 +794,12 @@ impl Planner<'_> {
                 scan_id: Some(id),
             });
         }
+        let indexes = self.table_indexes(&table)?;
         let scan = Scan {
             table,
             time,
             access: KeyAccess::Full,
+            indexes,
             filter: None,
             pseudo: false,
             id,

@@ -162,6 +162,7 @@ impl Session {
             .and_then(|t| t.write.as_mut())
             .ok_or_else(|| Error::Internal("COPY without transaction".into()))?;
         sink.copy_in_start(columns.len())?;
+        let uniques = crate::sql::executor::unique::unique_indexes(txn, table.id);
         // Defaults are row-independent; evaluate them once.
         let default_values: Vec<Option<Value>> = {
             let cx = ExecContext::new(
@@ -221,7 +222,7 @@ impl Session {
                     &env.fns.types,
                     line_no,
                 )?;
-                insert_plain(table, row, txn, &env.fns.types)?;
+                insert_plain(table, &uniques, row, txn, &env.fns.types)?;
                 count += 1;
                 if count.is_multiple_of(4096) {
                     cancel.check()?;
@@ -246,7 +247,7 @@ impl Session {
                     &env.fns.types,
                     i as u64 + 1,
                 )?;
-                insert_plain(table, row, txn, &env.fns.types)?;
+                insert_plain(table, &uniques, row, txn, &env.fns.types)?;
                 count += 1;
             }
         } else if !done && !pending.is_empty() {
@@ -263,7 +264,7 @@ impl Session {
                     &env.fns.types,
                     line_no + 1,
                 )?;
-                insert_plain(table, row, txn, &env.fns.types)?;
+                insert_plain(table, &uniques, row, txn, &env.fns.types)?;
                 count += 1;
             }
         }

@@ -3,6 +3,7 @@
 
 use crate::catalog::SchemaCache;
 use crate::error::{Error, Result, SqlState};
+use crate::sql::executor::ddl;
 use crate::sql::executor::write::{self, WriteEnv};
 use crate::sql::executor::{ExecContext, Source, build};
 use crate::sql::optimizer::optimize;
@@ -83,11 +84,13 @@ impl Session {
     }
 
     pub(super) fn catalog_view(&self) -> CatalogView<'_> {
-        let tables = match self.txn.as_ref().and_then(|t| t.write.as_ref()) {
-            Some(w) => w.tables(),
-            None => self.db.storage().tables(),
-        };
-        CatalogView::new(tables, self.schemas(), &self.user, &self.database)
+        CatalogView::new(
+            self.db.storage(),
+            self.txn.as_ref().and_then(|t| t.write.as_ref()),
+            self.schemas(),
+            &self.user,
+            &self.database,
+        )
     }
 
     fn schemas(&self) -> &SchemaCache {
@@ -156,27 +159,29 @@ impl Session {
             }
             Plan::CreateTable {
                 schema,
+                uniques,
                 if_not_exists,
             } => {
+                let db = self.db.clone();
                 let txn = self.writer("CREATE TABLE")?;
-                if txn.tables().iter().any(|t| t.name == schema.name) {
-                    if *if_not_exists {
-                        Session::notice(
-                            sink,
-                            "NOTICE",
-                            SqlState::DUPLICATE_TABLE,
-                            &format!("relation \"{}\" already exists, skipping", schema.name),
-                        )?;
-                        return sink.command_complete("CREATE TABLE");
-                    }
-                    return Err(sql_err!(
-                        SqlState::DUPLICATE_TABLE,
-                        "relation \"{}\" already exists",
-                        schema.name
-                    ));
+                let skipped =
+                    ddl::create_table(schema, uniques, *if_not_exists, txn, db.schemas())?;
+                self.ddl_done(skipped, "CREATE TABLE", sink)
+            }
+            Plan::CreateIndex(p) => {
+                let db = self.db.clone();
+                let ctx = self.type_context_now();
+                let txn = self.writer("CREATE INDEX")?;
+                let skipped = ddl::create_index(p, txn, db.schemas(), &ctx)?;
+                self.ddl_done(skipped, "CREATE INDEX", sink)
+            }
+            Plan::DropIndex { names, if_exists } => {
+                let db = self.db.clone();
+                let txn = self.writer("DROP INDEX")?;
+                for (code, msg) in ddl::drop_index(names, *if_exists, txn, db.schemas())? {
+                    Session::notice(sink, "NOTICE", code, &msg)?;
                 }
-                txn.create_table(&schema.name, schema.encode()?)?;
-                sink.command_complete("CREATE TABLE")
+                sink.command_complete("DROP INDEX")
             }
             Plan::DropTable { tables, missing } => {
                 for name in missing {
@@ -207,6 +212,20 @@ impl Session {
                 sink.command_complete("EXPLAIN")
             }
         }
+    }
+
+    /// Ends a DDL statement: its `..., skipping` notice if it was skipped,
+    /// then its tag.
+    fn ddl_done(
+        &self,
+        skipped: Option<ddl::DdlNotice>,
+        tag: &str,
+        sink: &mut dyn ResultSink,
+    ) -> Result<()> {
+        if let Some((code, msg)) = skipped {
+            Session::notice(sink, "NOTICE", code, &msg)?;
+        }
+        sink.command_complete(tag)
     }
 
     /// Runs a writer with the transaction's write path and the statement's

@@ -221,16 +221,9 @@ impl Session {
                 self.ensure_txn();
                 self.copy(c, sink, portal_rows)
             }
-            ast::Statement::CreateIndex(_)
-            | ast::Statement::DropIndex { .. }
-            | ast::Statement::AlterTable { .. } => Err(sql_err!(
+            ast::Statement::AlterTable { .. } => Err(sql_err!(
                 SqlState::FEATURE_NOT_SUPPORTED,
-                "{} is not supported yet",
-                match stmt {
-                    ast::Statement::CreateIndex(_) => "CREATE INDEX",
-                    ast::Statement::DropIndex { .. } => "DROP INDEX",
-                    _ => "ALTER TABLE",
-                }
+                "ALTER TABLE is not supported yet"
             )),
             other => {
                 self.ensure_txn();
@@ -273,6 +266,8 @@ impl Session {
     pub(super) fn fn_context(&self) -> FnContext {
         let now = self.db.clock().now_micros();
         let types = self.type_context_now();
+        let view = self.catalog_view();
+        let indexes = view.index_source();
         FnContext {
             types,
             txn_start_micros: self.txn.as_ref().map_or(now, |t| t.start_micros),
@@ -283,7 +278,8 @@ impl Session {
             backend_pid: self.pid,
             settings: self.settings_pairs.clone(),
             catalog: crate::sql::system::CatalogSnapshot::new(
-                self.catalog_view().tables,
+                view.tables,
+                indexes,
                 &self.user,
                 &self.database,
             ),

@@ -4,7 +4,6 @@
 use super::v::{bool, i2, i4, null, oid, text};
 use super::{
     CatalogSnapshot, DEFAULT_COLLATION_OID, OWNER_OID, PG_CATALOG_OID, SystemTable, attrdef_oid,
-    pkey_index_oid, pkey_name,
 };
 use crate::error::Result;
 use crate::types::array::{array_oid_of, element_type};
@@ -244,18 +243,11 @@ fn attributes(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
                 c.default.is_some(),
             ));
         }
-        if pkey_name(t).is_some() {
-            for (i, k) in t.schema.primary_key.iter().enumerate() {
-                if let Some(c) = t.schema.columns.get(*k) {
-                    rows.push(attribute(
-                        pkey_index_oid(t.oid()),
-                        &c.name,
-                        &c.ty,
-                        i + 1,
-                        false,
-                        false,
-                    ));
-                }
+    }
+    for ix in super::index::all_indexes(cat)? {
+        for (i, k) in ix.columns.iter().enumerate() {
+            if let Some(c) = ix.table.schema.columns.get(*k) {
+                rows.push(attribute(ix.oid, &c.name, &c.ty, i + 1, false, false));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `pg_namespace`, `pg_class`, `pg_am` and the `pg_tables` view: the
-//! schemas, the relations (user tables, their primary-key indexes, and the
-//! system tables themselves) and the one access method DriftDB has.
+//! schemas, the relations (user tables, their primary-key and secondary
+//! indexes, and the system tables themselves) and the one access method
+//! DriftDB has.
 
 use super::v::{bool, i2, i4, null, oid, text};
 use super::{
@@ -156,10 +157,24 @@ fn classes(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
                 kind: "r",
                 am: 0,
                 natts: t.schema.columns.len(),
-                has_index: key.is_some(),
+                has_index: key.is_some() || cat.indexes_of(t.oid())?.next().is_some(),
             }
             .row(),
         );
+        for i in cat.indexes_of(t.oid())? {
+            rows.push(
+                Rel {
+                    oid: i.id,
+                    name: &i.name,
+                    namespace: PUBLIC_OID,
+                    kind: "i",
+                    am: BTREE_AM_OID,
+                    natts: i.columns.len(),
+                    has_index: false,
+                }
+                .row(),
+            );
+        }
         if let Some(key) = key {
             rows.push(
                 Rel {
@@ -202,18 +217,19 @@ fn pg_tables(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
         .tables()?
         .iter()
         .map(|t| {
-            vec![
+            let indexed = pkey_name(t).is_some() || cat.indexes_of(t.oid())?.next().is_some();
+            Ok(vec![
                 text("public"),
                 text(t.name()),
                 text(&cat.user),
                 null(),
-                bool(pkey_name(t).is_some()),
+                bool(indexed),
                 f.clone(),
                 f.clone(),
                 f.clone(),
-            ]
+            ])
         })
-        .collect();
+        .collect::<Result<_>>()?;
     for s in super::all().filter(|s| !s.view) {
         rows.push(vec![
             text(s.schema),

@@ -1,6 +1,7 @@
 //! The database, the role, the default collation, and the catalogs of
 //! things DriftDB does not have (comments, inheritance, row security
-//! policies, extended statistics, publications, sequences, range types):
+//! policies, extended statistics, publications, sequences, range types,
+//! operator classes):
 //! those exist, with PostgreSQL's columns, so that the clients' catalog
 //! queries plan and run, and they have no rows.
 
@@ -204,6 +205,24 @@ pub static TABLES: &[SystemTable] = &[
             ("rngsubtype", T::Oid),
             ("rngmultitypid", T::Oid),
             ("rngcollation", T::Oid),
+        ],
+        rows: empty,
+    },
+    SystemTable {
+        schema: "pg_catalog",
+        name: "pg_opclass",
+        oid: 2616,
+        view: false,
+        columns: &[
+            ("oid", T::Oid),
+            ("opcmethod", T::Oid),
+            ("opcname", T::Text),
+            ("opcnamespace", T::Oid),
+            ("opcowner", T::Oid),
+            ("opcfamily", T::Oid),
+            ("opcintype", T::Oid),
+            ("opcdefault", T::Bool),
+            ("opckeytype", T::Oid),
         ],
         rows: empty,
     },

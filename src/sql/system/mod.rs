@@ -4,21 +4,24 @@
 //!
 //! Each system table is a [`SystemTable`]: a column list and a row
 //! generator over a [`CatalogSnapshot`] (the user tables with their decoded
-//! schemas, the user and the database). The planner materializes a system
-//! table's rows when it resolves the name (its rows are constants for the
-//! statement) as a `Node::Values`; the catalog functions
-//! (`sql::functions::catalog`) read the same snapshot. Every row describes a
-//! real object: the user tables, their primary keys (DriftDB's only
-//! indexes, ordered maps: `btree`), their columns and defaults, the types
-//! DriftDB has, and the system tables themselves. Catalogs of things
-//! DriftDB does not have (policies, inheritance, publications, sequences,
-//! comments) exist with their columns and no rows.
+//! schemas and secondary indexes, the user and the database). The planner
+//! materializes a system table's rows when it resolves the name (its rows
+//! are constants for the statement) as a `Node::Values`; the catalog
+//! functions (`sql::functions::catalog`) read the same snapshot. Every row
+//! describes a real object: the user tables, their primary keys and
+//! secondary indexes (ordered maps: `btree`), their UNIQUE and PRIMARY KEY
+//! constraints, their columns and defaults, the types DriftDB has, and the
+//! system tables themselves. Catalogs of things DriftDB does not have
+//! (policies, inheritance, publications, sequences, comments) exist with
+//! their columns and no rows.
 //!
-//! OIDs: a user table's OID is its storage id (from 16384 up); its primary
-//! key index and constraint, and its column defaults, get OIDs derived from
-//! it in ranges of their own ([`pkey_index_oid`], [`pkey_constraint_oid`],
-//! [`attrdef_oid`]). System objects use PostgreSQL's OIDs where it has fixed
-//! ones (pg_class is 1259, int4 is 23, pg_catalog is 11).
+//! OIDs: a user table's OID is its storage id (from 16384 up), and so is a
+//! secondary index's (storage hands both out from one id space); a primary
+//! key's index and constraint, a UNIQUE constraint, and column defaults get
+//! OIDs derived from those in ranges of their own ([`pkey_index_oid`],
+//! [`pkey_constraint_oid`], [`unique_constraint_oid`], [`attrdef_oid`]).
+//! System objects use PostgreSQL's OIDs where it has fixed ones (pg_class is
+//! 1259, int4 is 23, pg_catalog is 11).
 //!
 //! Files: [`class`] (namespaces, relations, access methods), [`attribute`]
 //! (columns, defaults, types), [`index`] (indexes, constraints), [`misc`]
@@ -34,7 +37,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::catalog::{Table, TableSchema};
 use crate::error::Result;
-use crate::storage::TableMeta;
+use crate::storage::{IndexMeta, Storage, TableMeta};
 use crate::types::{DataType, Row};
 
 /// `pg_catalog`'s OID.
@@ -70,6 +73,13 @@ pub fn pkey_index_oid(table_oid: u32) -> u32 {
 /// The OID of a user table's primary-key constraint.
 pub fn pkey_constraint_oid(table_oid: u32) -> u32 {
     0x8000_0000 | (table_oid & 0x3FFF_FFFF)
+}
+
+/// The OID of the UNIQUE constraint a secondary index implements (index
+/// and table OIDs come from one id space, so these never meet
+/// [`pkey_constraint_oid`]'s).
+pub fn unique_constraint_oid(index_oid: u32) -> u32 {
+    0x8000_0000 | (index_oid & 0x3FFF_FFFF)
 }
 
 /// The OID of a column default (`pg_attrdef.oid`).
@@ -132,13 +142,26 @@ pub fn by_oid(oid: u32) -> Option<&'static SystemTable> {
     all().find(|t| t.oid == oid)
 }
 
+/// Where a [`CatalogSnapshot`] finds the secondary indexes.
+#[derive(Debug, Clone)]
+pub enum IndexSource {
+    /// None (tests, and callers that describe no indexes).
+    None,
+    /// The committed indexes, read from storage when first needed.
+    Storage(Storage),
+    /// Already listed (a transaction's own view after its DDL).
+    Listed(Vec<IndexMeta>),
+}
+
 /// What the catalogs describe, for one statement: the user tables as the
-/// statement's transaction sees them (decoded on first use), the user and
-/// the database.
+/// statement's transaction sees them (decoded on first use), their
+/// secondary indexes, the user and the database.
 #[derive(Debug)]
 pub struct CatalogSnapshot {
     metas: Vec<TableMeta>,
     decoded: OnceLock<Result<Vec<Table>>>,
+    index_source: IndexSource,
+    indexes: OnceLock<Vec<IndexMeta>>,
     /// The session user (owner of everything).
     pub user: String,
     /// The current database.
@@ -146,24 +169,38 @@ pub struct CatalogSnapshot {
 }
 
 impl CatalogSnapshot {
-    /// A snapshot over a storage listing; schemas are decoded when first
-    /// needed.
-    pub fn new(metas: Vec<TableMeta>, user: &str, database: &str) -> Arc<CatalogSnapshot> {
+    /// A snapshot over a storage listing; schemas are decoded and indexes
+    /// listed when first needed.
+    pub fn new(
+        metas: Vec<TableMeta>,
+        indexes: IndexSource,
+        user: &str,
+        database: &str,
+    ) -> Arc<CatalogSnapshot> {
         Arc::new(CatalogSnapshot {
             metas,
             decoded: OnceLock::new(),
+            index_source: indexes,
+            indexes: OnceLock::new(),
             user: user.to_string(),
             database: database.to_string(),
         })
     }
 
     /// A snapshot of already decoded tables.
-    pub fn of_tables(tables: Vec<Table>, user: &str, database: &str) -> Arc<CatalogSnapshot> {
+    pub fn of_tables(
+        tables: Vec<Table>,
+        indexes: IndexSource,
+        user: &str,
+        database: &str,
+    ) -> Arc<CatalogSnapshot> {
         let decoded = OnceLock::new();
         let _ = decoded.set(Ok(sorted(tables)));
         Arc::new(CatalogSnapshot {
             metas: Vec::new(),
             decoded,
+            index_source: indexes,
+            indexes: OnceLock::new(),
             user: user.to_string(),
             database: database.to_string(),
         })
@@ -188,6 +225,55 @@ impl CatalogSnapshot {
             Ok(t) => Ok(t),
             Err(e) => Err(e.clone()),
         }
+    }
+
+    /// The secondary indexes of the user tables, in OID order.
+    pub fn indexes(&self) -> Result<&[IndexMeta]> {
+        let tables = self.tables()?;
+        Ok(self.indexes.get_or_init(|| {
+            let mut all: Vec<IndexMeta> = match &self.index_source {
+                IndexSource::None => Vec::new(),
+                IndexSource::Storage(s) => tables.iter().flat_map(|t| s.indexes(t.id)).collect(),
+                IndexSource::Listed(l) => l.clone(),
+            };
+            all.retain(|i| tables.iter().any(|t| t.id == i.table));
+            all.sort_by_key(|i| i.id);
+            all
+        }))
+    }
+
+    /// The secondary indexes of one table, in OID order.
+    pub fn indexes_of(&self, table_oid: u32) -> Result<impl Iterator<Item = &IndexMeta>> {
+        Ok(self.indexes()?.iter().filter(move |i| i.table == table_oid))
+    }
+
+    /// A secondary index by OID, with its table.
+    pub fn index_by_oid(&self, oid: u32) -> Result<Option<(&Table, &IndexMeta)>> {
+        let Some(index) = self.indexes()?.iter().find(|i| i.id == oid) else {
+            return Ok(None);
+        };
+        Ok(self.table_by_oid(index.table)?.map(|t| (t, index)))
+    }
+
+    /// The table whose UNIQUE constraint has this OID, with the index
+    /// behind it.
+    pub fn unique_constraint_by_oid(&self, oid: u32) -> Result<Option<(&Table, &IndexMeta)>> {
+        for i in self.indexes()? {
+            if unique_constraint_oid(i.id) == oid
+                && let Some(t) = self.table_by_oid(i.table)?
+                && is_constraint(t, i)
+            {
+                return Ok(Some((t, i)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// True if `oid` is a user table or one of its indexes.
+    pub fn is_user_relation(&self, oid: u32) -> Result<bool> {
+        Ok(self.table_by_oid(oid)?.is_some()
+            || self.table_by_pkey_oid(oid)?.is_some()
+            || self.index_by_oid(oid)?.is_some())
     }
 
     /// The user table with this OID.
@@ -219,6 +305,9 @@ impl CatalogSnapshot {
                     return Ok(Some((pkey_index_oid(t.oid()), name.to_string())));
                 }
             }
+            if let Some(i) = self.indexes()?.iter().find(|i| i.name == name) {
+                return Ok(Some((i.id, name.to_string())));
+            }
             if schema.is_some() {
                 return Ok(None);
             }
@@ -244,11 +333,20 @@ impl CatalogSnapshot {
         {
             return Ok(pkey_name(t).map(str::to_string));
         }
+        if let Some((_, i)) = self.index_by_oid(oid)? {
+            return Ok(Some(i.name.clone()));
+        }
         Ok(by_oid(oid).map(|t| match t.schema {
             "pg_catalog" => t.name.to_string(),
             s => format!("{s}.{}", t.name),
         }))
     }
+}
+
+/// True if `index` implements a UNIQUE constraint of `t` (declared with
+/// the table) rather than coming from CREATE UNIQUE INDEX.
+pub fn is_constraint(t: &Table, index: &IndexMeta) -> bool {
+    index.unique && t.schema.unique_constraints.contains(&index.name)
 }
 
 fn sorted(mut tables: Vec<Table>) -> Vec<Table> {
@@ -329,6 +427,7 @@ pub(crate) mod tests_support {
                 pkey_name: (!key.is_empty()).then(|| format!("{name}_pkey")),
                 primary_key: key,
                 next_column_id: cols.len() as u32,
+                unique_constraints: vec![],
             }),
         }
     }

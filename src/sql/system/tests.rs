@@ -9,10 +9,21 @@ use crate::types::Value;
 
 use super::tests_support::table;
 
+/// Table `a` (16384: key (id, k), index `a_k_idx` 16387) and table `b`
+/// (16385: no key, UNIQUE constraint `b_x_key` 16386).
 fn snapshot() -> Arc<CatalogSnapshot> {
+    let mut b = table(16385, "b", vec![], &[("x", DataType::Int4)]);
+    Arc::make_mut(&mut b.schema).unique_constraints = vec!["b_x_key".into()];
+    let index = |id, table, name: &str, columns, unique| IndexMeta {
+        id,
+        table,
+        name: name.into(),
+        columns,
+        unique,
+    };
     CatalogSnapshot::of_tables(
         vec![
-            table(16385, "b", vec![], &[("x", DataType::Int4)]),
+            b,
             table(
                 16384,
                 "a",
@@ -20,6 +31,12 @@ fn snapshot() -> Arc<CatalogSnapshot> {
                 &[("id", DataType::Int4), ("k", DataType::Text)],
             ),
         ],
+        IndexSource::Listed(vec![
+            index(16387, 16384, "a_k_idx", vec![1], false),
+            index(16386, 16385, "b_x_key", vec![0], true),
+            // An index of a table the snapshot does not have is not shown.
+            index(16390, 16399, "gone_idx", vec![0], false),
+        ]),
         "driftdb",
         "driftdb",
     )
@@ -56,10 +73,18 @@ fn pg_class_lists_tables_keys_and_catalogs() {
         .collect();
     let text = |s: &str| Value::Text(s.into());
     assert_eq!(rels[0], (text("a"), text("r")));
-    assert_eq!(rels[1], (text("a_pkey"), text("i")));
-    assert_eq!(rels[2], (text("b"), text("r")));
+    assert_eq!(rels[1], (text("a_k_idx"), text("i")));
+    assert_eq!(rels[2], (text("a_pkey"), text("i")));
+    assert_eq!(rels[3], (text("b"), text("r")));
+    assert_eq!(rels[4], (text("b_x_key"), text("i")));
+    assert!(!rels.contains(&(text("gone_idx"), text("i"))));
     assert!(rels.contains(&(text("pg_class"), text("r"))));
     assert!(rels.contains(&(text("tables"), text("v"))));
+    let b = rows("pg_class")
+        .into_iter()
+        .find(|r| r[1] == text("b"))
+        .unwrap();
+    assert_eq!(b[13], Value::Bool(true), "b has an index: relhasindex");
 }
 
 #[test]
@@ -80,15 +105,55 @@ fn oids_are_unique() {
 #[test]
 fn keys_and_definitions() {
     let idx = rows("pg_index");
-    assert_eq!(idx.len(), 1);
+    assert_eq!(idx.len(), 3);
     assert_eq!(idx[0][15], Value::Text("1 2".into()));
+    assert_eq!(idx[0][6], Value::Bool(true), "a_pkey is the primary key");
+    assert_eq!(idx[1][0], Value::Int8(16387));
+    assert_eq!(idx[1][4], Value::Bool(false), "a_k_idx is not unique");
+    assert_eq!(idx[1][15], Value::Text("2".into()));
+    assert_eq!(idx[2][4], Value::Bool(true), "b_x_key is unique");
+    assert_eq!(idx[2][6], Value::Bool(false));
+    let cons = rows("pg_constraint");
+    assert_eq!(cons.len(), 2);
+    assert_eq!(cons[1][1], Value::Text("b_x_key".into()));
+    assert_eq!(cons[1][3], Value::Text("u".into()));
+    assert_eq!(cons[1][9], Value::Int8(16386), "conindid");
     let cat = snapshot();
-    let a = cat.table_by_oid(16384).unwrap().unwrap();
+    let def = |oid| index::index_def(&index::index_by_oid(&cat, oid).unwrap().unwrap(), false);
     assert_eq!(
-        index::index_def(a, false).unwrap(),
+        def(pkey_index_oid(16384)),
         "CREATE UNIQUE INDEX a_pkey ON public.a USING btree (id, k)"
     );
-    assert_eq!(index::constraint_def(a).unwrap(), "PRIMARY KEY (id, k)");
+    assert_eq!(
+        def(16387),
+        "CREATE INDEX a_k_idx ON public.a USING btree (k)"
+    );
+    assert_eq!(
+        def(16386),
+        "CREATE UNIQUE INDEX b_x_key ON public.b USING btree (x)"
+    );
+    let con = |oid| {
+        index::constraint_by_oid(&cat, oid)
+            .unwrap()
+            .and_then(|ix| index::constraint_def(&ix))
+    };
+    assert_eq!(
+        con(pkey_constraint_oid(16384)).as_deref(),
+        Some("PRIMARY KEY (id, k)")
+    );
+    assert_eq!(
+        con(unique_constraint_oid(16386)).as_deref(),
+        Some("UNIQUE (x)")
+    );
+    assert_eq!(con(unique_constraint_oid(16387)), None, "a plain index");
+    assert_eq!(
+        cat.relation_by_name(None, "a_k_idx").unwrap(),
+        Some((16387, "a_k_idx".into()))
+    );
+    assert_eq!(
+        cat.relation_name(16386).unwrap().as_deref(),
+        Some("b_x_key")
+    );
     assert_eq!(index::quote_ident("user"), "\"user\"");
     assert_eq!(index::quote_ident("Mixed"), "\"Mixed\"");
     assert_eq!(
