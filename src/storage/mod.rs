@@ -33,6 +33,7 @@ pub mod engine;
 pub mod event;
 pub mod io;
 pub mod metafile;
+pub mod page;
 pub mod recovery;
 pub mod rowcodec;
 pub mod segment;
