@@ -26,6 +26,7 @@
 //! Readers never take the write path: a [`TableReader`] reads as of a seq
 //! ≤ [`Storage::visible_seq`] under a per-table read lock held briefly.
 
+pub mod btree;
 pub mod catalog_store;
 pub mod checkpoint;
 pub mod codec;

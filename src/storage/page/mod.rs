@@ -30,6 +30,6 @@ pub mod writer;
 
 pub use epoch::Epoch;
 pub use layout::{PAGE_SIZE, PAYLOAD_CAP, Page, PageBuilder, PageId, PageType};
-pub use pool::PoolStats;
+pub use pool::{PoolStats, Validator};
 pub use store::{PageStore, Recovered, StoreStats};
 pub use writer::{CheckpointStats, Writer};

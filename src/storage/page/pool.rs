@@ -76,18 +76,25 @@ struct Counters {
     writeback_errors: AtomicU64,
 }
 
+/// Checks a page's contents beyond its header when it is read from the
+/// file (the layer above knows what a valid leaf or branch is); `Err` says
+/// what is wrong.
+pub type Validator = fn(&Page) -> std::result::Result<(), String>;
+
 /// The buffer pool over one page file.
 #[derive(Debug)]
 pub struct BufferPool {
     shards: Box<[Mutex<Shard>]>,
     file: Arc<PageFile>,
+    validate: Validator,
     capacity: usize,
     counters: Counters,
 }
 
 impl BufferPool {
-    /// A pool of `cache_bytes` (at least [`MIN_PAGES`] pages) over `file`.
-    pub fn new(file: Arc<PageFile>, cache_bytes: usize) -> BufferPool {
+    /// A pool of `cache_bytes` (at least [`MIN_PAGES`] pages) over `file`;
+    /// every page read from the file passes `validate` before it is used.
+    pub fn new(file: Arc<PageFile>, cache_bytes: usize, validate: Validator) -> BufferPool {
         let capacity = (cache_bytes / PAGE_SIZE).max(MIN_PAGES);
         let n = (capacity / 64).clamp(1, 16);
         let shards = (0..n)
@@ -103,6 +110,7 @@ impl BufferPool {
         BufferPool {
             shards,
             file,
+            validate,
             capacity,
             counters: Counters::default(),
         }
@@ -123,7 +131,9 @@ impl BufferPool {
             return Ok(p);
         }
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
-        let page = Arc::new(self.file.read(id)?);
+        let page = self.file.read(id)?;
+        (self.validate)(&page).map_err(|r| self.file.corrupted(id, format!("page {id}: {r}")))?;
+        let page = Arc::new(page);
         let mut shard = self.shard(id);
         if let Some(p) = shard.lookup(id) {
             return Ok(p);
@@ -298,6 +308,7 @@ mod tests {
         BufferPool::new(
             Arc::new(PageFile::new(f, "pages".into())),
             pages * PAGE_SIZE,
+            |_| Ok(()),
         )
     }
 

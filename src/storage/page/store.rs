@@ -14,7 +14,7 @@ use super::epoch::Epochs;
 use super::file::{FileStats, PageFile};
 use super::layout::{PAGE_SIZE, Page, PageId, PageType};
 use super::meta::{self, Meta};
-use super::pool::{BufferPool, PoolStats};
+use super::pool::{BufferPool, PoolStats, Validator};
 use super::writer::{Writer, decode_free_list};
 use crate::error::{Error, Result};
 use crate::storage::io::FileSystem;
@@ -61,12 +61,14 @@ pub struct StoreStats {
 
 impl PageStore {
     /// Opens the store in `dir` (which must exist), creating an empty one if
-    /// there is none, with a buffer pool of `cache_bytes`. Returns the shared
-    /// store, the writer's state and what the last checkpoint recorded.
+    /// there is none, with a buffer pool of `cache_bytes`; `validate` checks
+    /// every page read through the pool. Returns the shared store, the
+    /// writer's state and what the last checkpoint recorded.
     pub fn open(
         fs: &dyn FileSystem,
         dir: &Path,
         cache_bytes: usize,
+        validate: Validator,
     ) -> Result<(PageStore, Writer, Recovered)> {
         let path = dir.join(FILE_NAME);
         if !fs.exists(&path)? {
@@ -76,7 +78,7 @@ impl PageStore {
         let file = Arc::new(PageFile::new(fs.open_random(&path, false)?, name));
         let meta = meta::newest(|slot| file.read(slot))
             .map_err(|why| file.corrupted(0, format!("no valid meta page: {why}")))?;
-        let pool = BufferPool::new(Arc::clone(&file), cache_bytes);
+        let pool = BufferPool::new(Arc::clone(&file), cache_bytes, validate);
         let store = PageStore {
             file,
             pool,
@@ -173,6 +175,11 @@ impl PageStore {
     /// Marks the store unusable for writes (after a failed fsync).
     pub(super) fn poison(&self) {
         self.poisoned.store(true, Ordering::Release);
+    }
+
+    /// Buffer pool counters (never waits for the writer).
+    pub fn pool_stats(&self) -> PoolStats {
+        self.pool.stats()
     }
 
     /// Buffer pool and file counters (the writer adds its own fields).

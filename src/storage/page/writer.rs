@@ -214,6 +214,20 @@ impl Writer {
         }
     }
 
+    /// The pages outside the trees, for integrity checks: the page count,
+    /// then the free, pending (freed, not yet reusable) and checkpoint pages.
+    pub fn accounting(&self) -> (u64, Vec<PageId>, Vec<PageId>, Vec<PageId>) {
+        let pending = self
+            .pending
+            .iter()
+            .chain(&self.pending_ckpt)
+            .map(|&(_, id)| id)
+            .chain(self.batch_frees.iter().copied())
+            .collect();
+        let free = self.free.iter().copied().collect();
+        (self.page_count, free, pending, self.meta_pages.clone())
+    }
+
     /// Makes the published state durable; see the module docs. `catalog` and
     /// `app` are stored with it and returned by the next open. No batch may
     /// be open.
