@@ -85,7 +85,11 @@ impl<'p> Draft<'p> {
 fn split_point(cells: &[&[u8]], pivot: bool) -> usize {
     let sizes: Vec<usize> = cells.iter().map(|c| 2 + c.len()).collect();
     let total: usize = sizes.iter().sum();
-    let last = if pivot { cells.len() - 2 } else { cells.len() - 1 };
+    let last = if pivot {
+        cells.len() - 2
+    } else {
+        cells.len() - 1
+    };
     let (mut best, mut best_max) = (1, usize::MAX);
     let mut left = sizes[0];
     for s in 1..=last {

@@ -160,19 +160,21 @@ impl PageStore {
         self.file.corrupted(id, reason)
     }
 
-    /// Fails if an fsync failed earlier: the store no longer knows what is
-    /// on disk, so it accepts no more writes until it is reopened.
+    /// Fails if a checkpoint failed at a point where what is on disk is
+    /// unknown (an fsync or the meta write failed): the store accepts no
+    /// more writes until it is reopened, which recovers.
     pub fn check_poisoned(&self) -> Result<()> {
         if self.poisoned.load(Ordering::Acquire) {
             return Err(Error::Io(format!(
-                "page file \"{}\" failed to sync earlier; reopen the database to recover",
+                "a checkpoint of page file \"{}\" failed to sync; reopen the database to recover",
                 self.file.name()
             )));
         }
         Ok(())
     }
 
-    /// Marks the store unusable for writes (after a failed fsync).
+    /// Marks the store unusable for writes (after a failed fsync or meta
+    /// write).
     pub(super) fn poison(&self) {
         self.poisoned.store(true, Ordering::Release);
     }

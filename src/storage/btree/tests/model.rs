@@ -191,7 +191,10 @@ fn run(seed: u64, batches: usize, cache_bytes: usize) -> u32 {
     }
     check_all(&store, &models);
     let report = crate::storage::btree::verify::verify(&store).expect("verify");
-    eprintln!("seed {seed}: {report:?}\n{:?}", store.stats().expect("stats"));
+    eprintln!(
+        "seed {seed}: {report:?}\n{:?}",
+        store.stats().expect("stats")
+    );
     let snap = store.snapshot();
     TREES
         .iter()
