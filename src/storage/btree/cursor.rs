@@ -14,7 +14,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use super::node::Node;
-use super::read::{child_level, load_node, read_value};
+use super::read::{load_child, load_root, read_value};
 use super::store::Snapshot;
 use crate::error::Result;
 use crate::storage::page::{Page, PageId, PageStore};
@@ -113,7 +113,7 @@ impl<'a> Cursor<'a> {
         } else {
             self.lower.clone()
         };
-        let mut page = load_node(self.pages(), self.root, None)?;
+        let mut page = load_root(self.pages(), self.root)?;
         loop {
             let node = Node::new(&page);
             let len = node.len();
@@ -135,11 +135,7 @@ impl<'a> Cursor<'a> {
                 Bound::Unbounded => 0,
                 Bound::Included(k) | Bound::Excluded(k) => node.child_index(k),
             };
-            let child = load_node(
-                self.pages(),
-                node.child(i),
-                Some(child_level(self.pages(), &page)?),
-            )?;
+            let child = load_child(self.pages(), node.child(i), &page)?;
             self.stack.push((page, i));
             page = child;
         }
@@ -154,11 +150,7 @@ impl<'a> Cursor<'a> {
                 self.stack.push((page, i));
                 return Ok(());
             }
-            let child = load_node(
-                self.pages(),
-                node.child(i),
-                Some(child_level(self.pages(), &page)?),
-            )?;
+            let child = load_child(self.pages(), node.child(i), &page)?;
             self.stack.push((page, i));
             page = child;
         }
@@ -188,7 +180,7 @@ impl<'a> Cursor<'a> {
                 if self.past_end(key) {
                     return Ok(None);
                 }
-                let value = read_value(self.pages(), node.value(at))?;
+                let value = read_value(self.pages(), node.value(at), &page)?;
                 return Ok(Some((key.to_vec(), value)));
             }
             let next = if self.reverse {
@@ -201,8 +193,8 @@ impl<'a> Cursor<'a> {
                 continue;
             };
             *idx = next;
-            let (child, level) = (node.child(next), node.level() - 1);
-            let child = load_node(self.pages(), child, Some(level))?;
+            let parent = Arc::clone(page);
+            let child = load_child(self.pages(), Node::new(&parent).child(next), &parent)?;
             self.descend_edge(child)?;
         }
     }

@@ -10,12 +10,37 @@ use std::sync::Arc;
 
 use super::node::{MAX_LEVEL, Node, ValueRef};
 use crate::error::Result;
-use crate::storage::page::chain::read_chain;
+use crate::storage::page::chain::{chain_ids, read_chain};
 use crate::storage::page::{Page, PageId, PageStore, PageType};
 
-/// Loads a node. `level` is the level the caller expects (a child's is its
-/// parent's minus one); `None` for a root, which only has to be a node.
-pub fn load_node(pages: &PageStore, id: PageId, level: Option<u8>) -> Result<Arc<Page>> {
+/// Loads a root node: any level, written no later than the pages being
+/// written now (a root from an old catalog whose page was since reused has
+/// a newer generation).
+pub fn load_root(pages: &PageStore, id: PageId) -> Result<Arc<Page>> {
+    load_node(pages, id, None, pages.generation_limit())
+}
+
+/// Loads child `id` of `parent`: exactly one level below it, and written
+/// no later than it (copy-on-write writes a parent after its children, so a
+/// child newer than its parent is a stale pointer to a reused page).
+pub fn load_child(pages: &PageStore, id: PageId, parent: &Page) -> Result<Arc<Page>> {
+    let level = Node::new(parent).level().checked_sub(1).ok_or_else(|| {
+        pages.corrupted(
+            parent.id(),
+            format!("page {}: a leaf has no children", parent.id()),
+        )
+    })?;
+    load_node(pages, id, Some(level), parent.generation())
+}
+
+/// Loads a node, checking its type, its level (`None`: any) and that its
+/// generation is at most `max_gen`.
+pub fn load_node(
+    pages: &PageStore,
+    id: PageId,
+    level: Option<u8>,
+    max_gen: u64,
+) -> Result<Arc<Page>> {
     if id < 2 {
         return Err(pages.corrupted(id, format!("B-tree node reference to page {id}")));
     }
@@ -36,18 +61,16 @@ pub fn load_node(pages: &PageStore, id: PageId, level: Option<u8>) -> Result<Arc
             format!("page {id}: node level {got}, expected {level:?} (a cycle or a stray pointer)"),
         ));
     }
+    if page.generation() > max_gen {
+        return Err(pages.corrupted(
+            id,
+            format!(
+                "page {id}: written at generation {}, after the page pointing to it ({max_gen})",
+                page.generation()
+            ),
+        ));
+    }
     Ok(page)
-}
-
-/// The level a child of `page` must have.
-pub fn child_level(pages: &PageStore, page: &Page) -> Result<u8> {
-    let level = Node::new(page).level();
-    level.checked_sub(1).ok_or_else(|| {
-        pages.corrupted(
-            page.id(),
-            format!("page {}: a leaf has no children", page.id()),
-        )
-    })
 }
 
 /// Descends from `root` to the leaf that holds (or would hold) `key`.
@@ -59,11 +82,11 @@ pub fn descend(
     key: &[u8],
 ) -> Result<(Vec<(Arc<Page>, usize)>, Arc<Page>)> {
     let mut path = Vec::new();
-    let mut page = load_node(pages, root, None)?;
+    let mut page = load_root(pages, root)?;
     while !Node::new(&page).is_leaf() {
         let node = Node::new(&page);
         let i = node.child_index(key);
-        let child = load_node(pages, node.child(i), Some(child_level(pages, &page)?))?;
+        let child = load_child(pages, node.child(i), &page)?;
         path.push((page, i));
         page = child;
     }
@@ -75,37 +98,65 @@ pub fn get(pages: &PageStore, root: PageId, key: &[u8]) -> Result<Option<Vec<u8>
     if root == 0 {
         return Ok(None);
     }
-    let mut page = load_node(pages, root, None)?;
+    let mut page = load_root(pages, root)?;
     loop {
         let node = Node::new(&page);
         if node.is_leaf() {
             return match node.search(key) {
-                Ok(i) => read_value(pages, node.value(i)).map(Some),
+                Ok(i) => read_value(pages, node.value(i), &page).map(Some),
                 Err(_) => Ok(None),
             };
         }
         let child = node.child(node.child_index(key));
-        page = load_node(pages, child, Some(child_level(pages, &page)?))?;
+        page = load_child(pages, child, &page)?;
     }
 }
 
-/// A value's bytes, following its overflow chain if it has one.
-pub fn read_value(pages: &PageStore, v: ValueRef<'_>) -> Result<Vec<u8>> {
+/// A value's bytes, following its overflow chain if it has one. `leaf` is
+/// the page holding it: overflow pages are never newer than their leaf.
+pub fn read_value(pages: &PageStore, v: ValueRef<'_>, leaf: &Page) -> Result<Vec<u8>> {
     match v {
         ValueRef::Inline(b) => Ok(b.to_vec()),
         ValueRef::Overflow { head, len } => read_chain(
             PageType::Overflow,
             head,
             len,
-            |id| {
-                if id < 2 {
-                    return Err(pages.corrupted(id, format!("overflow link to page {id}")));
-                }
-                pages.read(id)
-            },
+            |id| overflow_page(pages, id, leaf),
             |id, r| pages.corrupted(id, r),
         ),
     }
+}
+
+/// The pages of a value's overflow chain (none for an inline value).
+pub fn value_pages(pages: &PageStore, v: ValueRef<'_>, leaf: &Page) -> Result<Vec<PageId>> {
+    match v {
+        ValueRef::Inline(_) => Ok(Vec::new()),
+        ValueRef::Overflow { head, len } => chain_ids(
+            PageType::Overflow,
+            head,
+            len,
+            |id| overflow_page(pages, id, leaf),
+            |id, r| pages.corrupted(id, r),
+        ),
+    }
+}
+
+fn overflow_page(pages: &PageStore, id: PageId, leaf: &Page) -> Result<Arc<Page>> {
+    if id < 2 {
+        return Err(pages.corrupted(id, format!("overflow link to page {id}")));
+    }
+    let page = pages.read(id)?;
+    if page.generation() > leaf.generation() {
+        return Err(pages.corrupted(
+            id,
+            format!(
+                "page {id}: overflow page of generation {} under a leaf of generation {}",
+                page.generation(),
+                leaf.generation()
+            ),
+        ));
+    }
+    Ok(page)
 }
 
 /// The tree's height (levels; 0 for an empty tree).
@@ -113,6 +164,6 @@ pub fn height(pages: &PageStore, root: PageId) -> Result<u32> {
     if root == 0 {
         return Ok(0);
     }
-    let page = load_node(pages, root, None)?;
+    let page = load_root(pages, root)?;
     Ok(u32::from(Node::new(&page).level()) + 1)
 }

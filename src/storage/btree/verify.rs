@@ -12,12 +12,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::node::{MIN_FILL, Node, ValueRef};
-use super::read::{load_node, read_value};
+use super::node::{MIN_FILL, Node};
+use super::read::{load_child, load_root, read_value, value_pages};
 use super::store::BTreeStore;
 use crate::error::{Error, Result};
-use crate::storage::page::chain::chain_ids;
-use crate::storage::page::{PageId, PageStore, PageType};
+use crate::storage::page::{Page, PageId, PageStore};
 
 /// What the check found in one tree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -102,13 +101,16 @@ impl Checker<'_> {
     fn node(
         &mut self,
         id: PageId,
-        level: Option<u8>,
+        parent: Option<&Page>,
         (lo, hi): (Option<&[u8]>, Option<&[u8]>),
         depth: u32,
     ) -> Result<()> {
         self.claim(id)?;
         self.report.nodes += 1;
-        let page = load_node(self.pages, id, level)?;
+        let page = match parent {
+            None => load_root(self.pages, id)?,
+            Some(p) => load_child(self.pages, id, p)?,
+        };
         let n = Node::new(&page);
         let root = depth == 0;
         if root {
@@ -123,7 +125,7 @@ impl Checker<'_> {
             }
         }
         if n.is_leaf() {
-            return self.leaf(n, id, root, depth);
+            return self.leaf(&page, root, depth);
         }
         if !root && n.is_empty() {
             return Err(bad(format!("page {id}: non-root branch without keys")));
@@ -131,12 +133,13 @@ impl Checker<'_> {
         for i in 0..=n.len() {
             let clo = if i == 0 { lo } else { Some(n.key(i - 1)) };
             let chi = if i == n.len() { hi } else { Some(n.key(i)) };
-            self.node(n.child(i), Some(n.level() - 1), (clo, chi), depth + 1)?;
+            self.node(n.child(i), Some(&page), (clo, chi), depth + 1)?;
         }
         Ok(())
     }
 
-    fn leaf(&mut self, n: Node<'_>, id: PageId, root: bool, depth: u32) -> Result<()> {
+    fn leaf(&mut self, page: &Page, root: bool, depth: u32) -> Result<()> {
+        let (n, id) = (Node::new(page), page.id());
         if *self.leaf_depth.get_or_insert(depth) != depth {
             return Err(bad(format!("page {id}: leaf at depth {depth}")));
         }
@@ -151,21 +154,11 @@ impl Checker<'_> {
                 )));
             }
             self.last_key = Some(k.to_vec());
-            if let ValueRef::Overflow { head, len } = n.value(i) {
-                let pages = self.pages;
-                let ids = chain_ids(
-                    PageType::Overflow,
-                    head,
-                    len,
-                    |p| pages.read(p),
-                    |p, r| pages.corrupted(p, r),
-                )?;
-                for p in ids {
-                    self.claim(p)?;
-                    self.report.overflow_pages += 1;
-                }
-                read_value(self.pages, n.value(i))?;
+            for p in value_pages(self.pages, n.value(i), page)? {
+                self.claim(p)?;
+                self.report.overflow_pages += 1;
             }
+            read_value(self.pages, n.value(i), page)?;
             self.report.entries += 1;
         }
         Ok(())

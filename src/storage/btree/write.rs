@@ -29,9 +29,9 @@ use super::node::{
     self, MAX_CELL, MIN_FILL, NODE_ROOM, Node, ValueRef, branch_cell, branch_child, branch_key,
     leaf_key,
 };
-use super::read::{child_level, descend, load_node, read_value};
+use super::read::{descend, load_child, load_node, load_root, read_value, value_pages};
 use crate::error::{Error, Result};
-use crate::storage::page::chain::{build_chain, chain_ids, chain_pages};
+use crate::storage::page::chain::{build_chain, chain_pages};
 use crate::storage::page::{Page, PageId, PageStore, PageType, Writer};
 
 /// The pages that replace a rewritten node, each with the separator that
@@ -131,8 +131,8 @@ impl Mutator<'_> {
         let mut d = Draft::from_node(node);
         let old = match node.search(key) {
             Ok(i) => {
-                let old = read_value(self.pages, node.value(i))?;
-                self.free_value(node.value(i))?;
+                let old = read_value(self.pages, node.value(i), &leaf)?;
+                self.free_value(node.value(i), &leaf)?;
                 d.cells[i] = Cow::Owned(cell);
                 Some(old)
             }
@@ -157,8 +157,8 @@ impl Mutator<'_> {
         let Ok(i) = node.search(key) else {
             return Ok((root, None));
         };
-        let old = read_value(self.pages, node.value(i))?;
-        self.free_value(node.value(i))?;
+        let old = read_value(self.pages, node.value(i), &leaf)?;
+        self.free_value(node.value(i), &leaf)?;
         let mut d = Draft::from_node(node);
         d.cells.remove(i);
         let (parts, underfull) = self.rewrite(leaf.id(), &d)?;
@@ -174,17 +174,19 @@ impl Mutator<'_> {
         if root == 0 {
             return Ok(());
         }
-        let mut stack = vec![(root, None)];
-        while let Some((id, level)) = stack.pop() {
-            let page = load_node(self.pages, id, level)?;
+        let mut stack = vec![(root, None::<Arc<Page>>)];
+        while let Some((id, parent)) = stack.pop() {
+            let page = match &parent {
+                None => load_root(self.pages, id)?,
+                Some(p) => load_child(self.pages, id, p)?,
+            };
             let n = Node::new(&page);
             if n.is_leaf() {
                 for i in 0..n.len() {
-                    self.free_value(n.value(i))?;
+                    self.free_value(n.value(i), &page)?;
                 }
             } else {
-                let cl = child_level(self.pages, &page)?;
-                stack.extend((0..=n.len()).map(|i| (n.child(i), Some(cl))));
+                stack.extend((0..=n.len()).map(|i| (n.child(i), Some(Arc::clone(&page)))));
             }
             self.w.free(self.pages, id);
         }
@@ -209,19 +211,9 @@ impl Mutator<'_> {
     }
 
     /// Frees a value's overflow chain, if it has one.
-    fn free_value(&mut self, v: ValueRef<'_>) -> Result<()> {
-        if let ValueRef::Overflow { head, len } = v {
-            let pages = self.pages;
-            let ids = chain_ids(
-                PageType::Overflow,
-                head,
-                len,
-                |id| pages.read(id),
-                |id, r| pages.corrupted(id, r),
-            )?;
-            for id in ids {
-                self.w.free(pages, id);
-            }
+    fn free_value(&mut self, v: ValueRef<'_>, leaf: &Page) -> Result<()> {
+        for id in value_pages(self.pages, v, leaf)? {
+            self.w.free(self.pages, id);
         }
         Ok(())
     }
@@ -349,8 +341,11 @@ impl Mutator<'_> {
         };
         let level = d.level - 1;
         let (lid, rid) = (d.child(l), d.child(r));
-        let lp = load_node(self.pages, lid, Some(level))?;
-        let rp = load_node(self.pages, rid, Some(level))?;
+        // The child just rewritten is newer than the parent's old page;
+        // nothing is newer than the pages being written now.
+        let newest = self.w.page_generation();
+        let lp = load_node(self.pages, lid, Some(level), newest)?;
+        let rp = load_node(self.pages, rid, Some(level), newest)?;
         let (ln, rn) = (Node::new(&lp), Node::new(&rp));
         let sep = branch_key(&d.cells[r - 1]).to_vec();
         let glue = (level > 0).then(|| branch_cell(&sep, rn.child(0)));
@@ -378,7 +373,7 @@ impl Mutator<'_> {
     /// an empty leaf by the empty tree.
     fn collapse(&mut self, mut root: PageId) -> Result<PageId> {
         loop {
-            let page = load_node(self.pages, root, None)?;
+            let page = load_root(self.pages, root)?;
             let n = Node::new(&page);
             if !n.is_empty() {
                 return Ok(root);
@@ -388,7 +383,7 @@ impl Mutator<'_> {
                 return Ok(0);
             }
             let child = n.child(0);
-            load_node(self.pages, child, Some(child_level(self.pages, &page)?))?;
+            load_child(self.pages, child, &page)?;
             root = child;
         }
     }

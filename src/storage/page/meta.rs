@@ -145,9 +145,11 @@ impl Meta {
 }
 
 /// Picks the newest valid meta of the two slots. `read` reads a slot; an
-/// error from it (bad CRC, short file) makes the slot invalid. Both invalid
-/// is an error naming why.
-pub fn newest(read: impl Fn(PageId) -> Result<Page>) -> std::result::Result<Meta, String> {
+/// error from it (bad CRC, short file) makes the slot invalid. Returns the
+/// meta and why each invalid slot is invalid; both invalid is an error.
+pub fn newest(
+    read: impl Fn(PageId) -> Result<Page>,
+) -> std::result::Result<(Meta, Vec<String>), String> {
     let mut why = Vec::new();
     let mut best: Option<Meta> = None;
     for slot in 0..2 {
@@ -163,7 +165,10 @@ pub fn newest(read: impl Fn(PageId) -> Result<Page>) -> std::result::Result<Meta
             Err(e) => why.push(format!("meta slot {slot}: {e}")),
         }
     }
-    best.ok_or_else(|| why.join("; "))
+    match best {
+        Some(m) => Ok((m, why)),
+        None => Err(why.join("; ")),
+    }
 }
 
 #[cfg(test)]
@@ -195,7 +200,7 @@ mod tests {
     fn newest_valid_slot_wins() {
         let (a, b) = (meta(6).encode(), meta(7).encode());
         let got = newest(|s| Ok(if s == 0 { a.clone() } else { b.clone() }));
-        assert_eq!(got.expect("newest").generation, 7);
+        assert_eq!(got.expect("newest").0.generation, 7);
         let got = newest(|s| {
             if s == 1 {
                 Err(crate::error::Error::corrupted("f", 1, "torn"))
@@ -203,7 +208,8 @@ mod tests {
                 Ok(a.clone())
             }
         });
-        assert_eq!(got.expect("fallback").generation, 6);
+        let (m, why) = got.expect("fallback");
+        assert_eq!((m.generation, why.len()), (6, 1));
         let e = newest(|s| Err(crate::error::Error::corrupted("f", s, "bad"))).expect_err("none");
         assert!(
             e.contains("meta slot 0") && e.contains("meta slot 1"),

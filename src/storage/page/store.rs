@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::chain::{chain_ids, read_chain};
 use super::epoch::Epochs;
@@ -29,6 +29,9 @@ pub struct PageStore {
     pub(super) pool: BufferPool,
     pub(super) epochs: Epochs,
     poisoned: AtomicBool,
+    /// The generation stamped on pages written now: no page reachable from
+    /// a published root is newer.
+    limit: AtomicU64,
 }
 
 /// What opening a store found: the last checkpoint's blobs.
@@ -76,22 +79,36 @@ impl PageStore {
         }
         let name = path.display().to_string();
         let file = Arc::new(PageFile::new(fs.open_random(&path, false)?, name));
-        let meta = meta::newest(|slot| file.read(slot))
+        let (meta, invalid) = meta::newest(|slot| file.read(slot))
             .map_err(|why| file.corrupted(0, format!("no valid meta page: {why}")))?;
+        if meta.generation > 0 {
+            // A torn meta write from a crash during a checkpoint, or damage:
+            // the other slot's (older) checkpoint is used.
+            for why in invalid {
+                crate::log_warn!(
+                    "{}: {why}; using checkpoint {}",
+                    file.name(),
+                    meta.generation
+                );
+            }
+        }
         let pool = BufferPool::new(Arc::clone(&file), cache_bytes, validate);
         let store = PageStore {
             file,
             pool,
             epochs: Epochs::default(),
             poisoned: AtomicBool::new(false),
+            limit: AtomicU64::new(meta.generation + 1),
         };
         let (writer, recovered) = store.recover(meta)?;
         Ok((store, writer, recovered))
     }
 
-    /// Reads the free list and the catalog of `meta`'s checkpoint.
+    /// Reads the free list and the catalog of `meta`'s checkpoint. Their
+    /// pages were written by that checkpoint: a different generation means
+    /// they were reused since (an older meta whose pages are gone).
     fn recover(&self, meta: Meta) -> Result<(Writer, Recovered)> {
-        let read = |id: PageId| self.read_checked(id, meta.page_count);
+        let read = |id: PageId| self.read_checked(id, &meta);
         let bad = |id, reason| self.file.corrupted(id, reason);
         let catalog = read_chain(
             PageType::Catalog,
@@ -134,15 +151,39 @@ impl PageStore {
         Ok((writer, recovered))
     }
 
-    /// Reads a page of the checkpoint being opened, bounded by its page count.
-    fn read_checked(&self, id: PageId, page_count: u64) -> Result<Arc<Page>> {
-        if id < 2 || id >= page_count {
+    /// Reads a page the checkpoint being opened wrote itself.
+    fn read_checked(&self, id: PageId, meta: &Meta) -> Result<Arc<Page>> {
+        if id < 2 || id >= meta.page_count {
             return Err(self.file.corrupted(
                 id,
-                format!("page {id} is outside the checkpoint's {page_count} pages"),
+                format!(
+                    "page {id} is outside the checkpoint's {} pages",
+                    meta.page_count
+                ),
             ));
         }
-        Ok(Arc::new(self.file.read(id)?))
+        let page = self.file.read(id)?;
+        if page.generation() != meta.generation {
+            return Err(self.file.corrupted(
+                id,
+                format!(
+                    "page {id} of checkpoint {} has generation {}",
+                    meta.generation,
+                    page.generation()
+                ),
+            ));
+        }
+        Ok(Arc::new(page))
+    }
+
+    /// The generation of pages written now; no reachable page is newer.
+    pub fn generation_limit(&self) -> u64 {
+        self.limit.load(Ordering::Acquire)
+    }
+
+    /// A checkpoint of `generation` is durable.
+    pub(super) fn set_generation(&self, generation: u64) {
+        self.limit.store(generation + 1, Ordering::Release);
     }
 
     /// A page, through the buffer pool.

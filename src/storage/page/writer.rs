@@ -275,6 +275,7 @@ impl Writer {
             };
         self.commit_meta(store, &meta)?;
         self.finish_checkpoint(cat_ids.into_iter().chain(fl_ids).collect());
+        store.set_generation(self.generation);
         Ok(CheckpointStats {
             generation: self.generation,
             pages_written: written,
