@@ -29,7 +29,7 @@ pub mod store;
 pub mod writer;
 
 pub use epoch::Epoch;
-pub use layout::{PAGE_SIZE, PAYLOAD_CAP, Page, PageBuilder, PageId, PageType};
+pub use layout::{HEADER_SIZE, PAGE_SIZE, PAYLOAD_CAP, Page, PageBuilder, PageId, PageType};
 pub use pool::{PoolStats, Validator};
 pub use store::{PageStore, Recovered, StoreStats};
 pub use writer::{CheckpointStats, Writer};
