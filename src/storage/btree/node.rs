@@ -136,13 +136,21 @@ impl<'a> Node<'a> {
         (0..self.len()).map(|i| self.cell(i))
     }
 
-    /// Key `i`.
+    /// Where cell `i` starts in the payload.
+    pub fn offset(&self, i: usize) -> usize {
+        u16_at(self.p, NODE_HEADER + 2 * i)
+    }
+
+    /// Key `i` (the hot path of every search: no slicing of the cell).
     pub fn key(&self, i: usize) -> &'a [u8] {
-        if self.is_leaf() {
-            leaf_key(self.cell(i))
+        let start = self.offset(i);
+        let header = if self.is_leaf() {
+            LEAF_CELL_HEADER
         } else {
-            branch_key(self.cell(i))
-        }
+            BRANCH_CELL_HEADER
+        };
+        let klen = u16_at(self.p, start);
+        &self.p[start + header..start + header + klen]
     }
 
     /// Binary search: `Ok(i)` if key `i` equals `key`, else `Err(i)` where
@@ -283,6 +291,52 @@ pub fn build(level: u8, leftmost: PageId, cells: &[&[u8]]) -> PageBuilder {
     b
 }
 
+/// A leaf's new contents by bulk copies: `remove` (0 or 1) cells at `at`
+/// replaced by `new` (if any). The result must fit (the caller checks with
+/// [`spliced_size`]); cells stay contiguous and in slot order.
+pub fn splice(n: &Node<'_>, at: usize, remove: usize, new: Option<&[u8]>) -> PageBuilder {
+    let count = n.len();
+    let added = usize::from(new.is_some());
+    let new_count = count - remove + added;
+    let new_len = new.map_or(0, <[u8]>::len);
+    let cut_end = if at + remove < count {
+        n.offset(at + remove)
+    } else {
+        n.p.len()
+    };
+    let cut_start = if at < count { n.offset(at) } else { n.p.len() };
+    // Offsets move by the change in slot bytes, and after the splice point
+    // also by the change in cell bytes.
+    let slot_shift = 2 * new_count as isize - 2 * count as isize;
+    let tail_shift = slot_shift + new_len as isize - (cut_end - cut_start) as isize;
+    let mut slots = Vec::with_capacity(2 * new_count);
+    let shifted = |off: usize, by: isize| ((off as isize + by) as u16).to_le_bytes();
+    for i in 0..at {
+        slots.extend_from_slice(&shifted(n.offset(i), slot_shift));
+    }
+    if new.is_some() {
+        slots.extend_from_slice(&shifted(cut_start, slot_shift));
+    }
+    for i in at + remove..count {
+        slots.extend_from_slice(&shifted(n.offset(i), tail_shift));
+    }
+    let mut b = PageBuilder::new(PageType::Leaf);
+    b.append(&[0, 0]);
+    b.append(&(new_count as u16).to_le_bytes());
+    b.append(&[0; 8]);
+    b.append(&slots);
+    b.append(&n.p[NODE_HEADER + 2 * count..cut_start]);
+    b.append(new.unwrap_or_default());
+    b.append(&n.p[cut_end..]);
+    b
+}
+
+/// Bytes of slots and cells [`splice`] would produce.
+pub fn spliced_size(n: &Node<'_>, at: usize, remove: usize, new: Option<&[u8]>) -> usize {
+    let removed: usize = (at..at + remove).map(|i| 2 + n.cell(i).len()).sum();
+    n.used() - removed + new.map_or(0, |c| 2 + c.len())
+}
+
 /// The shortest key `s` with `left < s <= right` (`left < right`): a prefix
 /// of `right`, so branches hold short separators.
 pub fn separator(left: &[u8], right: &[u8]) -> Vec<u8> {
@@ -401,6 +455,37 @@ mod tests {
         );
         assert_eq!(n.value(2), ValueRef::Inline(b""));
         assert_eq!(n.used(), size_of(cells.iter().map(Vec::as_slice)));
+    }
+
+    #[test]
+    fn splice_equals_a_rebuild() {
+        let cells: Vec<Vec<u8>> = (0..5u8)
+            .map(|i| inline_cell(&[b'a' + 2 * i], &vec![i; i as usize * 3]))
+            .collect();
+        let page = leaf(&cells);
+        let n = Node::new(&page);
+        let new = inline_cell(b"d", b"new value");
+        for at in 0..=5 {
+            for remove in 0..=usize::from(at < 5) {
+                for add in [None, Some(&new[..])] {
+                    let mut want: Vec<Vec<u8>> = cells.clone();
+                    want.splice(at..at + remove, add.map(<[u8]>::to_vec));
+                    let refs: Vec<&[u8]> = want.iter().map(Vec::as_slice).collect();
+                    let rebuilt = build(0, 0, &refs).seal(7, 1);
+                    let spliced = splice(&n, at, remove, add).seal(7, 1);
+                    assert_eq!(
+                        spliced,
+                        rebuilt,
+                        "at {at} remove {remove} add {}",
+                        add.is_some()
+                    );
+                    assert_eq!(
+                        spliced_size(&n, at, remove, add),
+                        Node::new(&rebuilt).used()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

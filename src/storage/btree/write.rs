@@ -128,21 +128,17 @@ impl Mutator<'_> {
         }
         let (path, leaf) = descend(self.pages, root, key)?;
         let node = Node::new(&leaf);
-        let mut d = Draft::from_node(node);
-        let old = match node.search(key) {
+        let (at, old) = match node.search(key) {
             Ok(i) => {
                 let old = read_value(self.pages, node.value(i), &leaf)?;
                 self.free_value(node.value(i), &leaf)?;
-                d.cells[i] = Cow::Owned(cell);
-                Some(old)
+                (i, Some(old))
             }
-            Err(i) => {
-                d.cells.insert(i, Cow::Owned(cell));
-                None
-            }
+            Err(i) => (i, None),
         };
+        let remove = usize::from(old.is_some());
         // A smaller replacement value can leave the leaf underfull.
-        let (parts, underfull) = self.rewrite(leaf.id(), &d)?;
+        let (parts, underfull) = self.rewrite_leaf(&leaf, at, remove, Some(cell))?;
         let root = self.propagate(path, parts, underfull)?.unwrap_or(root);
         Ok((root, old))
     }
@@ -159,9 +155,7 @@ impl Mutator<'_> {
         };
         let old = read_value(self.pages, node.value(i), &leaf)?;
         self.free_value(node.value(i), &leaf)?;
-        let mut d = Draft::from_node(node);
-        d.cells.remove(i);
-        let (parts, underfull) = self.rewrite(leaf.id(), &d)?;
+        let (parts, underfull) = self.rewrite_leaf(&leaf, i, 1, None)?;
         let root = match self.propagate(path, parts, underfull)? {
             Some(r) => self.collapse(r)?,
             None => root,
@@ -231,6 +225,29 @@ impl Mutator<'_> {
     fn write_node(&mut self, id: PageId, level: u8, leftmost: PageId, cells: &[&[u8]]) {
         let page = node::build(level, leftmost, cells).seal(id, self.w.page_generation());
         self.w.write(self.pages, page);
+    }
+
+    /// Rewrites a leaf with `remove` cells at `at` replaced by `new`: by
+    /// bulk copies when the result fits, else through a split.
+    fn rewrite_leaf(
+        &mut self,
+        leaf: &Page,
+        at: usize,
+        remove: usize,
+        new: Option<Vec<u8>>,
+    ) -> Result<(Parts, bool)> {
+        let n = Node::new(leaf);
+        let size = node::spliced_size(&n, at, remove, new.as_deref());
+        if size <= NODE_ROOM {
+            let id = self.place(leaf.id())?;
+            let page = node::splice(&n, at, remove, new.as_deref());
+            self.w
+                .write(self.pages, page.seal(id, self.w.page_generation()));
+            return Ok((vec![(Vec::new(), id)], size < MIN_FILL));
+        }
+        let mut d = Draft::from_node(n);
+        d.cells.splice(at..at + remove, new.map(Cow::Owned));
+        self.rewrite(leaf.id(), &d)
     }
 
     /// Writes a node's new contents in place of `old`, split in two if they
