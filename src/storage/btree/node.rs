@@ -331,6 +331,15 @@ pub fn splice(n: &Node<'_>, at: usize, remove: usize, new: Option<&[u8]>) -> Pag
     b
 }
 
+/// A branch with child `i` replaced: the same bytes, one pointer patched.
+pub fn relink(n: &Node<'_>, i: usize, child: PageId) -> PageBuilder {
+    let mut b = PageBuilder::new(PageType::Branch);
+    b.append(n.p);
+    let at = if i == 0 { 4 } else { n.offset(i - 1) + 2 };
+    b.patch(at, &child.to_le_bytes());
+    b
+}
+
 /// Bytes of slots and cells [`splice`] would produce.
 pub fn spliced_size(n: &Node<'_>, at: usize, remove: usize, new: Option<&[u8]>) -> usize {
     let removed: usize = (at..at + remove).map(|i| 2 + n.cell(i).len()).sum();
@@ -495,6 +504,12 @@ mod tests {
         let page = build(1, 10, &refs).seal(5, 1);
         validate(&page).expect("valid");
         let n = Node::new(&page);
+        for (i, id) in [(0, 40), (1, 41), (2, 42)] {
+            let p = relink(&n, i, id).seal(5, 1);
+            validate(&p).expect("valid");
+            assert_eq!(Node::new(&p).child(i), id);
+            assert_eq!(Node::new(&p).child((i + 1) % 3), n.child((i + 1) % 3));
+        }
         assert_eq!(n.child_index(b"a"), 0);
         assert_eq!(n.child_index(b"m"), 1);
         assert_eq!(n.child_index(b"s"), 1);

@@ -327,6 +327,15 @@ impl Mutator<'_> {
             if parts.len() == 1 && parts[0].1 == node.child(idx) && !underfull {
                 return Ok(None);
             }
+            if parts.len() == 1 && !underfull {
+                // Only the child pointer changes: patch a copy.
+                let id = self.place(page.id())?;
+                let b = node::relink(&node, idx, parts[0].1);
+                self.w
+                    .write(self.pages, b.seal(id, self.w.page_generation()));
+                parts = vec![(Vec::new(), id)];
+                continue;
+            }
             let mut d = Draft::from_node(node);
             d.set_child(idx, parts[0].1);
             for (k, (sep, id)) in parts.iter().enumerate().skip(1) {
