@@ -37,7 +37,7 @@
 //! * [`node`]: the slotted leaf and branch layout, limits, validation.
 //! * [`read`]: descent with level checks, point lookups, values.
 //! * [`cursor`]: forward and backward range cursors.
-//! * [`write`]: copy-on-write insert and delete, splits and merges.
+//! * [`write`](mod@write): copy-on-write insert and delete, splits and merges.
 //! * [`catalog`]: the named roots a checkpoint stores.
 //! * [`store`]: [`BTreeStore`], [`Snapshot`], [`WriteTxn`].
 //! * [`verify`]: a full structural and space check.

@@ -73,14 +73,13 @@ pub fn load_node(
     Ok(page)
 }
 
+/// The branches passed on the way to a leaf, each with the index of the
+/// child taken.
+pub type Path = Vec<(Arc<Page>, usize)>;
+
 /// Descends from `root` to the leaf that holds (or would hold) `key`.
-/// Returns the branches passed, each with the index of the child taken, and
-/// the leaf.
-pub fn descend(
-    pages: &PageStore,
-    root: PageId,
-    key: &[u8],
-) -> Result<(Vec<(Arc<Page>, usize)>, Arc<Page>)> {
+/// Returns the path and the leaf.
+pub fn descend(pages: &PageStore, root: PageId, key: &[u8]) -> Result<(Path, Arc<Page>)> {
     let mut path = Vec::new();
     let mut page = load_root(pages, root)?;
     while !Node::new(&page).is_leaf() {

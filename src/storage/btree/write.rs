@@ -29,7 +29,7 @@ use super::node::{
     self, MAX_CELL, MIN_FILL, NODE_ROOM, Node, ValueRef, branch_cell, branch_child, branch_key,
     leaf_key,
 };
-use super::read::{descend, load_child, load_node, load_root, read_value, value_pages};
+use super::read::{Path, descend, load_child, load_node, load_root, read_value, value_pages};
 use crate::error::{Error, Result};
 use crate::storage::page::chain::{build_chain, chain_pages};
 use crate::storage::page::{Page, PageId, PageStore, PageType, Writer};
@@ -92,13 +92,13 @@ fn split_point(cells: &[&[u8]], pivot: bool) -> usize {
     };
     let (mut best, mut best_max) = (1, usize::MAX);
     let mut left = sizes[0];
-    for s in 1..=last {
-        let right = total - left - if pivot { sizes[s] } else { 0 };
+    for (s, &size) in sizes.iter().enumerate().take(last + 1).skip(1) {
+        let right = total - left - if pivot { size } else { 0 };
         let worst = left.max(right);
         if worst < best_max {
             (best, best_max) = (s, worst);
         }
-        left += sizes[s];
+        left += size;
     }
     best
 }
@@ -315,7 +315,7 @@ impl Mutator<'_> {
     /// Returns the new root, or `None` if the root did not change.
     fn propagate(
         &mut self,
-        path: Vec<(Arc<Page>, usize)>,
+        path: Path,
         mut parts: Parts,
         mut underfull: bool,
     ) -> Result<Option<PageId>> {

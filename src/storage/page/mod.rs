@@ -8,7 +8,7 @@
 //! [`chain`].
 //!
 //! * [`layout`]: the page header and CRC; every page read is checked.
-//! * [`file`]: pages at `id * 8192` in one file, through `storage::io`.
+//! * [`file`](mod@file): pages at `id * 8192` in one file, through `storage::io`.
 //! * [`pool`]: the bounded buffer pool (clock eviction, pins, write-back).
 //! * [`meta`]: the double-buffered meta page a checkpoint publishes.
 //! * [`chain`]: byte strings over linked pages (catalog, free list, overflow).

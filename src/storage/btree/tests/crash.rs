@@ -41,19 +41,22 @@ fn trip(left: &AtomicU64) -> bool {
     }) == Ok(1)
 }
 
+/// Page writes not yet synced: (offset, bytes).
+type WriteLog = Arc<Mutex<Vec<(u64, Vec<u8>)>>>;
+
 #[derive(Debug, Clone)]
 struct FaultFs {
     inner: MemFs,
     arm: Arc<Arm>,
     /// Unsynced page writes of the page file: (offset, bytes).
-    unsynced: Arc<Mutex<Vec<(u64, Vec<u8>)>>>,
+    unsynced: WriteLog,
 }
 
 #[derive(Debug)]
 struct FaultFile {
     inner: Box<dyn RandomFile>,
     arm: Arc<Arm>,
-    unsynced: Arc<Mutex<Vec<(u64, Vec<u8>)>>>,
+    unsynced: WriteLog,
 }
 
 impl RandomFile for FaultFile {
