@@ -100,3 +100,12 @@ pub fn check(store: &BTreeStore) {
         panic!("integrity check failed: {e}");
     }
 }
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<BTreeStore>();
+    send_sync::<Snapshot>();
+    send_sync::<super::Cursor<'static>>();
+    send_sync::<crate::storage::page::PageStore>();
+}

@@ -291,3 +291,61 @@ fn drop_tree_frees_everything_and_abort_restores() {
         "space comes back: {st:?}"
     );
 }
+
+#[test]
+fn growing_then_shrinking_merges_and_returns_space() {
+    for seed in seeds(&[31]) {
+        eprintln!("seed {seed}");
+        let mut rng = Rng::new(seed);
+        let fs = mem_fs();
+        let store = open(&fs, 1 << 20);
+        let mut model = Model::new();
+        let mut txn = store.write().expect("write");
+        txn.create_tree("a").expect("create");
+        for _ in 0..6000 {
+            let k = key(&mut rng);
+            let v = value(&mut rng, k.len());
+            txn.insert("a", &k, &v).expect("insert");
+            model.insert(k, v);
+        }
+        txn.commit().expect("commit");
+        store.checkpoint(b"").expect("checkpoint");
+        let full = store.snapshot().tree_stats("a").expect("stats").height;
+        assert!(full >= 3, "height {full}");
+        let pages_full = store.stats().expect("stats").page_count;
+        let mut keys: Vec<Vec<u8>> = model.keys().cloned().collect();
+        // Delete in random order, verifying the structure as it shrinks.
+        for i in (1..keys.len()).rev() {
+            keys.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        for (n, chunk) in keys.chunks(400).enumerate() {
+            let mut txn = store.write().expect("write");
+            for k in chunk {
+                assert_eq!(txn.delete("a", k).expect("delete"), model.remove(k));
+            }
+            txn.commit().expect("commit");
+            check_tree(&store, &model);
+            if n % 3 == 0 {
+                store.checkpoint(b"").expect("checkpoint");
+            }
+        }
+        let st = store.snapshot().tree_stats("a").expect("stats");
+        assert_eq!((st.entries, st.height, st.root), (0, 0, 0), "empty again");
+        store.checkpoint(b"").expect("checkpoint");
+        store.checkpoint(b"").expect("checkpoint");
+        let s = store.stats().expect("stats");
+        // Every page is free again (the file does not shrink; copies made
+        // between checkpoints grew it by less than its size).
+        assert!(
+            s.free_pages + 4 >= s.page_count - 2 && s.page_count <= 2 * pages_full,
+            "space returns: {s:?}, {pages_full} pages when full"
+        );
+    }
+}
+
+fn check_tree(store: &std::sync::Arc<BTreeStore>, model: &Model) {
+    let snap = store.snapshot();
+    let want: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    assert!(dump(&snap, "a") == want, "tree differs from the model");
+    check(store);
+}
