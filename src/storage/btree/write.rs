@@ -103,6 +103,35 @@ fn split_point(cells: &[&[u8]], pivot: bool) -> usize {
     best
 }
 
+/// How an overfull node is split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Split {
+    /// Two halves of equal size.
+    Even,
+    /// The change is at the right edge of the tree (keys arriving in
+    /// ascending order, such as serial ids): the left node is left about
+    /// 90% full and the rest goes right, so ascending loads fill pages
+    /// instead of leaving them half empty.
+    Append,
+}
+
+/// How full an append split leaves the left node.
+const APPEND_FILL: usize = NODE_ROOM * 9 / 10;
+
+/// Append split point: the longest prefix within [`APPEND_FILL`], leaving at
+/// least one cell on the right (and the pivot, for a branch). `None` if the
+/// right half would not fit.
+fn append_point(cells: &[&[u8]], pivot: bool) -> Option<usize> {
+    let last = cells.len() - if pivot { 2 } else { 1 };
+    let (mut s, mut left) = (0, 0);
+    while s < last && left + 2 + cells[s].len() <= APPEND_FILL {
+        left += 2 + cells[s].len();
+        s += 1;
+    }
+    let right = node::size_of(cells[s + usize::from(pivot)..].iter().copied());
+    (s >= 1 && right <= NODE_ROOM).then_some(s)
+}
+
 /// The mutator: the page store and its writer, for one change.
 pub struct Mutator<'a> {
     /// The shared store (reads, pool).
@@ -137,9 +166,20 @@ impl Mutator<'_> {
             Err(i) => (i, None),
         };
         let remove = usize::from(old.is_some());
-        // A smaller replacement value can leave the leaf underfull.
-        let (parts, underfull) = self.rewrite_leaf(&leaf, at, remove, Some(cell))?;
-        let root = self.propagate(path, parts, underfull)?.unwrap_or(root);
+        let rightmost = path.iter().all(|(p, i)| *i == Node::new(p).len());
+        let split = if rightmost && at == node.len() {
+            Split::Append
+        } else {
+            Split::Even
+        };
+        let (parts, underfull) = self.rewrite_leaf(&leaf, at, remove, Some(cell), split)?;
+        // A smaller replacement value can leave the leaf underfull; a leaf
+        // that only grew is left alone (the rightmost leaf after an append
+        // split is small on purpose).
+        let underfull = underfull && old.is_some();
+        let root = self
+            .propagate(path, parts, underfull, split)?
+            .unwrap_or(root);
         Ok((root, old))
     }
 
@@ -155,8 +195,8 @@ impl Mutator<'_> {
         };
         let old = read_value(self.pages, node.value(i), &leaf)?;
         self.free_value(node.value(i), &leaf)?;
-        let (parts, underfull) = self.rewrite_leaf(&leaf, i, 1, None)?;
-        let root = match self.propagate(path, parts, underfull)? {
+        let (parts, underfull) = self.rewrite_leaf(&leaf, i, 1, None, Split::Even)?;
+        let root = match self.propagate(path, parts, underfull, Split::Even)? {
             Some(r) => self.collapse(r)?,
             None => root,
         };
@@ -235,6 +275,7 @@ impl Mutator<'_> {
         at: usize,
         remove: usize,
         new: Option<Vec<u8>>,
+        split: Split,
     ) -> Result<(Parts, bool)> {
         let n = Node::new(leaf);
         let size = node::spliced_size(&n, at, remove, new.as_deref());
@@ -247,12 +288,12 @@ impl Mutator<'_> {
         }
         let mut d = Draft::from_node(n);
         d.cells.splice(at..at + remove, new.map(Cow::Owned));
-        self.rewrite(leaf.id(), &d)
+        self.rewrite(leaf.id(), &d, split)
     }
 
     /// Writes a node's new contents in place of `old`, split in two if they
     /// do not fit. Returns the parts and whether a single part is underfull.
-    fn rewrite(&mut self, old: PageId, d: &Draft<'_>) -> Result<(Parts, bool)> {
+    fn rewrite(&mut self, old: PageId, d: &Draft<'_>, split: Split) -> Result<(Parts, bool)> {
         let cells = d.refs();
         let size = node::size_of(cells.iter().copied());
         if size <= NODE_ROOM {
@@ -262,7 +303,7 @@ impl Mutator<'_> {
         }
         let left = self.place(old)?;
         let right = self.w.allocate(self.pages)?;
-        let sep = self.write_split(d.level, d.leftmost, &cells, left, right)?;
+        let sep = self.write_split(d.level, d.leftmost, &cells, (left, right), split)?;
         Ok((vec![(Vec::new(), left), (sep, right)], false))
     }
 
@@ -273,8 +314,8 @@ impl Mutator<'_> {
         level: u8,
         leftmost: PageId,
         cells: &[&[u8]],
-        left: PageId,
-        right: PageId,
+        (left, right): (PageId, PageId),
+        split: Split,
     ) -> Result<Vec<u8>> {
         let leaf = level == 0;
         if cells.len() < 4 {
@@ -285,7 +326,11 @@ impl Mutator<'_> {
                 cells.len()
             )));
         }
-        let s = split_point(cells, !leaf);
+        let s = match split {
+            Split::Append => append_point(cells, !leaf),
+            Split::Even => None,
+        }
+        .unwrap_or_else(|| split_point(cells, !leaf));
         let (lcells, rcells, sep, rleft) = if leaf {
             let sep = node::separator(leaf_key(cells[s - 1]), leaf_key(cells[s]));
             (&cells[..s], &cells[s..], sep, 0)
@@ -318,6 +363,7 @@ impl Mutator<'_> {
         path: Path,
         mut parts: Parts,
         mut underfull: bool,
+        split: Split,
     ) -> Result<Option<PageId>> {
         // The level of the node `parts` replaces: the leaf's, then each parent's.
         let mut level = 0;
@@ -345,7 +391,7 @@ impl Mutator<'_> {
             if underfull && parts.len() == 1 && !d.cells.is_empty() {
                 self.rebalance(&mut d, idx)?;
             }
-            (parts, underfull) = self.rewrite(page.id(), &d)?;
+            (parts, underfull) = self.rewrite(page.id(), &d, split)?;
         }
         if parts.len() == 1 {
             return Ok(Some(parts[0].1));
@@ -389,7 +435,7 @@ impl Mutator<'_> {
         }
         let left = self.place(lid)?;
         let right = self.place(rid)?;
-        let sep = self.write_split(level, leftmost, &cells, left, right)?;
+        let sep = self.write_split(level, leftmost, &cells, (left, right), Split::Even)?;
         d.set_child(l, left);
         d.cells[r - 1] = Cow::Owned(branch_cell(&sep, right));
         Ok(())
@@ -418,6 +464,16 @@ impl Mutator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn append_splits_fill_the_left_node() {
+        let a = vec![1u8; 500];
+        let cells: Vec<&[u8]> = vec![&a; 17];
+        let s = append_point(&cells, false).expect("fits");
+        assert_eq!(s, APPEND_FILL / 502);
+        assert!(node::size_of(cells[..s].iter().copied()) <= APPEND_FILL);
+        assert!(append_point(&cells, true).is_some_and(|p| p < 16));
+    }
 
     #[test]
     fn split_points_balance() {

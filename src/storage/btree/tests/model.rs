@@ -349,3 +349,39 @@ fn check_tree(store: &std::sync::Arc<BTreeStore>, model: &Model) {
     assert!(dump(&snap, "a") == want, "tree differs from the model");
     check(store);
 }
+
+#[test]
+fn ascending_keys_fill_pages() {
+    use crate::storage::btree::node::NODE_ROOM;
+    let fs = mem_fs();
+    let store = open(&fs, 1 << 20);
+    let mut txn = store.write().expect("write");
+    txn.create_tree("a").expect("create");
+    txn.commit().expect("commit");
+    const N: u64 = 20_000;
+    for batch in 0..N / 1000 {
+        let mut txn = store.write().expect("write");
+        for i in batch * 1000..(batch + 1) * 1000 {
+            txn.insert("a", &i.to_be_bytes(), &[5; 100])
+                .expect("insert");
+        }
+        txn.commit().expect("commit");
+    }
+    let report = crate::storage::btree::verify::verify(&store).expect("verify");
+    let nodes = report["a"].nodes;
+    let bytes = N * (2 + 7 + 8 + 100);
+    let full = bytes.div_ceil(NODE_ROOM as u64);
+    // Leaves about 90% full (an even split would leave them half full).
+    assert!(
+        nodes <= full * 100 / 85 + 3,
+        "{nodes} nodes for {full} pages of data"
+    );
+    // Descending keys are the mirror case: even splits, but still correct.
+    let mut txn = store.write().expect("write");
+    for i in (0..2000u64).rev() {
+        txn.insert("a", &(i | 1 << 40).to_be_bytes(), b"d")
+            .expect("insert");
+    }
+    txn.commit().expect("commit");
+    check(&store);
+}
