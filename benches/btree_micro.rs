@@ -87,6 +87,19 @@ fn main() {
     }
     report("insert, random order, 1000 per commit", n, t);
     let t = start();
+    let mut txn = store.write().expect("write");
+    txn.create_tree("s").expect("create");
+    txn.commit().expect("commit");
+    for batch in 0..n.div_ceil(1000) {
+        let mut txn = store.write().expect("write");
+        for i in batch * 1000..((batch + 1) * 1000).min(n) {
+            txn.insert("s", &i.to_be_bytes(), &value(i, 0))
+                .expect("insert");
+        }
+        txn.commit().expect("commit");
+    }
+    report("insert, ascending keys, 1000 per commit", n, t);
+    let t = start();
     let c = store.checkpoint(b"bench").expect("checkpoint");
     println!(
         "checkpoint: {} pages written in {:.1} ms",
@@ -95,10 +108,12 @@ fn main() {
     );
     let snap = store.snapshot();
     let st = snap.tree_stats("t").expect("stats");
+    let ss = snap.tree_stats("s").expect("stats");
     let pages = store.stats().expect("stats").page_count;
     println!(
-        "height {}, {} pages ({} MiB)",
+        "height {} (ascending tree: {}); {} pages in the file ({} MiB) for both",
         st.height,
+        ss.height,
         pages,
         pages * 8 / 1024
     );

@@ -16,6 +16,7 @@
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::thread::ThreadId;
 
 use super::catalog::{self, Catalog, MAX_NAME_LEN, TreeRoot};
 use super::cursor::Cursor;
@@ -35,6 +36,9 @@ pub struct BTreeStore {
     writer: Mutex<WriterSide>,
     published: RwLock<Arc<Published>>,
     recovered_app: Vec<u8>,
+    /// The thread holding the write transaction, if any: that thread
+    /// calling anything that waits for the writer would wait for itself.
+    writer_thread: Mutex<Option<ThreadId>>,
 }
 
 /// The writer's state: page allocation and the working catalog.
@@ -108,6 +112,7 @@ impl BTreeStore {
             writer: Mutex::new(WriterSide { w, trees }),
             pages,
             recovered_app: rec.app,
+            writer_thread: Mutex::new(None),
         }))
     }
 
@@ -123,15 +128,29 @@ impl BTreeStore {
     /// Starts the write transaction, waiting for the current one to end.
     pub fn write(&self) -> Result<WriteTxn<'_>> {
         self.pages.check_poisoned()?;
+        let side = self.lock_writer()?;
+        self.set_writer_thread(Some(std::thread::current().id()));
         Ok(WriteTxn {
             store: self,
-            side: self.lock_writer()?,
+            side,
             failed: false,
             done: false,
         })
     }
 
+    fn set_writer_thread(&self, t: Option<ThreadId>) {
+        *self.writer_thread.lock().unwrap_or_else(|p| p.into_inner()) = t;
+    }
+
+    /// Waits for the writer; an error instead of a deadlock if this thread
+    /// is the one holding the write transaction.
     fn lock_writer(&self) -> Result<MutexGuard<'_, WriterSide>> {
+        let me = std::thread::current().id();
+        if *self.writer_thread.lock().unwrap_or_else(|p| p.into_inner()) == Some(me) {
+            return Err(Error::Internal(
+                "this thread holds the B-tree write transaction; end it first".into(),
+            ));
+        }
         // A panic inside a write transaction may have left the writer's
         // bookkeeping half updated: refuse to write rather than guess.
         self.writer.lock().map_err(|_| {
@@ -409,6 +428,7 @@ impl WriteTxn<'_> {
 
 impl Drop for WriteTxn<'_> {
     fn drop(&mut self) {
+        self.store.set_writer_thread(None);
         if self.done {
             return;
         }

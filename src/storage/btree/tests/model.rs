@@ -249,6 +249,16 @@ fn limits_are_refused_with_54000_and_the_txn_survives() {
         Some(100_000)
     );
     assert!(snap.get("missing", b"k").is_err(), "unknown tree");
+    let txn = store.write().expect("write");
+    assert!(
+        store.checkpoint(b"").is_err(),
+        "the writer's own thread: an error, not a hang"
+    );
+    assert!(store.stats().is_err());
+    drop(txn);
+    store
+        .checkpoint(b"")
+        .expect("checkpoint after the transaction");
 }
 
 #[test]
