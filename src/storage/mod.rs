@@ -32,6 +32,7 @@
 //! Readers never take the write path: a [`TableReader`] reads as of a seq
 //! ≤ [`Storage::visible_seq`] under a per-table read lock held briefly.
 
+pub mod btree;
 pub mod catalog_store;
 pub mod checkpoint;
 pub mod codec;
@@ -40,6 +41,7 @@ pub mod event;
 pub mod index;
 pub mod io;
 pub mod metafile;
+pub mod page;
 pub mod recovery;
 pub mod rowcodec;
 pub mod segment;

@@ -21,7 +21,7 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{DirEntry, File, FileSystem};
+use super::{DirEntry, File, FileSystem, RandomFile};
 use crate::error::{Error, Result};
 
 /// Faults to inject; all off by default.
@@ -297,6 +297,31 @@ impl MemFs {
         Ok(())
     }
 
+    /// The inode of the file at `path`, created (empty) if `create` and missing.
+    fn file_inode(&self, path: &Path, create: bool) -> Result<u64> {
+        let mut st = self.lock();
+        let ino = match st.lookup(path) {
+            Some(ino) => match st.nodes.get(&ino) {
+                Some(Node::File { .. }) => ino,
+                _ => return Err(not_found(path)),
+            },
+            None if create => {
+                let (dir, name) = st.parent(path)?;
+                st.add(
+                    dir,
+                    name,
+                    Node::File {
+                        data: Vec::new(),
+                        synced: Vec::new(),
+                        dirty_from: 0,
+                    },
+                )
+            }
+            None => return Err(not_found(path)),
+        };
+        Ok(ino)
+    }
+
     /// Every file path under `dir`, recursively, sorted.
     pub fn files_under(&self, dir: &Path) -> Vec<PathBuf> {
         let st = self.lock();
@@ -370,30 +395,7 @@ impl File for MemFile {
     }
 
     fn sync(&mut self) -> Result<()> {
-        let delay = {
-            let st = self.fs.lock();
-            st.faults.sync_delay.filter(|_| st.affected(&self.path))
-        };
-        if let Some(d) = delay {
-            std::thread::sleep(d);
-        }
-        {
-            let mut st = self.fs.lock();
-            if st.faults.fail_sync && st.affected(&self.path) {
-                return Err(Error::Io(format!(
-                    "could not fsync file \"{}\": Input/output error",
-                    self.path.display()
-                )));
-            }
-            st.counters.file_syncs += 1;
-            *st.syncs_by_path.entry(self.path.clone()).or_default() += 1;
-        }
-        self.with_data(|data, synced, dirty_from| {
-            let from = (*dirty_from).min(synced.len());
-            synced.truncate(from);
-            synced.extend_from_slice(&data[from..]);
-            *dirty_from = data.len();
-        })
+        sync_inode(&self.fs, self.ino, &self.path)
     }
 
     fn truncate(&mut self, len: u64) -> Result<()> {
@@ -408,6 +410,127 @@ impl File for MemFile {
 
     fn len(&self) -> Result<u64> {
         self.with_data(|data, _, _| data.len() as u64)
+    }
+}
+
+/// fsync of a file inode: its current bytes become its synced bytes.
+fn sync_inode(fs: &MemFs, ino: u64, path: &Path) -> Result<()> {
+    let delay = {
+        let st = fs.lock();
+        st.faults.sync_delay.filter(|_| st.affected(path))
+    };
+    if let Some(d) = delay {
+        std::thread::sleep(d);
+    }
+    {
+        let mut st = fs.lock();
+        if st.faults.fail_sync && st.affected(path) {
+            return Err(Error::Io(format!(
+                "could not fsync file \"{}\": Input/output error",
+                path.display()
+            )));
+        }
+        st.counters.file_syncs += 1;
+        *st.syncs_by_path.entry(path.to_path_buf()).or_default() += 1;
+    }
+    with_inode(fs, ino, path, |data, synced, dirty_from| {
+        let from = (*dirty_from).min(synced.len());
+        synced.truncate(from);
+        synced.extend_from_slice(&data[from..]);
+        *dirty_from = data.len();
+    })
+}
+
+/// Runs `f` on a file inode's (data, synced, dirty_from).
+fn with_inode<T>(
+    fs: &MemFs,
+    ino: u64,
+    path: &Path,
+    f: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut usize) -> T,
+) -> Result<T> {
+    let mut st = fs.lock();
+    match st.nodes.get_mut(&ino) {
+        Some(Node::File {
+            data,
+            synced,
+            dirty_from,
+        }) => Ok(f(data, synced, dirty_from)),
+        _ => Err(not_found(path)),
+    }
+}
+
+/// A [`RandomFile`] handle on a [`MemFs`] file. Writes obey the same faults
+/// as appends (write budget, path filter); a crash keeps only what `sync`
+/// made durable.
+#[derive(Debug)]
+struct MemRandomFile {
+    fs: MemFs,
+    ino: u64,
+    path: PathBuf,
+}
+
+impl RandomFile for MemRandomFile {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        with_inode(&self.fs, self.ino, &self.path, |data, _, _| {
+            let start = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(data.len());
+            let n = buf.len().min(data.len() - start);
+            buf[..n].copy_from_slice(&data[start..start + n]);
+            n
+        })
+    }
+
+    fn write_at(&self, offset: u64, buf: &[u8]) -> Result<()> {
+        let (n, fail) = {
+            let mut st = self.fs.lock();
+            let mut n = buf.len();
+            let mut fail = false;
+            if let (true, Some(budget)) = (st.affected(&self.path), st.faults.write_budget) {
+                if (buf.len() as u64) > budget {
+                    n = budget as usize;
+                    fail = true;
+                }
+                st.faults.write_budget = Some(budget.saturating_sub(n as u64));
+            }
+            st.counters.bytes_written += n as u64;
+            (n, fail)
+        };
+        let offset =
+            usize::try_from(offset).map_err(|_| Error::Io(format!("offset {offset} too large")))?;
+        with_inode(&self.fs, self.ino, &self.path, |data, _, dirty_from| {
+            let end = offset + n;
+            *dirty_from = (*dirty_from).min(offset.min(data.len()));
+            if data.len() < end {
+                data.resize(end, 0);
+            }
+            data[offset..end].copy_from_slice(&buf[..n]);
+        })?;
+        if fail {
+            return Err(Error::Io(format!(
+                "could not write to file \"{}\": No space left on device",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<()> {
+        sync_inode(&self.fs, self.ino, &self.path)
+    }
+
+    fn len(&self) -> Result<u64> {
+        with_inode(&self.fs, self.ino, &self.path, |data, _, _| {
+            data.len() as u64
+        })
+    }
+
+    fn set_len(&self, len: u64) -> Result<()> {
+        let len = usize::try_from(len).map_err(|_| Error::Io(format!("length {len} too large")))?;
+        with_inode(&self.fs, self.ino, &self.path, |data, _, dirty_from| {
+            *dirty_from = (*dirty_from).min(len.min(data.len()));
+            data.resize(len, 0);
+        })
     }
 }
 
@@ -436,27 +559,7 @@ impl FileSystem for MemFs {
     }
 
     fn open_append(&self, path: &Path, create: bool) -> Result<Box<dyn File>> {
-        let mut st = self.lock();
-        let ino = match st.lookup(path) {
-            Some(ino) => match st.nodes.get(&ino) {
-                Some(Node::File { .. }) => ino,
-                _ => return Err(not_found(path)),
-            },
-            None if create => {
-                let (dir, name) = st.parent(path)?;
-                st.add(
-                    dir,
-                    name,
-                    Node::File {
-                        data: Vec::new(),
-                        synced: Vec::new(),
-                        dirty_from: 0,
-                    },
-                )
-            }
-            None => return Err(not_found(path)),
-        };
-        drop(st);
+        let ino = self.file_inode(path, create)?;
         Ok(Box::new(MemFile {
             fs: self.clone(),
             ino,
@@ -535,6 +638,15 @@ impl FileSystem for MemFs {
     fn lock_dir(&self, _dir: &Path) -> Result<Box<dyn fmt::Debug + Send + Sync>> {
         Ok(Box::new(()))
     }
+
+    fn open_random(&self, path: &Path, create: bool) -> Result<Box<dyn RandomFile>> {
+        let ino = self.file_inode(path, create)?;
+        Ok(Box::new(MemRandomFile {
+            fs: self.clone(),
+            ino,
+            path: path.to_path_buf(),
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -602,6 +714,35 @@ mod tests {
             ..Faults::default()
         });
         assert!(f.sync().is_err());
+    }
+
+    #[test]
+    fn random_writes_survive_a_crash_only_when_synced() {
+        let fs = MemFs::new();
+        let p = Path::new("/pages");
+        let f = fs.open_random(p, true).expect("open");
+        fs.sync_dir(Path::new("/")).expect("sync root");
+        f.write_at(0, b"aaaaaaaa").expect("write");
+        f.sync().expect("sync");
+        f.write_at(2, b"BB").expect("overwrite");
+        f.write_at(10, b"CC").expect("write past the end");
+        let mut buf = [0u8; 12];
+        assert_eq!(f.read_at(0, &mut buf).expect("read"), 12);
+        assert_eq!(&buf, b"aaBBaaaa\0\0CC");
+        assert_eq!(fs.crash_image().read_file(p).expect("read"), b"aaaaaaaa");
+        f.sync().expect("sync");
+        assert_eq!(
+            fs.crash_image().read_file(p).expect("read"),
+            b"aaBBaaaa\0\0CC"
+        );
+        fs.set_faults(Faults {
+            write_budget: Some(1),
+            ..Faults::default()
+        });
+        assert!(f.write_at(0, b"XY").is_err(), "short write fails");
+        assert_eq!(fs.read_file(p).expect("read")[..2], *b"Xa");
+        f.set_len(4).expect("set_len");
+        assert_eq!(f.len().expect("len"), 4);
     }
 
     #[test]

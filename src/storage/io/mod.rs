@@ -11,7 +11,10 @@
 //!   write a temporary file, fsync it, rename it over the old one, fsync the
 //!   directory;
 //! * a directory entry (a new file, a rename, a removal) is durable only after
-//!   [`FileSystem::sync_dir`] on its parent, as on a real POSIX file system.
+//!   [`FileSystem::sync_dir`] on its parent, as on a real POSIX file system;
+//! * page files (`storage::page`) are the one exception to append-only: they
+//!   are read and written at page offsets through [`RandomFile`]
+//!   ([`FileSystem::open_random`]).
 //!
 //! [`RealFs`] is the operating system; [`mem::MemFs`] is an in-memory file
 //! system that models exactly what survives a crash (only synced data and
@@ -59,6 +62,30 @@ pub trait FileSystem: Send + Sync + fmt::Debug {
     /// Takes an exclusive lock on the data directory for this process's
     /// lifetime (the returned guard releases it when dropped).
     fn lock_dir(&self, dir: &Path) -> Result<Box<dyn fmt::Debug + Send + Sync>>;
+    /// Opens a file for reading and writing at any offset (page files),
+    /// creating it (empty) if `create` and it is missing.
+    fn open_random(&self, path: &Path, create: bool) -> Result<Box<dyn RandomFile>>;
+}
+
+/// A file read and written at any offset, shared by many threads (page
+/// files). Every method takes `&self`: reads run concurrently (`pread`).
+pub trait RandomFile: Send + Sync + fmt::Debug {
+    /// Reads into `buf` from `offset`; returns how many bytes were read,
+    /// fewer than `buf.len()` only at the end of the file.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize>;
+    /// Writes all of `buf` at `offset`, growing the file (a gap reads as
+    /// zeros) if needed. An error may leave part of it written.
+    fn write_at(&self, offset: u64, buf: &[u8]) -> Result<()>;
+    /// Makes the written data durable (fdatasync).
+    fn sync(&self) -> Result<()>;
+    /// The current length.
+    fn len(&self) -> Result<u64>;
+    /// True when the file is empty.
+    fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+    /// Sets the length: cuts the file, or grows it with zeros.
+    fn set_len(&self, len: u64) -> Result<()>;
 }
 
 /// An open file, written only at its end.
@@ -146,6 +173,55 @@ impl File for RealFile {
             .metadata()
             .map(|m| m.len())
             .map_err(|e| os_err("could not stat file", &self.path, &e))
+    }
+}
+
+/// A [`RandomFile`] of [`RealFs`].
+#[derive(Debug)]
+struct RealRandomFile {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl RandomFile for RealRandomFile {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let mut done = 0;
+        while done < buf.len() {
+            match self.file.read_at(&mut buf[done..], offset + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(os_err("could not read file", &self.path, &e)),
+            }
+        }
+        Ok(done)
+    }
+
+    fn write_at(&self, offset: u64, buf: &[u8]) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.file
+            .write_all_at(buf, offset)
+            .map_err(|e| os_err("could not write to file", &self.path, &e))
+    }
+
+    fn sync(&self) -> Result<()> {
+        self.file
+            .sync_data()
+            .map_err(|e| os_err("could not fsync file", &self.path, &e))
+    }
+
+    fn len(&self) -> Result<u64> {
+        self.file
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|e| os_err("could not stat file", &self.path, &e))
+    }
+
+    fn set_len(&self, len: u64) -> Result<()> {
+        self.file
+            .set_len(len)
+            .map_err(|e| os_err("could not truncate file", &self.path, &e))
     }
 }
 
@@ -241,6 +317,20 @@ impl FileSystem for RealFs {
             Err(std::fs::TryLockError::Error(e)) => Err(os_err("could not lock file", &path, &e)),
         }
     }
+
+    fn open_random(&self, path: &Path, create: bool) -> Result<Box<dyn RandomFile>> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(create)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| os_err("could not open file", path, &e))?;
+        Ok(Box::new(RealRandomFile {
+            file,
+            path: path.to_path_buf(),
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -284,6 +374,25 @@ mod tests {
         names.sort();
         assert_eq!(names, ["f", "meta"]);
         assert!(fs.open_append(&dir.join("missing"), false).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn real_fs_random_access() {
+        let dir = tempdir("random");
+        let fs = RealFs;
+        let p = dir.join("pages");
+        let f = fs.open_random(&p, true).expect("open");
+        f.write_at(4, b"wxyz").expect("write past the end");
+        f.write_at(0, b"ab").expect("write");
+        f.sync().expect("sync");
+        assert_eq!(f.len().expect("len"), 8);
+        let mut buf = [9u8; 10];
+        assert_eq!(f.read_at(0, &mut buf).expect("read"), 8, "short at EOF");
+        assert_eq!(&buf[..8], b"ab\0\0wxyz");
+        f.set_len(3).expect("set_len");
+        assert_eq!(fs.read_file(&p).expect("read"), b"ab\0");
+        assert!(fs.open_random(&dir.join("missing"), false).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
