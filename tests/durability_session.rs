@@ -11,78 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use driftdb::error::Result;
-use driftdb::sql::session::{
-    ColumnDesc, Database, DatabaseOptions, Format, Notice, ResultSink, Session, StartupParams,
-};
+use driftdb::sql::session::{Database, DatabaseOptions, Session, StartupParams, TextRows};
 use driftdb::storage::Tuning;
 use driftdb::storage::io::mem::{Faults, MemFs};
-use driftdb::types::{TypeContext, Value};
 
 const DIR: &str = "/data";
-
-/// Collects rows (as text) and command tags.
-#[derive(Default)]
-struct Collect {
-    rows: Vec<Vec<String>>,
-    tags: Vec<String>,
-    ctx: TypeContext,
-}
-
-impl ResultSink for Collect {
-    fn begin_rows(
-        &mut self,
-        _: &[ColumnDesc],
-        _: &[Format],
-        ctx: &TypeContext,
-        _: bool,
-    ) -> Result<()> {
-        self.ctx = ctx.clone();
-        Ok(())
-    }
-    fn data_row(&mut self, row: &[Value]) -> Result<()> {
-        let ctx = &self.ctx;
-        self.rows.push(
-            row.iter()
-                .map(|v| {
-                    if *v == Value::Null {
-                        "NULL".into()
-                    } else {
-                        v.to_text(ctx)
-                    }
-                })
-                .collect(),
-        );
-        Ok(())
-    }
-    fn command_complete(&mut self, tag: &str) -> Result<()> {
-        self.tags.push(tag.to_string());
-        Ok(())
-    }
-    fn empty_query(&mut self) -> Result<()> {
-        Ok(())
-    }
-    fn notice(&mut self, _: &Notice) -> Result<()> {
-        Ok(())
-    }
-    fn parameter_status(&mut self, _: &str, _: &str) -> Result<()> {
-        Ok(())
-    }
-    fn copy_in_start(&mut self, _: usize) -> Result<()> {
-        Ok(())
-    }
-    fn copy_in_next(&mut self) -> Result<Option<Vec<u8>>> {
-        Ok(None)
-    }
-    fn copy_out_start(&mut self, _: usize) -> Result<()> {
-        Ok(())
-    }
-    fn copy_out_data(&mut self, _: &[u8]) -> Result<()> {
-        Ok(())
-    }
-    fn copy_out_done(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
 
 fn open(fs: &MemFs, fsync: bool) -> Result<Database> {
     driftdb::logging::set_quiet(true);
@@ -108,8 +41,8 @@ fn session(db: &Database) -> Session {
 }
 
 /// Runs `sql`; the rows and tags, or the error.
-fn run(s: &mut Session, sql: &str) -> Result<Collect> {
-    let mut sink = Collect::default();
+fn run(s: &mut Session, sql: &str) -> Result<TextRows> {
+    let mut sink = TextRows::default();
     s.simple_query(sql, &mut sink)?;
     Ok(sink)
 }

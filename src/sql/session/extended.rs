@@ -463,56 +463,7 @@ impl ResultSink for TagCapture<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::session::{Database, StartupParams};
-
-    /// Collects data rows as text.
-    #[derive(Default)]
-    struct Rows(Vec<Vec<String>>, Option<TypeContext>);
-
-    impl ResultSink for Rows {
-        fn begin_rows(
-            &mut self,
-            _: &[ColumnDesc],
-            _: &[Format],
-            ctx: &TypeContext,
-            _: bool,
-        ) -> Result<()> {
-            self.1 = Some(ctx.clone());
-            Ok(())
-        }
-        fn data_row(&mut self, row: &[Value]) -> Result<()> {
-            let ctx = self.1.clone().unwrap_or_default();
-            self.0.push(row.iter().map(|v| v.to_text(&ctx)).collect());
-            Ok(())
-        }
-        fn command_complete(&mut self, _: &str) -> Result<()> {
-            Ok(())
-        }
-        fn empty_query(&mut self) -> Result<()> {
-            Ok(())
-        }
-        fn notice(&mut self, _: &Notice) -> Result<()> {
-            Ok(())
-        }
-        fn parameter_status(&mut self, _: &str, _: &str) -> Result<()> {
-            Ok(())
-        }
-        fn copy_in_start(&mut self, _: usize) -> Result<()> {
-            Ok(())
-        }
-        fn copy_in_next(&mut self) -> Result<Option<Vec<u8>>> {
-            Ok(None)
-        }
-        fn copy_out_start(&mut self, _: usize) -> Result<()> {
-            Ok(())
-        }
-        fn copy_out_data(&mut self, _: &[u8]) -> Result<()> {
-            Ok(())
-        }
-        fn copy_out_done(&mut self) -> Result<()> {
-            Ok(())
-        }
-    }
+    use crate::sql::session::{Database, StartupParams, TextRows};
 
     fn session(dir: &std::path::Path) -> Session {
         let db = Database::open(dir).expect("open");
@@ -525,11 +476,11 @@ mod tests {
     }
 
     fn run_prepared(s: &mut Session, name: &str) -> Vec<Vec<String>> {
-        let mut out = Rows::default();
+        let mut out = TextRows::default();
         s.bind("", name, &[], &[], &[]).expect("bind");
         s.execute("", 0, &mut out).expect("execute");
         s.sync().expect("sync");
-        out.0
+        out.rows
     }
 
     #[test]
@@ -537,7 +488,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("driftdb-plancache-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut s = session(&dir);
-        let mut sink = Rows::default();
+        let mut sink = TextRows::default();
         s.simple_query(
             "CREATE TABLE t (a INT PRIMARY KEY, b TEXT); INSERT INTO t VALUES (1, 'x')",
             &mut sink,

@@ -13,10 +13,12 @@ mod extended;
 #[allow(clippy::module_inception)]
 mod session;
 pub mod settings;
+pub mod text_rows;
 mod txn;
 
 pub use database::{Database, DatabaseOptions};
 pub use session::Session;
+pub use text_rows::TextRows;
 
 use crate::error::{Result, SqlState};
 use crate::types::{DataType, TypeContext, Value};
