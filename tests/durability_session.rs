@@ -181,8 +181,7 @@ fn a_commit_whose_fsync_fails_is_not_acknowledged() {
         ..Faults::default()
     });
     let e = run(&mut s, "INSERT INTO t VALUES (100, 'doomed')")
-        .err()
-        .expect("the failed fsync is reported");
+        .expect_err("the failed fsync is reported");
     assert!(e.to_string().contains("fsync"), "{e}");
     // The session is still there: it reads, and refuses further commits
     // (the storage is poisoned: after a failed fsync nothing is trusted).
