@@ -53,6 +53,10 @@ pub struct TableSchema {
     /// themselves are storage's ([`crate::storage::IndexMeta`]).
     #[serde(default)]
     pub unique_constraints: Vec<String>,
+    /// For a view: its defining query's text (re-parsed and planned where
+    /// the view is used); `None` for a table.
+    #[serde(default)]
+    pub view: Option<String>,
 }
 
 impl TableSchema {
@@ -173,6 +177,7 @@ mod tests {
             pkey_name: Some("events_pkey".into()),
             next_column_id: 2,
             unique_constraints: vec![],
+            view: None,
         }
     }
 

@@ -175,6 +175,7 @@ mod tests {
             pkey_name: Some("t_pkey".into()),
             next_column_id: 3,
             unique_constraints: vec!["t_a_b_key".into()],
+            view: None,
         }
     }
 

@@ -66,6 +66,9 @@ pub enum Statement {
         columns: Vec<Ident>,
         /// The defining query.
         query: Box<Query>,
+        /// The defining query's source text, as written (what the catalog
+        /// stores and re-parses when the view is used).
+        query_text: String,
         /// OR REPLACE was given.
         or_replace: bool,
     },

@@ -151,6 +151,30 @@ impl<'a> Parser<'a> {
 
     // ----- token access -----
 
+    /// The source text from token `start_index` through the last token
+    /// consumed, for statements that keep their own text (a view's defining
+    /// query).
+    pub(super) fn text_from(&self, start_index: usize) -> String {
+        let start = self
+            .toks
+            .get(start_index)
+            .map_or(self.src.len(), |t| t.start);
+        let end = self
+            .i
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map_or(start, |t| t.end);
+        self.src
+            .get(start..end.max(start))
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The index of the current token (to pass to [`Parser::text_from`]).
+    pub(super) fn position(&self) -> usize {
+        self.i
+    }
+
     /// The current token.
     pub(super) fn peek(&self) -> &Tok {
         self.peek_nth(0)

@@ -468,7 +468,9 @@ impl Parser<'_> {
             self.reloptions()?;
         }
         self.expect_kw("as")?;
+        let start = self.position();
         let query = Box::new(self.query()?);
+        let query_text = self.text_from(start);
         if self.eat_kw("with") {
             if !self.eat_kw("cascaded") {
                 self.eat_kw("local");
@@ -479,6 +481,7 @@ impl Parser<'_> {
             name,
             columns,
             query,
+            query_text,
             or_replace,
         })
     }

@@ -115,6 +115,7 @@ impl Planner<'_> {
                 pkey_name,
                 next_column_id,
                 unique_constraints: Vec::new(),
+                view: None,
             },
             uniques,
             if_not_exists: c.if_not_exists,
@@ -171,37 +172,6 @@ impl Planner<'_> {
                 )
             })?;
         Ok(expr_to_sql(e))
-    }
-
-    pub(crate) fn plan_drop_table(
-        &self,
-        names: &[ast::ObjectName],
-        if_exists: bool,
-    ) -> Result<Plan> {
-        let mut tables = Vec::new();
-        let mut missing = Vec::new();
-        for n in names {
-            match self.lookup_table(n) {
-                Ok(t) => {
-                    if !tables.iter().any(|x: &crate::catalog::Table| x.id == t.id) {
-                        tables.push(t);
-                    }
-                }
-                Err(e) if e.sqlstate() == SqlState::UNDEFINED_TABLE => {
-                    if if_exists {
-                        missing.push(n.base().name.clone());
-                    } else {
-                        return Err(sql_err!(
-                            SqlState::UNDEFINED_TABLE,
-                            "table \"{}\" does not exist",
-                            n.base().name
-                        ));
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(Plan::DropTable { tables, missing })
     }
 
     pub(crate) fn plan_truncate(&self, names: &[ast::ObjectName]) -> Result<Plan> {

@@ -26,7 +26,7 @@ type Assignments = Vec<(usize, Expr)>;
 
 impl Planner<'_> {
     pub(crate) fn plan_insert(&self, ins: &ast::Insert) -> Result<Plan> {
-        let table = self.lookup_table(&ins.table)?;
+        let table = self.target_table(&ins.table, "insert into")?;
         let targets = self.target_columns(&table, &ins.columns)?;
         let source = match &ins.source {
             ast::InsertSource::DefaultValues => {
@@ -362,7 +362,7 @@ impl Planner<'_> {
                 "UPDATE ... FROM is not supported yet"
             ));
         }
-        let table = self.lookup_table(&u.table)?;
+        let table = self.target_table(&u.table, "update")?;
         let qualifier = u
             .alias
             .as_ref()
@@ -386,7 +386,7 @@ impl Planner<'_> {
                 "DELETE ... USING is not supported yet"
             ));
         }
-        let table = self.lookup_table(&d.table)?;
+        let table = self.target_table(&d.table, "delete from")?;
         let qualifier = d
             .alias
             .as_ref()

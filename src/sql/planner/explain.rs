@@ -28,9 +28,11 @@ pub fn render(plan: &Plan) -> Vec<String> {
             p.table.name()
         )),
         Plan::DropIndex { names, .. } => out.push(format!("Drop Index {}", names.join(", "))),
-        Plan::DropTable { tables, .. } => {
+        Plan::CreateView { schema, .. } => out.push(format!("Create View {}", schema.name)),
+        Plan::DropTable { tables, views, .. } => {
             let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();
-            out.push(format!("Drop Table {}", names.join(", ")));
+            let what = if *views { "View" } else { "Table" };
+            out.push(format!("Drop {what} {}", names.join(", ")));
         }
         Plan::Truncate(tables) => {
             let names: Vec<&str> = tables.iter().map(|t| t.name()).collect();

@@ -22,15 +22,15 @@ pub mod select;
 pub mod set_functions;
 pub mod system_tables;
 pub mod unparse;
+pub mod view;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::catalog::Table;
-use crate::error::{Error, Result, SqlState};
+use crate::error::{Error, Result};
 use crate::sql::parser::ast;
-use crate::sql_err;
 use crate::types::{DataType, TypeContext};
 
 pub use expr::Expr;
@@ -73,6 +73,9 @@ pub struct Planner<'a> {
     /// Per select list being bound (innermost last): its input's width and
     /// the set-returning calls found in it (`set_functions`).
     srf_levels: RefCell<Vec<(usize, Vec<plan::SetCall>)>>,
+    /// FOR SYSTEM_TIME of the view being expanded: applies to the table
+    /// references inside it that have no clause of their own.
+    view_time: RefCell<Option<ast::SystemTime>>,
 }
 
 impl<'a> Planner<'a> {
@@ -88,6 +91,7 @@ impl<'a> Planner<'a> {
             correlation: RefCell::new(Vec::new()),
             ctes: RefCell::new(Vec::new()),
             srf_levels: RefCell::new(Vec::new()),
+            view_time: RefCell::new(None),
         }
     }
 
@@ -108,7 +112,7 @@ impl<'a> Planner<'a> {
             ast::Statement::Delete(d) => self.plan_delete(d)?,
             ast::Statement::CreateTable(c) => self.plan_create_table(c)?,
             ast::Statement::DropTable { names, if_exists } => {
-                self.plan_drop_table(names, *if_exists)?
+                self.plan_drop_relations(names, *if_exists, false)?
             }
             ast::Statement::Truncate(names) => self.plan_truncate(names)?,
             ast::Statement::CreateIndex(c) => self.plan_create_index(c)?,
@@ -119,11 +123,15 @@ impl<'a> Planner<'a> {
                 let inner = self.plan(statement)?;
                 Plan::Explain(explain::render(&crate::sql::optimizer::optimize(inner)?))
             }
-            ast::Statement::CreateView { .. } | ast::Statement::DropView { .. } => {
-                return Err(sql_err!(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    "views are not supported yet"
-                ));
+            ast::Statement::CreateView {
+                name,
+                columns,
+                query,
+                query_text,
+                or_replace,
+            } => self.plan_create_view(name, columns, query, query_text, *or_replace)?,
+            ast::Statement::DropView { names, if_exists } => {
+                self.plan_drop_relations(names, *if_exists, true)?
             }
             other => {
                 return Err(Error::Internal(format!(

@@ -511,12 +511,21 @@ pub enum Plan {
         /// IF EXISTS.
         if_exists: bool,
     },
-    /// DROP TABLE.
+    /// CREATE [OR REPLACE] VIEW.
+    CreateView {
+        /// The view's catalog entry (its query text and columns).
+        schema: TableSchema,
+        /// OR REPLACE.
+        or_replace: bool,
+    },
+    /// DROP TABLE or DROP VIEW.
     DropTable {
-        /// Tables to drop (resolved; missing ones with IF EXISTS are skipped).
+        /// Relations to drop (resolved; missing ones with IF EXISTS are skipped).
         tables: Vec<Table>,
         /// Names that did not exist (IF EXISTS): a notice each.
         missing: Vec<String>,
+        /// DROP VIEW rather than DROP TABLE.
+        views: bool,
     },
     /// TRUNCATE.
     Truncate(Vec<Table>),

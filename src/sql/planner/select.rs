@@ -758,7 +758,13 @@ impl Planner<'_> {
             return self.plan_system_table(sys, system_time, alias);
         }
         let table = self.lookup_table(name)?;
-        let time = match system_time {
+        if table.schema.view.is_some() {
+            return self.plan_view_ref(&table, system_time, alias);
+        }
+        // Inside a view read FOR SYSTEM_TIME, the view's clause applies to
+        // every table reference without its own.
+        let inherited = self.view_time.borrow().clone();
+        let time = match system_time.or(inherited.as_ref()) {
             None => TimeSelect::Current,
             Some(st) => self.bind_system_time(st)?,
         };

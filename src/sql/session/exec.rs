@@ -1,7 +1,7 @@
 //! Running statements: transaction control, settings, and planned
 //! statements (queries, writes, DDL).
 
-use crate::catalog::SchemaCache;
+use crate::catalog::{SchemaCache, TableSchema};
 use crate::error::{Error, Result, SqlState};
 use crate::sql::executor::ddl;
 use crate::sql::executor::write::{self, WriteEnv};
@@ -183,22 +183,51 @@ impl Session {
                 }
                 sink.command_complete("DROP INDEX")
             }
-            Plan::DropTable { tables, missing } => {
+            Plan::CreateView { schema, or_replace } => {
+                let txn = self.writer("CREATE VIEW")?;
+                let existing = txn.tables().into_iter().find(|t| t.name == schema.name);
+                match existing {
+                    None => {
+                        txn.create_table(&schema.name, schema.encode()?)?;
+                    }
+                    Some(t) if *or_replace && TableSchema::decode(&t.schema)?.view.is_some() => {
+                        txn.alter_table(t.id, &schema.name, schema.encode()?)?;
+                    }
+                    Some(_) => {
+                        return Err(sql_err!(
+                            SqlState::DUPLICATE_TABLE,
+                            "relation \"{}\" already exists",
+                            schema.name
+                        ));
+                    }
+                }
+                sink.command_complete("CREATE VIEW")
+            }
+            Plan::DropTable {
+                tables,
+                missing,
+                views,
+            } => {
+                let (what, tag) = if *views {
+                    ("view", "DROP VIEW")
+                } else {
+                    ("table", "DROP TABLE")
+                };
                 for name in missing {
                     Session::notice(
                         sink,
                         "NOTICE",
                         SqlState::SUCCESSFUL_COMPLETION,
-                        &format!("table \"{name}\" does not exist, skipping"),
+                        &format!("{what} \"{name}\" does not exist, skipping"),
                     )?;
                 }
                 if !tables.is_empty() {
-                    let txn = self.writer("DROP TABLE")?;
+                    let txn = self.writer(tag)?;
                     for t in tables {
                         txn.drop_table(t.id)?;
                     }
                 }
-                sink.command_complete("DROP TABLE")
+                sink.command_complete(tag)
             }
             Plan::Truncate(tables) => {
                 let txn = self.writer("TRUNCATE TABLE")?;

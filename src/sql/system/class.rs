@@ -154,7 +154,7 @@ fn classes(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
                 oid: t.oid(),
                 name: t.name(),
                 namespace: PUBLIC_OID,
-                kind: "r",
+                kind: if t.schema.view.is_some() { "v" } else { "r" },
                 am: 0,
                 natts: t.schema.columns.len(),
                 has_index: key.is_some() || cat.indexes_of(t.oid())?.next().is_some(),

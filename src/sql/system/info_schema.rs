@@ -117,7 +117,7 @@ fn tables(cat: &CatalogSnapshot) -> Result<Vec<Row>> {
     let mut rows: Vec<Row> = cat
         .tables()?
         .iter()
-        .map(|t| table_row(cat, "public", t.name(), false))
+        .map(|t| table_row(cat, "public", t.name(), t.schema.view.is_some()))
         .collect();
     rows.extend(super::all().map(|s| table_row(cat, s.schema, s.name, s.view)));
     Ok(rows)

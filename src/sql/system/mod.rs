@@ -428,6 +428,7 @@ pub(crate) mod tests_support {
                 primary_key: key,
                 next_column_id: cols.len() as u32,
                 unique_constraints: vec![],
+                view: None,
             }),
         }
     }
