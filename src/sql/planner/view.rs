@@ -136,7 +136,11 @@ impl Planner<'_> {
             .cloned()
             .or_else(|| self.view_time.borrow().clone());
         let saved = self.view_time.replace(time);
+        // The view's names resolve in the catalog, never in the CTEs of the
+        // query that uses it.
+        let ctes = self.ctes.take();
         let planned = self.plan_query(&query, None);
+        self.ctes.replace(ctes);
         self.view_time.replace(saved);
         let (node, outputs) = planned.map_err(|e| {
             e.with_hint(format!(
