@@ -506,26 +506,25 @@ impl Planner<'_> {
         symmetric: bool,
         cx: BindCtx<'_>,
     ) -> Result<Expr> {
-        let x = self.bind_expr(e, cx)?;
-        let (x, lo) = self.unify_comparison(x, self.bind_expr(low, cx)?, ">=")?;
-        let (x, hi) = self.unify_comparison(x, self.bind_expr(high, cx)?, "<=")?;
-        let within = |lo: &Expr, hi: &Expr| {
-            Expr::And(
-                Box::new(Expr::Compare(
-                    CmpOp::GtEq,
-                    Box::new(x.clone()),
-                    Box::new(lo.clone()),
-                )),
-                Box::new(Expr::Compare(
-                    CmpOp::LtEq,
-                    Box::new(x.clone()),
-                    Box::new(hi.clone()),
-                )),
-            )
+        // As in PostgreSQL, `x BETWEEN a AND b` is `x >= a AND x <= b`, each
+        // comparison typed on its own (`NULL BETWEEN NULL AND 1` is fine).
+        let compare = |op: CmpOp, bound: &ast::Expr| -> Result<Expr> {
+            let (a, b) = self.unify_comparison(
+                self.bind_expr(e, cx)?,
+                self.bind_expr(bound, cx)?,
+                op.symbol(),
+            )?;
+            Ok(Expr::Compare(op, Box::new(a), Box::new(b)))
         };
-        let mut e = within(&lo, &hi);
+        let within = |lo: &ast::Expr, hi: &ast::Expr| -> Result<Expr> {
+            Ok(Expr::And(
+                Box::new(compare(CmpOp::GtEq, lo)?),
+                Box::new(compare(CmpOp::LtEq, hi)?),
+            ))
+        };
+        let mut e = within(low, high)?;
         if symmetric {
-            e = Expr::Or(Box::new(e), Box::new(within(&hi, &lo)));
+            e = Expr::Or(Box::new(e), Box::new(within(high, low)?));
         }
         Ok(if negated { Expr::Not(Box::new(e)) } else { e })
     }
