@@ -81,8 +81,20 @@ fn datestyle(v: &str) -> Result<String> {
     Ok(format!("ISO, {order}"))
 }
 
+/// The zone `SET TimeZone = v` selects. PostgreSQL reads a bare numeric
+/// offset here as a POSIX zone, whose sign is the opposite of ISO 8601:
+/// `'+05:30'` is 5½ hours *west* of UTC (timestamps print `-05:30`).
+fn session_zone(v: &str) -> Result<TimeZone> {
+    match TimeZone::parse(v)? {
+        TimeZone::Fixed(secs) if v.trim_start().starts_with(['+', '-']) => {
+            Ok(TimeZone::Fixed(-secs))
+        }
+        zone => Ok(zone),
+    }
+}
+
 fn timezone(v: &str) -> Result<String> {
-    TimeZone::parse(v)?;
+    session_zone(v)?;
     Ok(v.to_string())
 }
 
@@ -549,7 +561,7 @@ impl Settings {
 
     fn refresh_types(&mut self, key: &str) -> Result<()> {
         match key {
-            "timezone" => self.types.timezone = TimeZone::parse(&self.get("timezone")?)?,
+            "timezone" => self.types.timezone = session_zone(&self.get("timezone")?)?,
             "extra_float_digits" => {
                 self.types.extra_float_digits = self.get(key)?.parse().unwrap_or(1);
             }
