@@ -4,13 +4,18 @@
 # RATIO lines (>1 = DriftDB faster). Uses the shared harness (../shared/bench:
 # run.sh, servers.sh, the pgbench scripts) as it is.
 #
-# Usage: tools/bench.sh [--pg-only]
+# Usage: tools/bench.sh [--pg-only] [--mariadb]
 #   --pg-only   measure only PostgreSQL (checks the harness; no DriftDB)
+#   --mariadb   also MariaDB 10.11 (sysbench, system-versioned t6), started by the
+#               harness's servers.sh; installs mariadb-server and sysbench when
+#               missing. The run ends with DriftDB/PostgreSQL and DriftDB/MariaDB
+#               ratios. tools/bench-w6.sh = BENCH_WORKLOADS=W6 tools/bench.sh --mariadb
 # Env:  BENCH_SECS (10 per timed run)  BENCH_REPS (2)
 #       BENCH_WORKLOADS ("W1 W2 W6": point select c=1/c=4, durable insert
 #                        c=1/c=4, AS OF point select + its current/update siblings)
 #       DRIFTDB_SHARED (shared folder, default ../shared next to the checkout)
-#       DRIFTDB_PORT (default: a free port)   KEEP_PG=1 (leave PostgreSQL running)
+#       DRIFTDB_PORT (default: a free port)   KEEP_PG=1 (leave PostgreSQL and MariaDB running)
+#       PG_PORT (55432) MY_PORT (53306): the anchors' ports (harness defaults)
 #       BENCH_TMP (/tmp/tbench; the harness keeps ~400 MB of generated data there)
 # Needs root the first time (servers.sh creates the OS user that runs initdb)
 # and pgbench, psql, bc, python3 (installed here when missing).
@@ -19,12 +24,15 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PG_ONLY=0
-case "${1:-}" in
-  --pg-only) PG_ONLY=1;;
-  "") ;;
-  -h|--help) sed -n 2,19p "$0"; exit 0;;
-  *) echo "usage: $0 [--pg-only]" >&2; exit 2;;
-esac
+MARIADB=0
+for arg in "$@"; do
+  case "$arg" in
+    --pg-only) PG_ONLY=1;;
+    --mariadb) MARIADB=1;;
+    -h|--help) sed -n 2,25p "$0"; exit 0;;
+    *) echo "usage: $0 [--pg-only] [--mariadb]" >&2; exit 2;;
+  esac
+done
 
 SHARED=${DRIFTDB_SHARED:-}
 if [ -z "$SHARED" ]; then
@@ -44,6 +52,11 @@ command -v psql >/dev/null || missing+=(postgresql-client)
 command -v bc >/dev/null || missing+=(bc)
 command -v python3 >/dev/null || missing+=(python3)
 command -v ss >/dev/null || missing+=(iproute2)
+if [ "$MARIADB" = 1 ]; then
+  command -v mariadbd >/dev/null || command -v mysqld >/dev/null || missing+=(mariadb-server)
+  command -v mariadb >/dev/null || missing+=(mariadb-client)
+  command -v sysbench >/dev/null || missing+=(sysbench)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "# installing: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -53,6 +66,9 @@ fi
 # PostgreSQL 15 anchor (throwaway cluster under $BENCH_TMP/pg).
 export BENCH_TMP=${BENCH_TMP:-/tmp/tbench}
 bash "$BENCH/servers.sh" start pg >&2
+# MariaDB anchor (throwaway data dir under $BENCH_TMP/mariadb; Debian's package does
+# not start a system service here, servers.sh runs mariadbd as the bench user).
+if [ "$MARIADB" = 1 ]; then bash "$BENCH/servers.sh" start mariadb >&2; fi
 cleanup() {
   if [ -n "${SPID:-}" ] && kill -0 "$SPID" 2>/dev/null; then
     kill -TERM "$SPID" 2>/dev/null || true
@@ -60,11 +76,15 @@ cleanup() {
     kill -KILL "$SPID" 2>/dev/null || true
   fi
   [ -n "${DDIR:-}" ] && rm -rf "$DDIR"
-  [ "${KEEP_PG:-0}" = 1 ] || bash "$BENCH/servers.sh" stop pg >&2 || true
+  if [ "${KEEP_PG:-0}" != 1 ]; then
+    bash "$BENCH/servers.sh" stop pg >&2 || true
+    if [ "$MARIADB" = 1 ]; then bash "$BENCH/servers.sh" stop mariadb >&2 || true; fi
+  fi
 }
 trap cleanup EXIT
 
 TARGETS=(pg)
+if [ "$MARIADB" = 1 ]; then TARGETS+=(mariadb); fi
 if [ "$PG_ONLY" = 0 ]; then
   echo "# building the release server" >&2
   cargo build --release --bins >&2
@@ -91,7 +111,31 @@ OUT=$(mktemp "${TMPDIR:-/tmp}/driftdb-bench-out.XXXXXX")
 bash "$BENCH/run.sh" "${TARGETS[@]}" | tee "$OUT"
 if [ "$PG_ONLY" = 0 ]; then
   echo
-  echo "== DriftDB / PostgreSQL throughput ratios (>1 = DriftDB faster) =="
-  grep '^RATIO' "$OUT" || echo "(no RATIO lines: see the ERROR lines above)"
+  echo "== DriftDB throughput / each anchor's, median of the reps (>1 = DriftDB faster) =="
+  python3 - "$OUT" <<'EOF' || echo "(no ratios: see the ERROR lines above)"
+import re, statistics, sys
+by = {}
+for line in open(sys.argv[1]):
+    if line.startswith(("#", "RATIO")) or "ERROR" in line or "target=" not in line:
+        continue
+    f = dict(re.findall(r"(\w+)=(\S+)", line))
+    key = (line.split()[0], f.get("c", ""), f.get("mode", f.get("method", "")))
+    kind = "driftdb" if f["target"].startswith("pgwire:") else f["target"]
+    # W7 is a load time (lower is better): invert so that > 1 still means DriftDB faster.
+    val = float(f["tps"]) if "tps" in f else 1.0 / float(f["secs"])
+    by.setdefault(key, {}).setdefault(kind, []).append(val)
+if not any("driftdb" in v for v in by.values()):
+    sys.exit(1)
+for key, t in by.items():
+    if "driftdb" not in t:
+        continue
+    d = statistics.median(t["driftdb"])
+    parts = ["%s c=%s mode=%s" % key, "driftdb=%.1f" % d]
+    for anchor in ("pg", "mariadb"):
+        if anchor in t:
+            parts.append("%s=%.1f driftdb/%s=%.2f" % (anchor, statistics.median(t[anchor]), anchor,
+                                                       d / statistics.median(t[anchor])))
+    print("RATIO " + " ".join(parts))
+EOF
 fi
 rm -f "$OUT"
