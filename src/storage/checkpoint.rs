@@ -413,7 +413,12 @@ fn next_verify(d: &Derived, lens: &BTreeMap<TableId, Vec<u64>>, seqtime_count: u
     for (id, now) in lens {
         let before = d.ckpt_lens.get(id);
         let from = match before {
-            Some(b) if b == now => d.verify.tables.get(id).cloned().unwrap_or_else(|| b.clone()),
+            Some(b) if b == now => d
+                .verify
+                .tables
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| b.clone()),
             Some(b) => b.clone(),
             None => Vec::new(),
         };
@@ -424,7 +429,11 @@ fn next_verify(d: &Derived, lens: &BTreeMap<TableId, Vec<u64>>, seqtime_count: u
 
 /// Drops every tree whose table or index the catalog no longer has (and no
 /// open transaction is building).
-fn drop_orphans(w: &mut TreeTxn<'_>, catalog: &Catalog, building: &BTreeSet<IndexId>) -> Result<()> {
+fn drop_orphans(
+    w: &mut TreeTxn<'_>,
+    catalog: &Catalog,
+    building: &BTreeSet<IndexId>,
+) -> Result<()> {
     for name in w.trees() {
         let orphan = match owner(&name) {
             TreeOwner::Table(id) => !catalog.tables.contains_key(&id),

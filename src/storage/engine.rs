@@ -346,16 +346,22 @@ impl Inner {
         }
         if let Some(seq) = a.seq {
             for (t, ch) in a.changes {
-                let def = a.after.tables.get(t).ok_or_else(|| {
-                    Error::Internal(format!("commit changes unknown table {t}"))
-                })?;
-                def.store.apply_in(&mut w, seq, ch).map_err(|e| at_seq(e, seq, "table", *t))?;
+                let def =
+                    a.after.tables.get(t).ok_or_else(|| {
+                        Error::Internal(format!("commit changes unknown table {t}"))
+                    })?;
+                def.store
+                    .apply_in(&mut w, seq, ch)
+                    .map_err(|e| at_seq(e, seq, "table", *t))?;
             }
             for (i, ch) in a.index_changes {
-                let def = a.after.indexes.get(i).ok_or_else(|| {
-                    Error::Internal(format!("commit changes unknown index {i}"))
-                })?;
-                def.store.apply_in(&mut w, seq, ch).map_err(|e| at_seq(e, seq, "index", *i))?;
+                let def =
+                    a.after.indexes.get(i).ok_or_else(|| {
+                        Error::Internal(format!("commit changes unknown index {i}"))
+                    })?;
+                def.store
+                    .apply_in(&mut w, seq, ch)
+                    .map_err(|e| at_seq(e, seq, "index", *i))?;
             }
             super::seqtime::SeqTimes::push_in(&mut w, seq, a.micros)?;
         }

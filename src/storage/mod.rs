@@ -72,10 +72,10 @@ use crate::temporal::{Clock, SystemClock};
 use crate::types::Row;
 use engine::{BgSignal, CommitState, Inner};
 use index::IndexStore;
-use std::collections::BTreeSet;
 use index::scan::{IndexScanIter, IndexVersionsIter};
 use io::{FileSystem, RealFs};
 use seqtime::SeqTimes;
+use std::collections::BTreeSet;
 use table::{ScanIter, TableStore, VersionsIter};
 use wal::writer::GroupCommit;
 

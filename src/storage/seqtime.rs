@@ -153,9 +153,7 @@ fn report<T>(r: Result<T>) -> Option<T> {
 }
 
 fn decode_seq(b: &[u8]) -> Result<Seq> {
-    let a: [u8; 8] = b
-        .try_into()
-        .map_err(|_| bad("a seq key is not 8 bytes"))?;
+    let a: [u8; 8] = b.try_into().map_err(|_| bad("a seq key is not 8 bytes"))?;
     Ok(Seq::from_be_bytes(a))
 }
 
@@ -272,7 +270,11 @@ pub fn check_file(
         let offset = file_len(seq - 1);
         let crc = u32::from_le_bytes([r[16], r[17], r[18], r[19]]);
         if crc32fast::hash(&r[..16]) != crc {
-            return Err(Error::corrupted(label, offset, "seqtime record CRC mismatch"));
+            return Err(Error::corrupted(
+                label,
+                offset,
+                "seqtime record CRC mismatch",
+            ));
         }
         let mut b = [0u8; 8];
         b.copy_from_slice(&r[..8]);
@@ -280,7 +282,10 @@ pub fn check_file(
             return Err(Error::corrupted(
                 label,
                 offset,
-                format!("record for seq {} where seq {seq} belongs", u64::from_le_bytes(b)),
+                format!(
+                    "record for seq {} where seq {seq} belongs",
+                    u64::from_le_bytes(b)
+                ),
             ));
         }
     }
@@ -391,7 +396,11 @@ mod tests {
         assert_eq!(s.seq_before(10, 4), 0);
         assert_eq!(s.seq_at(99, 4), 4);
         assert_eq!(s.seq_at(99, 2), 2, "capped at visible");
-        assert_eq!(s.seq_at(-5, 4), 0, "negative times order below positive ones");
+        assert_eq!(
+            s.seq_at(-5, 4),
+            0,
+            "negative times order below positive ones"
+        );
         assert_eq!(s.time_of(3, 4), Some(20));
         assert_eq!(s.time_of(4, 3), None);
         assert_eq!(s.time_of(0, 4), None);

@@ -269,7 +269,11 @@ impl State {
             store.raise_next_rowid(t.next_rowid);
             store.raise_last_seq(t.last_seq);
             if !upgraded
-                && let Some(tree) = store.trees().all().into_iter().find(|n| !snap.contains_tree(n))
+                && let Some(tree) = store
+                    .trees()
+                    .all()
+                    .into_iter()
+                    .find(|n| !snap.contains_tree(n))
             {
                 return Err(Error::corrupted(
                     BTREE_FILE,
@@ -289,14 +293,19 @@ impl State {
                 Some(d) => {
                     let dir = env.root.join("tables").join(&d.dir);
                     let schema = d.schema.clone().ok_or_else(|| {
-                        Error::corrupted(rel(env.root, &dir.join("schema")), 0, "schema file missing")
+                        Error::corrupted(
+                            rel(env.root, &dir.join("schema")),
+                            0,
+                            "schema file missing",
+                        )
                     })?;
                     def.name = d.meta.name.clone();
                     def.schema = Arc::new(schema.blob);
                     def.stamp_seq = schema.stamp_seq;
                     def.stamp_micros = schema.stamp_micros;
                     let seg_dir = dir.join("segments");
-                    let check_from = verify.map(|v| v.tables.get(&t.id).map_or(&t.segments[..], |l| &l[..]));
+                    let check_from =
+                        verify.map(|v| v.tables.get(&t.id).map_or(&t.segments[..], |l| &l[..]));
                     let seg = (t.id, &t.segments[..]);
                     seg_reader::check(env.fs, env.root, &seg_dir, seg, check_from, &mut st.cuts)?;
                     st.loaded.insert(t.id, t.segments.clone());
@@ -328,8 +337,11 @@ impl State {
                 Some(meta) => {
                     let store = IndexStore::new(*id, self.btree.clone());
                     if !upgraded
-                        && let Some(tree) =
-                            store.trees().all().into_iter().find(|n| !snap.contains_tree(n))
+                        && let Some(tree) = store
+                            .trees()
+                            .all()
+                            .into_iter()
+                            .find(|n| !snap.contains_tree(n))
                     {
                         return Err(Error::corrupted(
                             BTREE_FILE,

@@ -66,7 +66,9 @@ impl State {
                 .map_err(|e| logged(e, &bad))?;
             for (i, ch) in ix {
                 if let Some(d) = self.catalog.indexes.get(&i) {
-                    d.store.apply_in(&mut w, seq, &ch).map_err(|e| logged(e, &bad))?;
+                    d.store
+                        .apply_in(&mut w, seq, &ch)
+                        .map_err(|e| logged(e, &bad))?;
                 }
             }
             self.replayed

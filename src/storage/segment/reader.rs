@@ -318,8 +318,7 @@ mod tests {
         }
         // ...and by a full replay; not when only later bytes are checked.
         assert!(replay(&fs, root, &dir, (9, &lens), |_, _| Ok(())).is_err());
-        check(&fs, root, &dir, (9, &lens), Some(&lens), &mut Vec::new())
-            .expect("nothing to check");
+        check(&fs, root, &dir, (9, &lens), Some(&lens), &mut Vec::new()).expect("nothing to check");
         // A wrong table id in the header is refused too.
         let (fs, dir, lens) = setup(1);
         assert!(check(&fs, root, &dir, (10, &lens), None, &mut Vec::new()).is_err());

@@ -341,7 +341,9 @@ impl TableStore {
     }
 
     fn insert_in(&self, w: &mut TreeTxn<'_>, seq: Seq, key: &[u8], row: &[u8]) -> Result<()> {
-        if w.insert(&self.trees.cur, key, &cur_value(seq, row))?.is_some() {
+        if w.insert(&self.trees.cur, key, &cur_value(seq, row))?
+            .is_some()
+        {
             return Err(logic("insert of a key that already has a current version"));
         }
         Ok(())

@@ -95,8 +95,7 @@ impl HistStream {
         while let Some(k) = c.next_key().transpose()? {
             let (start, end) = keys::hist_seqs(&k).ok_or_else(|| bad_tree(&self.tree, "key"))?;
             if start <= self.s && self.s < end {
-                let (pk, _) =
-                    keys::take_escaped(&k).ok_or_else(|| bad_tree(&self.tree, "key"))?;
+                let (pk, _) = keys::take_escaped(&k).ok_or_else(|| bad_tree(&self.tree, "key"))?;
                 return Ok(Some((pk, row_of(&self.tree, &c.value()?)?)));
             }
         }

@@ -172,7 +172,13 @@ pub fn versions_in(
     }
     let lo = hist_key(pk, from, 0);
     let hi = hist_key(pk, to, 0);
-    if let Some(mut c) = cursor(snap, &t.hist, Bound::Included(&lo), Bound::Excluded(&hi), false)? {
+    if let Some(mut c) = cursor(
+        snap,
+        &t.hist,
+        Bound::Included(&lo),
+        Bound::Excluded(&hi),
+        false,
+    )? {
         while let Some(k) = c.next_key().transpose()? {
             let (start, end) = keys::hist_seqs(&k).ok_or_else(|| bad_tree(&t.hist, "key"))?;
             if let Some(end) = passes(start, end, filter, visible) {
