@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use driftdb::server::{AUTH_TIMEOUT, Server, ServerConfig, stop_on_signals};
-use driftdb::sql::session::Database;
+use driftdb::sql::session::{Database, DatabaseOptions};
 use driftdb::wire::auth::password_store::{self, PASSWORD_ENV};
 use driftdb::wire::{AuthMethod, WireConfig};
 use driftdb::{Result, log_error, log_info};
@@ -44,6 +44,9 @@ struct Args {
     /// Password authentication method: scram (SCRAM-SHA-256) or md5.
     #[arg(long, value_name = "METHOD", default_value = "scram")]
     auth_method: AuthMethod,
+    /// Page cache (buffer pool) budget in MiB.
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    cache_mb: u64,
 }
 
 fn main() -> ExitCode {
@@ -67,7 +70,13 @@ fn serve(args: Args) -> Result<()> {
     let env_password = std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty());
     let credentials = password_store::load_or_init(&args.data_path, USER, env_password.as_deref())?;
     log_info!("opening database in \"{}\"", args.data_path.display());
-    let db = Database::open(&args.data_path)?;
+    let opts = DatabaseOptions {
+        cache_bytes: usize::try_from(args.cache_mb)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(1 << 20),
+        ..DatabaseOptions::default()
+    };
+    let db = Database::open_with(&args.data_path, opts)?;
     let config = ServerConfig {
         host: args.host,
         port: args.port,

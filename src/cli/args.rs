@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use super::shell::{LineReader, ScriptEnd, Shell, io_reason};
-use crate::sql::session::{Database, Session, StartupParams};
+use crate::sql::session::{Database, DatabaseOptions, Session, StartupParams};
+use crate::storage::DEFAULT_CACHE_BYTES;
 
 /// DriftDB's command-line tool.
 #[derive(Debug, Parser)]
@@ -63,8 +64,8 @@ pub struct SqlArgs {
     /// Do not print command tags such as `INSERT 0 1`.
     #[arg(short = 'q', long = "quiet")]
     pub quiet: bool,
-    /// Page cache budget in MiB. Accepted now and ignored: it takes effect when the page-oriented storage lands.
-    #[arg(long = "cache-mb", value_name = "N")]
+    /// Page cache (buffer pool) budget in MiB [default: 128].
+    #[arg(long = "cache-mb", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub cache_mb: Option<u64>,
 }
 
@@ -135,7 +136,15 @@ fn sql(args: &SqlArgs) -> i32 {
             2,
         );
     }
-    let db = match Database::open(dir) {
+    let opts = DatabaseOptions {
+        cache_bytes: args.cache_mb.map_or(DEFAULT_CACHE_BYTES, |mb| {
+            usize::try_from(mb)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(1 << 20)
+        }),
+        ..DatabaseOptions::default()
+    };
+    let db = match Database::open_with(dir, opts) {
         Ok(db) => db,
         Err(e) => {
             return fail(

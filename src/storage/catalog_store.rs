@@ -1,5 +1,6 @@
-//! The catalog as storage keeps it: table id → (name, schema blob, version
-//! store) and index id → (definition, index store), in memory, and its
+//! The catalog as storage keeps it: table id → (name, schema blob, handle
+//! on its version trees) and index id → (definition, handle on its trees),
+//! in memory (one entry per table and index, nothing per row), and its
 //! on-disk copy under `tables/<dir>/`.
 //!
 //! A table's directory is named after the table ([`dir_name`]): bytes
@@ -30,6 +31,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::btree::BTreeStore;
 use super::index::{IndexStore, files as index_files};
 use super::io::{FileSystem, atomic_replace};
 use super::metafile::{self, MetaFile, SchemaFile};
@@ -208,9 +210,14 @@ pub fn diff(before: &Catalog, after: &Catalog) -> Vec<DdlOp> {
     ops
 }
 
-/// Applies one DDL op (replay). Creates get a fresh, empty store (recovery
-/// fills index stores from their tables once the WAL is replayed).
-pub fn apply_ddl(cat: &mut Catalog, op: &DdlOp, stamp_seq: Seq, stamp_micros: i64) {
+/// Applies one DDL op to the catalog (replay). Creates get handles on
+/// their trees in `db`; making and dropping the trees is the caller's.
+pub fn apply_ddl(
+    cat: &mut Catalog,
+    db: &Arc<BTreeStore>,
+    op: &DdlOp,
+    (stamp_seq, stamp_micros): (Seq, i64),
+) {
     match op {
         DdlOp::Create { id, name, schema } => {
             cat.tables.insert(
@@ -221,7 +228,7 @@ pub fn apply_ddl(cat: &mut Catalog, op: &DdlOp, stamp_seq: Seq, stamp_micros: i6
                     schema: schema.clone(),
                     stamp_seq,
                     stamp_micros,
-                    store: Arc::new(TableStore::new()),
+                    store: Arc::new(TableStore::new(*id, db.clone())),
                 },
             );
             cat.next_table_id = cat.next_table_id.max(id.saturating_add(1));
@@ -242,7 +249,7 @@ pub fn apply_ddl(cat: &mut Catalog, op: &DdlOp, stamp_seq: Seq, stamp_micros: i6
             if cat.indexes.get(&meta.id).is_none_or(|i| i.meta != *meta) {
                 let def = IndexDef {
                     meta: meta.clone(),
-                    store: Arc::new(IndexStore::new()),
+                    store: Arc::new(IndexStore::new(meta.id, db.clone())),
                 };
                 cat.indexes.insert(meta.id, def);
             }
@@ -513,6 +520,10 @@ mod tests {
     use super::*;
     use crate::storage::io::mem::MemFs;
 
+    fn db() -> Arc<BTreeStore> {
+        crate::storage::table::tests::store().db().clone()
+    }
+
     fn def(id: TableId, name: &str, schema: &[u8]) -> TableDef {
         TableDef {
             id,
@@ -520,7 +531,7 @@ mod tests {
             schema: Arc::new(schema.to_vec()),
             stamp_seq: 0,
             stamp_micros: 0,
-            store: Arc::new(TableStore::new()),
+            store: Arc::new(TableStore::new(id, db())),
         }
     }
 
@@ -553,11 +564,12 @@ mod tests {
         assert!(matches!(&ops[1], DdlOp::Alter { id: 2, name, .. } if name == "a"));
         assert!(matches!(&ops[2], DdlOp::Create { id: 3, .. }));
         let mut replay = a.clone();
+        let db = db();
         for op in &ops {
-            apply_ddl(&mut replay, op, 0, 0);
+            apply_ddl(&mut replay, &db, op, (0, 0));
         }
         for op in &ops {
-            apply_ddl(&mut replay, op, 0, 0);
+            apply_ddl(&mut replay, &db, op, (0, 0));
         }
         assert_eq!(
             replay

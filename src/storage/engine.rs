@@ -4,10 +4,10 @@
 //!
 //! 1. under `commit` (a short mutex: the one ordered commit path), assign
 //!    the seq (data commits only) and a non-decreasing commit time, encode
-//!    the WAL frames, apply the changes to the in-memory version stores and
-//!    index stores at that seq (invisible: seq > `visible`), record the
-//!    seq's time, and
-//!    append the frames to the group-commit buffer;
+//!    the WAL frames, and apply the changes in one B-tree write transaction
+//!    (trees of new tables, row versions, index periods, the seq's time) at
+//!    that seq, published to B-tree readers at once but invisible to them
+//!    (seq > `visible`); append the frames to the group-commit buffer;
 //! 2. the caller releases the write path, so the next transaction can start;
 //! 3. wait until a group-commit leader has written and fsynced past the
 //!    frames; the leader then *publishes* each covered commit in order:
@@ -16,18 +16,24 @@
 //!    `visible` advances to the seq. Only then does `commit()` return.
 //!
 //! Locks, always taken in this order: `commit` → group-commit state →
-//! `derived` → `published` / a table or index store. Readers take only
-//! `published` (briefly, to find a table) and a table or index store's read
-//! lock (briefly).
+//! `derived` → `published` → the B-tree writer. Nobody waits for anything
+//! while holding the B-tree writer. Readers take only `published`
+//! (briefly, to find a table) and B-tree snapshots (lock-free).
+//!
+//! Trees of dropped tables and indexes, and of indexes a rolled-back
+//! transaction built, are dropped by the next checkpoint (see
+//! `storage::checkpoint`), which holds the commit path, so no reader of a
+//! published catalog loses its trees before the drop is published.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 
+use super::btree::BTreeStore;
 use super::catalog_store::{Catalog, DirState, diff, reconcile, segments_dir};
-use super::checkpoint;
+use super::checkpoint::{self, Verify};
 use super::index::IxChange;
 use super::io::FileSystem;
 use super::segment::writer::SegmentWriter;
@@ -53,6 +59,13 @@ pub struct Derived {
     pub segments: BTreeMap<TableId, SegmentWriter>,
     /// The `seqtime` file.
     pub seqtime: SeqTimeWriter,
+    /// Each table's segment lengths at the last checkpoint.
+    pub ckpt_lens: BTreeMap<TableId, Vec<u64>>,
+    /// `seqtime` records at the last checkpoint.
+    pub ckpt_seqtime: u64,
+    /// What the next open re-reads: the bytes the last checkpoint that
+    /// added any made durable.
+    pub verify: Verify,
 }
 
 /// State of the ordered commit path.
@@ -100,6 +113,17 @@ pub struct CommitRequest {
     pub rowids: Vec<(TableId, u64)>,
 }
 
+/// What [`Inner::apply`] applies for one commit.
+struct Applied<'a> {
+    base: &'a Catalog,
+    after: &'a Catalog,
+    seq: Option<Seq>,
+    micros: i64,
+    changes: &'a TableChanges,
+    index_changes: &'a IndexChanges,
+    rowids: &'a [(TableId, u64)],
+}
+
 /// Wakes the background checkpointer: commits that take the WAL past the
 /// threshold request a checkpoint; drop and shutdown stop it.
 #[derive(Debug, Default)]
@@ -122,6 +146,11 @@ pub struct Inner {
     pub(crate) fsync: bool,
     pub(crate) tuning: Tuning,
     pub(crate) _dir_lock: Box<dyn fmt::Debug + Send + Sync>,
+    /// Every table's and index's versions, and the seq ↔ time index.
+    pub(crate) btree: Arc<BTreeStore>,
+    /// Indexes an open transaction has built but not committed: their trees
+    /// survive checkpoints.
+    pub(crate) building: Mutex<BTreeSet<IndexId>>,
     /// The write path token: true while a transaction holds it.
     pub(crate) token: Mutex<bool>,
     pub(crate) token_cv: Condvar,
@@ -144,6 +173,8 @@ pub struct Inner {
     pub(crate) shut: AtomicBool,
     /// What recovery cut at open.
     pub(crate) cuts: Vec<super::TailCut>,
+    /// Transactions recovery replayed from the WAL at open.
+    pub(crate) replayed: u64,
 }
 
 impl fmt::Debug for Inner {
@@ -259,9 +290,15 @@ impl Inner {
             .saturating_sub(self.wal_base.load(Ordering::Acquire));
         let mut frames = Vec::new();
         record::encode(&rec, synced, &mut frames)?;
-        let cat_ref = after.as_ref().unwrap_or(&req.base);
-        let changes = (&req.changes, &req.index_changes);
-        let applied = self.apply(cat_ref, seq, micros, changes, &rec.rowids);
+        let applied = self.apply(Applied {
+            base: &req.base,
+            after: after.as_ref().unwrap_or(&req.base),
+            seq,
+            micros,
+            changes: &req.changes,
+            index_changes: &req.index_changes,
+            rowids: &rec.rowids,
+        });
         if let Err(e) = applied {
             self.gc.poison(e.clone());
             return Err(e);
@@ -285,39 +322,50 @@ impl Inner {
         Ok((seq, lsn))
     }
 
-    fn apply(
-        &self,
-        cat: &Catalog,
-        seq: Option<Seq>,
-        micros: i64,
-        (changes, index_changes): (&TableChanges, &IndexChanges),
-        rowids: &[(TableId, u64)],
-    ) -> Result<()> {
-        for (t, v) in rowids {
-            if let Some(def) = cat.tables.get(t) {
+    /// Applies a commit to the B-trees, in one write transaction published
+    /// at its end: trees for the tables it created, then (data commits) its
+    /// row versions, index periods and time, all at its seq.
+    fn apply(&self, a: Applied<'_>) -> Result<()> {
+        for (t, v) in a.rowids {
+            if let Some(def) = a.after.tables.get(t) {
                 def.store.raise_next_rowid(*v);
             }
         }
-        let Some(seq) = seq else { return Ok(()) };
-        for (t, ch) in changes {
-            let def = cat
-                .tables
-                .get(t)
-                .ok_or_else(|| Error::Internal(format!("commit changes unknown table {t}")))?;
-            def.store
-                .apply(seq, ch)
-                .map_err(|e| Error::Internal(format!("applying seq {seq} to table {t}: {e}")))?;
+        let created: Vec<_> = a
+            .after
+            .tables
+            .values()
+            .filter(|t| !a.base.tables.contains_key(&t.id))
+            .collect();
+        if created.is_empty() && a.seq.is_none() {
+            return Ok(());
         }
-        for (i, ch) in index_changes {
-            let def = cat
-                .indexes
-                .get(i)
-                .ok_or_else(|| Error::Internal(format!("commit changes unknown index {i}")))?;
-            def.store
-                .apply(seq, ch)
-                .map_err(|e| Error::Internal(format!("applying seq {seq} to index {i}: {e}")))?;
+        let mut w = self.btree.write()?;
+        for t in created {
+            t.store.create_trees(&mut w)?;
         }
-        self.times.push(seq, micros)
+        if let Some(seq) = a.seq {
+            for (t, ch) in a.changes {
+                let def =
+                    a.after.tables.get(t).ok_or_else(|| {
+                        Error::Internal(format!("commit changes unknown table {t}"))
+                    })?;
+                def.store
+                    .apply_in(&mut w, seq, ch)
+                    .map_err(|e| at_seq(e, seq, "table", *t))?;
+            }
+            for (i, ch) in a.index_changes {
+                let def =
+                    a.after.indexes.get(i).ok_or_else(|| {
+                        Error::Internal(format!("commit changes unknown index {i}"))
+                    })?;
+                def.store
+                    .apply_in(&mut w, seq, ch)
+                    .map_err(|e| at_seq(e, seq, "index", *i))?;
+            }
+            super::seqtime::SeqTimes::push_in(&mut w, seq, a.micros)?;
+        }
+        w.commit()
     }
 
     /// Step 3 of a commit: returns once `lsn` is durable and published.
@@ -399,12 +447,17 @@ impl Inner {
         let r = self.gc.exclusive(|| {
             let mut d = lock(&self.derived);
             let cat = self.published();
+            let building = lock(&self.building).clone();
             checkpoint::run(
-                self.fs.as_ref(),
-                &self.root,
-                self.fsync,
+                &checkpoint::Env {
+                    fs: self.fs.as_ref(),
+                    root: &self.root,
+                    fsync: self.fsync,
+                    btree: &self.btree,
+                },
                 &mut d,
                 &cat,
+                &building,
                 cs.last_seq,
                 base,
             )
@@ -451,6 +504,14 @@ impl Inner {
                 .durable()
                 .saturating_sub(self.ckpt_lsn.load(Ordering::Relaxed))
                 > self.tuning.checkpoint_wal_bytes
+    }
+}
+
+/// Says where an internal error applying a commit arose.
+fn at_seq(e: Error, seq: Seq, what: &str, id: u32) -> Error {
+    match e {
+        Error::Internal(m) => Error::Internal(format!("applying seq {seq} to {what} {id}: {m}")),
+        other => other,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Storage: the write-ahead log, per-table event segments, and the in-memory
-//! version store that serves reads as of any seq.
+//! Storage: the write-ahead log, per-table event segments, and the page
+//! file of B-trees that serves reads as of any seq.
 //!
 //! Storage knows nothing of SQL: keys are order-preserving byte strings made
 //! by `encoding::keycode`, rows are `Vec<Value>`, table schemas are opaque
@@ -7,30 +7,38 @@
 //!
 //! ```text
 //! <data>/LOCK                     held (flock) while a process has the directory open
-//! <data>/CHECKPOINT               what recovery trusts (checkpoint.rs)
-//! <data>/seqtime                  seq → commit time (seqtime.rs)
+//! <data>/btree/pages              the page file: every table's current, history and ended
+//!                                 trees, every index's trees, seq ↔ time, the checkpoint record
+//! <data>/seqtime                  seq → commit time, the durable record (seqtime.rs)
 //! <data>/wal/<n>.wal              the commit point (wal/)
 //! <data>/tables/<dir>/{meta, schema, segments/, snapshots/, indexes/}
 //! ```
 //!
+//! The page file ([`btree`], over [`page`]) holds the state: per table a
+//! current tree, a history tree and an ended tree ([`table`]), per index
+//! two trees of versioned entries ([`index`]); memory holds a bounded
+//! buffer pool and nothing per row. Checkpoints make it durable; recovery
+//! opens its last checkpoint and replays the WAL since, so startup time
+//! depends on the WAL, not on the data. The event segments keep being
+//! written (the durable audit history) but are not read at startup.
+//!
 //! Secondary indexes ([`index`]) are versioned like rows: an index answers
 //! "which rows had this value AS OF S". Their definitions are DDL (logged,
-//! persisted under `indexes/`, recovered); their contents are derived from
-//! the tables' versions (rebuilt at recovery until the B-tree persists them).
+//! persisted under `indexes/`, recovered); their contents live in the page
+//! file.
 //!
 //! Modules, bottom up: [`io`] (files behind a trait), [`codec`] (varints,
 //! CRC frames), [`rowcodec`] and [`event`] (msgpack rows and events),
-//! [`wal`], [`segment`], [`seqtime`], [`metafile`], [`catalog_store`],
-//! [`table`] and [`index`] (the version and index stores: the seam the
-//! B-tree replaces),
-//! [`txn`] (a transaction's overlay), [`engine`] (the commit path),
-//! [`checkpoint`], [`recovery`].
+//! [`page`] and [`btree`] (the page file), [`wal`], [`segment`],
+//! [`seqtime`], [`metafile`], [`catalog_store`], [`table`] and [`index`]
+//! (versions and index entries in trees), [`txn`] (a transaction's
+//! overlay), [`engine`] (the commit path), [`checkpoint`], [`recovery`].
 //!
 //! Concurrency: one transaction at a time holds the write path (a token
 //! that lives as long as the [`WriteTxn`], across statements); commits
 //! release it before waiting for their fsync, which group commit shares.
 //! Readers never take the write path: a [`TableReader`] reads as of a seq
-//! ≤ [`Storage::visible_seq`] under a per-table read lock held briefly.
+//! ≤ [`Storage::visible_seq`] from a B-tree snapshot, without locks.
 
 pub mod btree;
 pub mod catalog_store;
@@ -67,6 +75,7 @@ use index::IndexStore;
 use index::scan::{IndexScanIter, IndexVersionsIter};
 use io::{FileSystem, RealFs};
 use seqtime::SeqTimes;
+use std::collections::BTreeSet;
 use table::{ScanIter, TableStore, VersionsIter};
 use wal::writer::GroupCommit;
 
@@ -78,6 +87,13 @@ pub type Seq = u64;
 /// 16384, so they can serve as table OIDs.
 pub type TableId = u32;
 
+/// The page file's directory under the data directory.
+pub const BTREE_DIR: &str = "btree";
+/// The page file, relative to the data directory (as errors name it).
+pub const BTREE_FILE: &str = "btree/pages";
+/// The default buffer pool budget.
+pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
+
 /// Options for [`Storage::open`].
 #[derive(Debug, Clone)]
 pub struct StorageOptions {
@@ -87,14 +103,17 @@ pub struct StorageOptions {
     /// tests of non-durability concerns may turn it off). When false, no file
     /// or directory is ever fsynced.
     pub fsync: bool,
+    /// The page file's buffer pool budget in bytes (`--cache-mb`).
+    pub cache_bytes: usize,
 }
 
 impl Default for StorageOptions {
-    /// The system clock, with fsync.
+    /// The system clock, with fsync, and a 128 MiB buffer pool.
     fn default() -> Self {
         StorageOptions {
             clock: Arc::new(SystemClock),
             fsync: true,
+            cache_bytes: DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -222,7 +241,13 @@ impl Storage {
     ) -> Result<Storage> {
         recovery::create_dirs(fs.as_ref(), dir, opts.fsync)?;
         let dir_lock = fs.lock_dir(dir)?;
-        let rec = recovery::recover(fs.as_ref(), dir, opts.fsync, &tuning)?;
+        let rec = recovery::recover(recovery::Env {
+            fs: fs.as_ref(),
+            root: dir,
+            fsync: opts.fsync,
+            tuning: &tuning,
+            cache_bytes: opts.cache_bytes,
+        })?;
         let cat = Arc::new(rec.catalog);
         let header = wal::HEADER;
         let inner = Arc::new(Inner {
@@ -232,6 +257,9 @@ impl Storage {
             fsync: opts.fsync,
             tuning,
             _dir_lock: dir_lock,
+            times: SeqTimes::new(rec.btree.clone()),
+            btree: rec.btree,
+            building: Mutex::new(BTreeSet::new()),
             token: Mutex::new(false),
             token_cv: Condvar::new(),
             commit: Mutex::new(CommitState {
@@ -246,18 +274,27 @@ impl Storage {
             visible: Arc::new(AtomicU64::new(rec.last_seq)),
             published: RwLock::new(cat),
             catalog_gen: AtomicU64::new(0),
-            times: SeqTimes::from_times(rec.times),
             derived: Mutex::new(rec.derived),
             bg: Arc::new(BgSignal::default()),
             bg_thread: Mutex::new(None),
             shut: AtomicBool::new(false),
             cuts: rec.cuts,
+            replayed: rec.replayed,
         });
         // Recovery ends with a checkpoint: replayed commits reach the
-        // segments, and appends start in a fresh WAL file.
+        // segments and the page file, and appends start in a fresh WAL file.
         inner.checkpoint()?;
+        if rec.upgraded {
+            recovery::finish_upgrade(inner.fs.as_ref(), dir, inner.fsync)?;
+        }
         engine::spawn_checkpointer(&inner)?;
         Ok(Storage { inner })
+    }
+
+    /// How many transactions the last recovery replayed from the WAL (those
+    /// committed since the last checkpoint).
+    pub fn replayed_at_open(&self) -> u64 {
+        self.inner.replayed
     }
 
     /// The torn or corrupt tails the last recovery cut (empty after a clean
@@ -396,7 +433,7 @@ impl TableReader {
 
     /// The row with `key` as of `as_of`.
     pub fn get(&self, key: &[u8], as_of: Seq) -> Result<Option<Row>> {
-        Ok(self.store.get(key, self.cap(as_of)))
+        self.store.get(key, self.cap(as_of))
     }
 
     /// Rows with keys in the range, in key order, as of `as_of`.

@@ -39,6 +39,7 @@ use super::event::{
 };
 use super::index::overlay::{OverlayIndexes, OverlayRows};
 use super::index::{IxChange, index_key};
+use super::table::keys::{check_ix_entry, check_pk};
 use super::table::{Change, LATEST, ScanIter, TableStore, range_ok};
 use super::wal::record::WalEvent;
 use super::{IndexMeta, Seq, TableId, TableMeta};
@@ -135,6 +136,36 @@ pub struct TxnState {
     /// Set if keeping `ix` failed (an index key could not be encoded): index
     /// scans and commit report it rather than answer from a wrong index.
     ix_error: Option<Error>,
+    /// Indexes this transaction built (their trees survive checkpoints
+    /// while it is open).
+    building: Building,
+}
+
+/// Registers the indexes a transaction builds with the engine, so that
+/// checkpoints keep their trees; dropping it (when the transaction ends)
+/// unregisters them. The trees of those the transaction did not commit are
+/// dropped by the next checkpoint.
+#[derive(Debug)]
+pub(crate) struct Building {
+    inner: Arc<Inner>,
+    ids: Vec<super::IndexId>,
+}
+
+impl Building {
+    /// Registers `id`.
+    pub(crate) fn add(&mut self, id: super::IndexId) {
+        lock(&self.inner.building).insert(id);
+        self.ids.push(id);
+    }
+}
+
+impl Drop for Building {
+    fn drop(&mut self) {
+        let mut b = lock(&self.inner.building);
+        for id in &self.ids {
+            b.remove(id);
+        }
+    }
 }
 
 fn undefined(id: TableId) -> Error {
@@ -186,6 +217,10 @@ impl TxnState {
             recording: false,
             ix: OverlayIndexes::default(),
             ix_error: None,
+            building: Building {
+                inner: inner.clone(),
+                ids: Vec::new(),
+            },
         })
     }
 
@@ -233,6 +268,7 @@ impl TxnState {
         let next = id
             .checked_add(1)
             .ok_or_else(|| sql_err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "table ids exhausted"))?;
+        let db = self.inner.btree.clone();
         let c = self.cat_mut(None);
         c.next_table_id = next;
         c.tables.insert(
@@ -243,7 +279,7 @@ impl TxnState {
                 schema: Arc::new(schema),
                 stamp_seq: 0,
                 stamp_micros: 0,
-                store: Arc::new(TableStore::new()),
+                store: Arc::new(TableStore::new(id, db)),
             },
         );
         Ok(id)
@@ -294,7 +330,7 @@ impl TxnState {
         if let Some(p) = self.pending(table, key) {
             return Ok(p.row.clone());
         }
-        Ok(def.store.get(key, LATEST))
+        def.store.get(key, LATEST)
     }
 
     /// (exists now, existed before the transaction).
@@ -303,10 +339,25 @@ impl TxnState {
         Ok(match self.pending(table, key) {
             Some(p) => (p.row.is_some(), p.base_exists),
             None => {
-                let e = def.store.exists_latest(key);
+                let e = def.store.exists_latest(key)?;
                 (e, e)
             }
         })
+    }
+
+    /// Refuses (54000, before anything changes) a primary key or an index
+    /// entry too long for the version trees, so that the commit cannot fail
+    /// on it.
+    fn check_sizes(&self, table: TableId, key: &[u8], row: &Row) -> Result<()> {
+        let name = &self.table(table)?.name;
+        check_pk(key, name)?;
+        for m in cat_indexes(self.cat(), table) {
+            // An index key that does not encode is reported by `set`.
+            if let Ok(ikey) = index_key(row, &m.columns) {
+                check_ix_entry(&ikey, key, &m.name)?;
+            }
+        }
+        Ok(())
     }
 
     fn set(&mut self, table: TableId, key: Vec<u8>, p: Pending) {
@@ -329,6 +380,7 @@ impl TxnState {
 
     /// INSERT; false if the key exists.
     pub fn insert(&mut self, table: TableId, key: Vec<u8>, row: Row) -> Result<bool> {
+        self.check_sizes(table, &key, &row)?;
         let (exists, base_exists) = self.state_of(table, &key)?;
         if exists {
             return Ok(false);
@@ -346,6 +398,7 @@ impl TxnState {
 
     /// UPDATE; false if the key is missing.
     pub fn update(&mut self, table: TableId, key: Vec<u8>, row: Row) -> Result<bool> {
+        self.check_sizes(table, &key, &row)?;
         let (exists, base_exists) = self.state_of(table, &key)?;
         if !exists {
             return Ok(false);
@@ -591,7 +644,7 @@ fn old_state(
                 .map(|m| index_key(old, &m.columns))
                 .collect::<Result<Vec<_>>>()?;
             Ok((diff, keys))
-        })
+        })?
         .ok_or_else(|| Error::Internal("changed key has no current version".into()))?
 }
 

@@ -18,6 +18,8 @@ pub struct DatabaseOptions {
     pub clock: Arc<dyn Clock>,
     /// fsync commits (always on outside tests).
     pub fsync: bool,
+    /// The page cache budget in bytes (`--cache-mb`).
+    pub cache_bytes: usize,
 }
 
 impl Default for DatabaseOptions {
@@ -25,6 +27,7 @@ impl Default for DatabaseOptions {
         DatabaseOptions {
             clock: Arc::new(SystemClock),
             fsync: true,
+            cache_bytes: crate::storage::DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -68,6 +71,7 @@ impl Database {
             StorageOptions {
                 clock: opts.clock.clone(),
                 fsync: opts.fsync,
+                cache_bytes: opts.cache_bytes,
             },
             fs,
             tuning,

@@ -37,6 +37,8 @@ pub struct Cursor<'a> {
     reverse: bool,
     started: bool,
     done: bool,
+    /// The leaf and index of the entry [`Cursor::next_key`] returned last.
+    last: Option<(Arc<Page>, usize)>,
 }
 
 impl std::fmt::Debug for Cursor<'_> {
@@ -96,6 +98,7 @@ impl<'a> Cursor<'a> {
             reverse,
             started: false,
             done: root == 0,
+            last: None,
         }
     }
 
@@ -156,8 +159,9 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// The next entry in the iteration order, `None` past the far bound.
-    fn step(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// The leaf and cell index of the next entry in the iteration order,
+    /// `None` past the far bound.
+    fn step(&mut self) -> Result<Option<(Arc<Page>, usize)>> {
         loop {
             let Some((page, idx)) = self.stack.last_mut() else {
                 return Ok(None);
@@ -175,13 +179,10 @@ impl<'a> Cursor<'a> {
                 };
                 *idx = if self.reverse { at } else { at + 1 };
                 let page = Arc::clone(page);
-                let node = Node::new(&page);
-                let key = node.key(at);
-                if self.past_end(key) {
+                if self.past_end(Node::new(&page).key(at)) {
                     return Ok(None);
                 }
-                let value = read_value(self.pages(), node.value(at), &page)?;
-                return Ok(Some((key.to_vec(), value)));
+                return Ok(Some((page, at)));
             }
             let next = if self.reverse {
                 idx.checked_sub(1)
@@ -216,12 +217,58 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn advance(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    fn advance(&mut self) -> Result<Option<(Arc<Page>, usize)>> {
         if !self.started {
             self.started = true;
             self.seek()?;
         }
         self.step()
+    }
+
+    /// The next position, or `None` at the end or after an error (which is
+    /// returned once).
+    fn next_pos(&mut self) -> Option<Result<(Arc<Page>, usize)>> {
+        if self.done {
+            return None;
+        }
+        match self.advance() {
+            Ok(Some(pos)) => Some(Ok(pos)),
+            Ok(None) => {
+                self.finish();
+                None
+            }
+            Err(e) => {
+                self.finish();
+                Some(Err(e))
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+        self.stack.clear();
+        self.last = None;
+    }
+
+    /// Like [`Iterator::next`] but returns only the key, without reading
+    /// the value (which may be large, or in overflow pages); then
+    /// [`Cursor::value`] reads the value of that entry if it is wanted.
+    /// Scans that decide from the key alone skip most values this way.
+    pub fn next_key(&mut self) -> Option<Result<Vec<u8>>> {
+        let r = self.next_pos()?;
+        Some(r.map(|(page, at)| {
+            let key = Node::new(&page).key(at).to_vec();
+            self.last = Some((page, at));
+            key
+        }))
+    }
+
+    /// The value of the entry [`Cursor::next_key`] returned last.
+    pub fn value(&self) -> Result<Vec<u8>> {
+        let (page, at) = self.last.as_ref().ok_or_else(|| {
+            crate::error::Error::Internal("Cursor::value before Cursor::next_key".into())
+        })?;
+        read_value(self.pages(), Node::new(page).value(*at), page)
     }
 }
 
@@ -229,22 +276,15 @@ impl Iterator for Cursor<'_> {
     type Item = Result<(Vec<u8>, Vec<u8>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
+        let r = self.next_pos()?;
+        let kv = r.and_then(|(page, at)| {
+            let node = Node::new(&page);
+            let value = read_value(self.pages(), node.value(at), &page)?;
+            Ok((node.key(at).to_vec(), value))
+        });
+        if kv.is_err() {
+            self.finish();
         }
-        let r = self.advance();
-        match r {
-            Ok(Some(kv)) => Some(Ok(kv)),
-            Ok(None) => {
-                self.done = true;
-                self.stack.clear();
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                self.stack.clear();
-                Some(Err(e))
-            }
-        }
+        Some(kv)
     }
 }

@@ -98,7 +98,19 @@ impl BTreeStore {
     /// buffer pool of `cache_bytes`. The trees are as of the last
     /// checkpoint; [`BTreeStore::checkpoint_meta`] returns what it recorded.
     pub fn open(fs: &dyn FileSystem, dir: &Path, cache_bytes: usize) -> Result<Arc<BTreeStore>> {
-        let (pages, mut w, rec) = PageStore::open(fs, dir, cache_bytes, node::validate)?;
+        let label = dir.join(crate::storage::page::store::FILE_NAME);
+        BTreeStore::open_labeled(fs, dir, cache_bytes, &label.display().to_string())
+    }
+
+    /// Like [`BTreeStore::open`], naming the page file `label` in errors.
+    pub fn open_labeled(
+        fs: &dyn FileSystem,
+        dir: &Path,
+        cache_bytes: usize,
+        label: &str,
+    ) -> Result<Arc<BTreeStore>> {
+        let (pages, mut w, rec) =
+            PageStore::open_labeled(fs, dir, cache_bytes, node::validate, label)?;
         let trees = catalog::decode(&rec.catalog).map_err(|r| {
             pages.corrupted(0, format!("catalog of checkpoint {}: {r}", rec.generation))
         })?;
@@ -245,6 +257,11 @@ impl Snapshot {
     /// Every tree's name, in order.
     pub fn trees(&self) -> Vec<String> {
         self.state.trees.keys().cloned().collect()
+    }
+
+    /// A tree's entry count (no page read).
+    pub fn tree_len(&self, tree: &str) -> Result<u64> {
+        Ok(self.root(tree)?.len)
     }
 
     /// A tree's entry count and height.
@@ -405,6 +422,11 @@ impl WriteTxn<'_> {
     /// True if the tree exists (including trees this transaction created).
     pub fn contains_tree(&self, tree: &str) -> bool {
         self.side.trees.contains_key(tree)
+    }
+
+    /// Every tree's name, in order (including this transaction's changes).
+    pub fn trees(&self) -> Vec<String> {
+        self.side.trees.keys().cloned().collect()
     }
 
     /// Publishes the changes: snapshots taken from now on see them.

@@ -1,6 +1,7 @@
-//! Secondary indexes over the in-memory version store: per index, a sorted
-//! map from (index key, primary key) to the periods during which that row
-//! had that index key.
+//! Secondary indexes, versioned like rows: per index, the periods during
+//! which each row had each index key, in two B-trees of the database's page
+//! file — the **current** tree (open periods) and the **history** tree
+//! (closed ones). Byte layouts in `storage::table::keys` and docs/FORMAT.md.
 //!
 //! ```text
 //!  t(id PRIMARY KEY, v), index on (v)       seq:  1      2      3      4
@@ -8,17 +9,18 @@
 //!  row id=2   v=10 [1,4)                             (DELETE at 4)
 //!
 //!  entry (index key, pk)   periods
-//!  (10, 1)                 [1,2)
-//!  (10, 2)                 [1,4)
-//!  (20, 1)                 [2,∞)    one period spanning two row versions
+//!  (10, 1)                 [1,2)      history tree: (10, 1, 1, 2)
+//!  (10, 2)                 [1,4)      history tree: (10, 2, 1, 4)
+//!  (20, 1)                 [2,∞)      current tree: (20, 1) → start 2
 //! ```
 //!
 //! An index key is `encoding::keycode::encode_key` of the row's values at
 //! the index's columns (a column the row is too short for reads as NULL;
 //! NULLs are indexed and sort last). An **entry** is stored under the bytes
-//! `index key ++ primary key`: keycode values are self-delimiting, so no
-//! index key of an index is a proper prefix of another and byte order of the
-//! concatenation is (index key, primary key) order.
+//! `index key ++ esc(primary key)`: keycode values are self-delimiting and
+//! escaped keys prefix-free, so byte order is (index key, primary key)
+//! order, and a history key (the entry, then start and end seqs) sorts with
+//! its entry.
 //!
 //! A period is `[start, end)` like a row version's, and is visible AS OF `S`
 //! when `start ≤ S < end`. An UPDATE that keeps the index key keeps the
@@ -28,7 +30,7 @@
 //! entry, and the versions of an entry's period are those of its primary key
 //! that started inside it. Building an index from a table's history
 //! ([`IndexStore::fill`]) and maintaining it commit by commit
-//! ([`IndexStore::apply`]) give the same entries.
+//! ([`IndexStore::apply_in`]) give the same entries.
 //!
 //! **Range bounds** are given on index keys and are prefix-aware: a bound
 //! may encode fewer values than the index has columns, and is then compared
@@ -36,14 +38,13 @@
 //! upper bound takes every key beginning with `k`, `Excluded(k)` as a lower
 //! bound skips them). For whole keys this is plain byte comparison.
 //!
-//! Concurrency is that of `storage::table`: one `RwLock` per index, held for
-//! at most [`SCAN_CHUNK`] entries; commits apply at a seq above the
-//! published one, so what readers see at a published seq never changes.
+//! Concurrency is that of `storage::table`: commits apply at a seq above the
+//! published one inside their B-tree write transaction; readers read a
+//! B-tree snapshot at a published seq, lock-free.
 //!
-//! This is the seam the B-tree issue replaces: the methods of [`IndexStore`]
-//! (chunked scans as of a seq and over periods, apply, fill) are all the rest
-//! of storage uses. Index *contents* are derived data: rebuilt from the
-//! table's versions at recovery until the B-tree persists them.
+//! Index contents persist with the page file's checkpoints; recovery
+//! replays only the WAL since (an index created after the last checkpoint
+//! is filled again from its table when its DDL is replayed).
 
 pub mod files;
 pub mod meta;
@@ -52,12 +53,16 @@ pub mod scan;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
-use super::table::{Chain, OPEN, SCAN_CHUNK, TableStore, range_ok};
-use super::{Seq, VersionFilter};
+use super::btree::{BTreeStore, Snapshot, WriteTxn as TreeTxn};
+use super::table::keys::{
+    IndexTrees, bad_tree, hist_prefix, hist_seqs, ix_cur_value, ix_entry, ix_hist_key,
+    ix_hist_value, parse_ix_cur_value, parse_ix_hist_value, split_ix_entry,
+};
+use super::table::{OPEN, SCAN_CHUNK, TableStore, VersionsIter, as_ref, cursor, range_ok};
+use super::{IndexId, Seq, VersionFilter};
 use crate::encoding::keycode::encode_key;
 use crate::error::{Error, Result};
 use crate::types::Value;
@@ -72,14 +77,6 @@ pub struct Period {
     pub end: Seq,
 }
 
-#[derive(Debug, Clone)]
-struct Entry {
-    /// Where the index key ends and the primary key begins.
-    ikey_len: usize,
-    /// Oldest first, disjoint; only the last may be open.
-    periods: Vec<Period>,
-}
-
 /// One row's change to one index in a commit: end the entry under `old`,
 /// start one under `new` (either may be absent; equal keys change nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,17 +89,19 @@ pub struct IxChange {
     pub new: Option<Vec<u8>>,
 }
 
-/// The entries of one index.
-#[derive(Debug, Default)]
+/// One index: a handle on its trees.
+#[derive(Debug)]
 pub struct IndexStore {
-    map: RwLock<BTreeMap<Vec<u8>, Entry>>,
+    id: IndexId,
+    db: Arc<BTreeStore>,
+    trees: IndexTrees,
 }
 
 /// A lower and an upper bound on byte-string keys.
 pub type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
-/// `(index key, primary key, periods)`, as [`IndexStore::periods_chunk`]
-/// returns them.
+/// `(index key, primary key, periods)`, as [`IndexStore::dump`] returns
+/// them.
 pub type EntryPeriods = (Vec<u8>, Vec<u8>, Vec<Period>);
 
 /// The index key of `row` for an index over `columns`.
@@ -115,7 +114,8 @@ pub fn index_key(row: &[Value], columns: &[usize]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The stored key of an entry: the index key, then the primary key.
+/// The key of an entry as a transaction's overlay keeps it: the index key,
+/// then the primary key (raw: the overlay compares them as a pair).
 pub fn entry_key(ikey: &[u8], pk: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(ikey.len() + pk.len());
     k.extend_from_slice(ikey);
@@ -132,8 +132,9 @@ pub fn prefix_end(p: &[u8]) -> Option<Vec<u8>> {
     Some(v)
 }
 
-/// Bounds on entry keys for prefix-aware bounds on index keys (module
-/// docs), or `None` when the range holds nothing.
+/// Bounds on stored keys (which begin with the index key) for
+/// prefix-aware bounds on index keys (module docs), or `None` when the
+/// range holds nothing.
 pub fn entry_bounds(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> Option<KeyRange> {
     let lo = match lower {
         Bound::Included(k) => Bound::Included(k.clone()),
@@ -148,18 +149,6 @@ pub fn entry_bounds(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> Option<Ke
     range_ok(as_ref(&lo), as_ref(&hi)).then_some((lo, hi))
 }
 
-fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
-    match b {
-        Bound::Included(v) => Bound::Included(v.as_slice()),
-        Bound::Excluded(v) => Bound::Excluded(v.as_slice()),
-        Bound::Unbounded => Bound::Unbounded,
-    }
-}
-
-fn visible(periods: &[Period], s: Seq) -> bool {
-    periods.iter().rev().any(|p| p.start <= s && s < p.end)
-}
-
 /// True if some version inside `p` could pass `filter` with `visible`
 /// published (a version's period lies inside its entry's period).
 pub fn may_pass(p: &Period, filter: VersionFilter, visible: Seq) -> bool {
@@ -167,233 +156,289 @@ pub fn may_pass(p: &Period, filter: VersionFilter, visible: Seq) -> bool {
     p.start <= filter.start_le.min(visible) && end > filter.end_gt
 }
 
+fn logic(what: impl Into<String>) -> Error {
+    Error::Internal(what.into())
+}
+
+/// One stored period: (entry bytes, index key length, period).
+pub type StoredPeriod = (Vec<u8>, usize, Period);
+
+/// Reads the periods of an index's two trees in (entry, start) order.
+pub struct PeriodReader {
+    cur: Option<super::btree::Cursor<'static>>,
+    hist: Option<super::btree::Cursor<'static>>,
+    pc: Option<Result<StoredPeriod>>,
+    ph: Option<Result<StoredPeriod>>,
+    keep: Box<dyn Fn(&Period) -> bool + Send>,
+    trees: IndexTrees,
+}
+
+impl PeriodReader {
+    /// The periods that `keep`, between entry-key bounds, from `snap`.
+    pub fn new(
+        snap: &Snapshot,
+        trees: &IndexTrees,
+        (lo, hi): (&Bound<Vec<u8>>, &Bound<Vec<u8>>),
+        keep: Box<dyn Fn(&Period) -> bool + Send>,
+    ) -> Result<PeriodReader> {
+        Ok(PeriodReader {
+            cur: cursor(snap, &trees.cur, as_ref(lo), as_ref(hi), false)?,
+            hist: cursor(snap, &trees.hist, as_ref(lo), as_ref(hi), false)?,
+            pc: None,
+            ph: None,
+            keep,
+            trees: trees.clone(),
+        })
+    }
+
+    fn next_cur(&mut self) -> Result<Option<StoredPeriod>> {
+        let Some(c) = self.cur.as_mut() else {
+            return Ok(None);
+        };
+        while let Some((k, v)) = c.next().transpose()? {
+            let (start, len) = parse_ix_cur_value(&v).map_err(|e| bad_tree(&self.trees.cur, e))?;
+            let p = Period { start, end: OPEN };
+            if (self.keep)(&p) {
+                return Ok(Some((k, len, p)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_hist(&mut self) -> Result<Option<StoredPeriod>> {
+        let Some(c) = self.hist.as_mut() else {
+            return Ok(None);
+        };
+        let tree = &self.trees.hist;
+        while let Some(k) = c.next_key().transpose()? {
+            let (start, end) = hist_seqs(&k).ok_or_else(|| bad_tree(tree, "key"))?;
+            let p = Period { start, end };
+            if (self.keep)(&p) {
+                let len = parse_ix_hist_value(&c.value()?).map_err(|e| bad_tree(tree, e))?;
+                let entry = hist_prefix(&k).ok_or_else(|| bad_tree(tree, "key"))?;
+                return Ok(Some((entry.to_vec(), len, p)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for PeriodReader {
+    type Item = Result<StoredPeriod>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pc.is_none() {
+            self.pc = self.next_cur().transpose();
+        }
+        if self.ph.is_none() {
+            self.ph = self.next_hist().transpose();
+        }
+        let hist_first = match (&self.ph, &self.pc) {
+            (None, None) => return None,
+            (Some(Err(_)), _) | (Some(_), None) => true,
+            (None, Some(_)) | (_, Some(Err(_))) => false,
+            (Some(Ok(h)), Some(Ok(c))) => (&h.0, h.2.start) < (&c.0, c.2.start),
+        };
+        let r = if hist_first {
+            self.ph.take()
+        } else {
+            self.pc.take()
+        };
+        if matches!(r, Some(Err(_))) {
+            self.cur = None;
+            self.hist = None;
+        }
+        r
+    }
+}
+
+/// Splits a stored period's entry into (index key, primary key).
+pub fn split_period(tree: &str, p: &StoredPeriod) -> Result<(Vec<u8>, Vec<u8>)> {
+    split_ix_entry(&p.0, p.1).ok_or_else(|| bad_tree(tree, "entry key"))
+}
+
 impl IndexStore {
-    /// An empty index.
-    pub fn new() -> IndexStore {
-        IndexStore::default()
+    /// The handle of index `id`'s trees in `db`.
+    pub fn new(id: IndexId, db: Arc<BTreeStore>) -> IndexStore {
+        IndexStore {
+            id,
+            db,
+            trees: IndexTrees::of(id),
+        }
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, BTreeMap<Vec<u8>, Entry>> {
-        // Nothing panics while holding this lock; a poisoned lock still
-        // guards a consistent map.
-        self.map.read().unwrap_or_else(|p| p.into_inner())
+    /// The index's id.
+    pub fn id(&self) -> IndexId {
+        self.id
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<Vec<u8>, Entry>> {
-        self.map.write().unwrap_or_else(|p| p.into_inner())
+    /// The trees' names.
+    pub fn trees(&self) -> &IndexTrees {
+        &self.trees
     }
 
-    /// Number of entries ((index key, primary key) pairs, current or past).
+    /// A snapshot of every tree as of the last B-tree publish.
+    pub fn snapshot(&self) -> Snapshot {
+        self.db.snapshot()
+    }
+
+    /// Creates the index's trees, empty (replacing any left over).
+    pub fn create_trees(&self, w: &mut TreeTxn<'_>) -> Result<()> {
+        for t in self.trees.all() {
+            w.drop_tree(t)?;
+            w.create_tree(t)?;
+        }
+        Ok(())
+    }
+
+    /// Drops the index's trees and frees their pages.
+    pub fn drop_trees(&self, w: &mut TreeTxn<'_>) -> Result<()> {
+        for t in self.trees.all() {
+            w.drop_tree(t)?;
+        }
+        Ok(())
+    }
+
+    /// Number of periods stored (open and closed).
     pub fn entries(&self) -> usize {
-        self.read().len()
+        let snap = self.snapshot();
+        let n = |t: &str| snap.tree_len(t).unwrap_or(0);
+        usize::try_from(n(&self.trees.cur) + n(&self.trees.hist)).unwrap_or(usize::MAX)
     }
 
     /// Every entry with its periods, in order (tests and dumps).
-    pub fn dump(&self) -> Vec<EntryPeriods> {
-        let map = self.read();
-        map.iter()
-            .map(|(k, e)| {
-                let (i, p) = k.split_at(e.ikey_len);
-                (i.to_vec(), p.to_vec(), e.periods.clone())
-            })
-            .collect()
-    }
-
-    /// Entries visible as of `s` between the entry-key bounds (see
-    /// [`entry_bounds`]), at most [`SCAN_CHUNK`] examined, appended to `out`
-    /// as (index key, primary key). Returns the bound to resume from.
-    pub fn scan_chunk(
-        &self,
-        s: Seq,
-        lower: &Bound<Vec<u8>>,
-        upper: &Bound<Vec<u8>>,
-        out: &mut Vec<(Vec<u8>, Vec<u8>)>,
-    ) -> Option<Bound<Vec<u8>>> {
-        self.chunk(lower, upper, |k, e| {
-            if visible(&e.periods, s) {
-                let (i, p) = k.split_at(e.ikey_len);
-                out.push((i.to_vec(), p.to_vec()));
+    pub fn dump(&self) -> Result<Vec<EntryPeriods>> {
+        let bounds = (&Bound::Unbounded, &Bound::Unbounded);
+        let reader = PeriodReader::new(&self.snapshot(), &self.trees, bounds, Box::new(|_| true))?;
+        let mut out: Vec<EntryPeriods> = Vec::new();
+        let mut last: Vec<u8> = Vec::new();
+        for p in reader {
+            let p = p?;
+            if out.is_empty() || p.0 != last {
+                let (ikey, pk) = split_period(&self.trees.cur, &p)?;
+                out.push((ikey, pk, Vec::new()));
+                last = p.0.clone();
             }
-        })
-    }
-
-    /// Entries with their periods that `keep`, chunked like
-    /// [`Self::scan_chunk`].
-    pub fn periods_chunk(
-        &self,
-        keep: impl Fn(&Period) -> bool,
-        lower: &Bound<Vec<u8>>,
-        upper: &Bound<Vec<u8>>,
-        out: &mut Vec<EntryPeriods>,
-    ) -> Option<Bound<Vec<u8>>> {
-        self.chunk(lower, upper, |k, e| {
-            let ps: Vec<Period> = e.periods.iter().filter(|p| keep(p)).copied().collect();
-            if !ps.is_empty() {
-                let (i, p) = k.split_at(e.ikey_len);
-                out.push((i.to_vec(), p.to_vec(), ps));
+            if let Some(e) = out.last_mut() {
+                e.2.push(p.2);
             }
-        })
-    }
-
-    fn chunk(
-        &self,
-        lower: &Bound<Vec<u8>>,
-        upper: &Bound<Vec<u8>>,
-        mut f: impl FnMut(&[u8], &Entry),
-    ) -> Option<Bound<Vec<u8>>> {
-        let (lo, hi) = (as_ref(lower), as_ref(upper));
-        if !range_ok(lo, hi) {
-            return None;
         }
-        let map = self.read();
-        let mut last: Option<&[u8]> = None;
-        for (n, (key, e)) in map.range::<[u8], _>((lo, hi)).enumerate() {
-            if n == SCAN_CHUNK {
-                return last.map(|k| Bound::Excluded(k.to_vec()));
-            }
-            f(key, e);
-            last = Some(key);
-        }
-        None
+        Ok(out)
     }
 
-    /// Applies a commit's changes at `seq`, re-taking the write lock every
-    /// [`SCAN_CHUNK`] changes. An error means the index and the table
-    /// disagree (a bug): the caller poisons the storage.
-    pub fn apply(&self, seq: Seq, changes: &[IxChange]) -> std::result::Result<(), String> {
-        for part in changes.chunks(SCAN_CHUNK) {
-            let mut map = self.write();
-            for c in part.iter().filter(|c| c.old != c.new) {
-                if let Some(old) = &c.old {
-                    end_locked(&mut map, &entry_key(old, &c.pk), seq)?;
-                }
-                if let Some(new) = &c.new {
-                    start_locked(&mut map, new, &c.pk, seq)?;
+    /// Applies a commit's changes at `seq` inside the B-tree write
+    /// transaction `w`. An error that is not IO means the index and the
+    /// table disagree (a bug): the caller drops `w` and poisons the storage.
+    pub fn apply_in(&self, w: &mut TreeTxn<'_>, seq: Seq, changes: &[IxChange]) -> Result<()> {
+        for c in changes.iter().filter(|c| c.old != c.new) {
+            if let Some(old) = &c.old {
+                self.end_in(w, &ix_entry(old, &c.pk), seq)?;
+            }
+            if let Some(new) = &c.new {
+                let entry = ix_entry(new, &c.pk);
+                let v = ix_cur_value(seq, new.len());
+                if w.insert(&self.trees.cur, &entry, &v)?.is_some() {
+                    return Err(logic("starting an index entry that is already current"));
                 }
             }
         }
         Ok(())
     }
 
-    /// Fills an empty index from every version of `table` (its whole
-    /// history, so the index answers AS OF any seq), reading and inserting
-    /// [`SCAN_CHUNK`] keys at a time. The caller keeps `table` from changing
-    /// meanwhile (it holds the write path, or is recovery).
-    pub fn fill(&self, table: &TableStore, columns: &[usize]) -> Result<()> {
-        let mut next = Some(Bound::Unbounded);
-        while let Some(lower) = next.take() {
-            let mut batch = Vec::new();
-            let mut err = None;
-            next = table.chains_chunk(&lower, &Bound::Unbounded, |pk, chain| {
-                if err.is_none() {
-                    err = periods_of(pk, chain, columns, &mut batch).err();
-                }
-            });
-            if let Some(e) = err {
-                return Err(e);
-            }
-            let mut map = self.write();
-            for (ikey, pk, p) in batch {
-                map.entry(entry_key(&ikey, &pk))
-                    .or_insert_with(|| Entry {
-                        ikey_len: ikey.len(),
-                        periods: Vec::with_capacity(1),
-                    })
-                    .periods
-                    .push(p);
-            }
+    fn end_in(&self, w: &mut TreeTxn<'_>, entry: &[u8], seq: Seq) -> Result<()> {
+        let v = w
+            .delete(&self.trees.cur, entry)?
+            .ok_or_else(|| logic("ending an index entry that is not current"))?;
+        let (start, len) = parse_ix_cur_value(&v).map_err(|e| bad_tree(&self.trees.cur, e))?;
+        if start > seq {
+            return Err(logic(format!(
+                "index entry started at seq {start} ended at earlier seq {seq}"
+            )));
+        }
+        if start < seq {
+            let k = ix_hist_key(entry, start, seq);
+            w.insert(&self.trees.hist, &k, &ix_hist_value(len))?;
         }
         Ok(())
     }
-}
 
-/// The entries of one key's chain: consecutive versions with the same index
-/// key, where one ends at the seq the next starts (an UPDATE), share one
-/// period.
-fn periods_of(
-    pk: &[u8],
-    chain: &Chain,
-    columns: &[usize],
-    out: &mut Vec<(Vec<u8>, Vec<u8>, Period)>,
-) -> Result<()> {
-    let mut cur: Option<(Vec<u8>, Period)> = None;
-    for v in chain {
-        let k = index_key(&v.row, columns)?;
-        match &mut cur {
-            Some((ck, p)) if *ck == k && p.end == v.start => p.end = v.end,
-            _ => {
-                if let Some((ck, p)) = cur.take() {
-                    out.push((ck, pk.to_vec(), p));
-                }
-                let p = Period {
-                    start: v.start,
-                    end: v.end,
-                };
-                cur = Some((k, p));
+    /// Applies `changes` at `seq` in a B-tree write transaction of its own
+    /// (tests; the engine uses [`IndexStore::apply_in`] inside its commit).
+    pub fn apply(&self, seq: Seq, changes: &[IxChange]) -> Result<()> {
+        let mut w = self.db.write()?;
+        if !w.contains_tree(&self.trees.cur) {
+            for t in self.trees.all() {
+                w.create_tree(t)?;
             }
         }
+        self.apply_in(&mut w, seq, changes)?;
+        w.commit()
     }
-    if let Some((ck, p)) = cur {
-        out.push((ck, pk.to_vec(), p));
-    }
-    Ok(())
-}
 
-fn end_locked(
-    map: &mut BTreeMap<Vec<u8>, Entry>,
-    key: &[u8],
-    seq: Seq,
-) -> std::result::Result<(), String> {
-    let e = map
-        .get_mut(key)
-        .ok_or_else(|| "ending an index entry that does not exist".to_string())?;
-    let last = e
-        .periods
-        .last_mut()
-        .filter(|p| p.end == OPEN)
-        .ok_or_else(|| "ending an index entry that is not current".to_string())?;
-    if last.start > seq {
-        return Err(format!(
-            "index entry started at seq {} ended at earlier seq {seq}",
-            last.start
-        ));
-    }
-    last.end = seq;
-    if last.start == seq {
-        e.periods.pop();
-        if e.periods.is_empty() {
-            map.remove(key);
+    /// Fills the index (its trees are created empty, replacing anything
+    /// there) from every version of `table`, the whole history, so that it
+    /// answers AS OF any seq; inserts are published [`SCAN_CHUNK`] at a time
+    /// (a checkpoint may run in between: the trees belong to no committed
+    /// index until the caller's commit, so recovery drops a partial fill).
+    /// The caller keeps `table` from changing meanwhile (it holds the write
+    /// path, or is recovery).
+    pub fn fill(&self, table: &Arc<TableStore>, columns: &[usize]) -> Result<()> {
+        let mut w = self.db.write()?;
+        self.create_trees(&mut w)?;
+        w.commit()?;
+        let all = VersionFilter {
+            start_le: Seq::MAX,
+            end_gt: 0,
+        };
+        let versions = VersionsIter::new(
+            table.clone(),
+            all,
+            Seq::MAX,
+            Bound::Unbounded,
+            Bound::Unbounded,
+        );
+        let mut batch: Vec<(Vec<u8>, Vec<u8>, Period)> = Vec::new();
+        let mut cur: Option<(Vec<u8>, Vec<u8>, Period)> = None;
+        for v in versions {
+            let v = v?;
+            let k = index_key(&v.row, columns)?;
+            let end = v.end.unwrap_or(OPEN);
+            match &mut cur {
+                Some((ck, cpk, p)) if *cpk == v.key && *ck == k && p.end == v.start => p.end = end,
+                _ => {
+                    batch.extend(cur.take());
+                    let p = Period {
+                        start: v.start,
+                        end,
+                    };
+                    cur = Some((k, v.key, p));
+                }
+            }
+            if batch.len() >= SCAN_CHUNK {
+                self.insert_periods(&batch)?;
+                batch.clear();
+            }
         }
+        batch.extend(cur);
+        self.insert_periods(&batch)
     }
-    Ok(())
-}
 
-fn start_locked(
-    map: &mut BTreeMap<Vec<u8>, Entry>,
-    ikey: &[u8],
-    pk: &[u8],
-    seq: Seq,
-) -> std::result::Result<(), String> {
-    let e = map.entry(entry_key(ikey, pk)).or_insert_with(|| Entry {
-        ikey_len: ikey.len(),
-        periods: Vec::with_capacity(1),
-    });
-    if let Some(last) = e.periods.last() {
-        if last.end == OPEN {
-            return Err("starting an index entry that is already current".into());
+    fn insert_periods(&self, batch: &[(Vec<u8>, Vec<u8>, Period)]) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
         }
-        if last.end > seq {
-            return Err(format!(
-                "index entry started at seq {seq} before its last end {}",
-                last.end
-            ));
+        let mut w = self.db.write()?;
+        for (ikey, pk, p) in batch {
+            let entry = ix_entry(ikey, pk);
+            if p.end == OPEN {
+                w.insert(&self.trees.cur, &entry, &ix_cur_value(p.start, ikey.len()))?;
+            } else {
+                let k = ix_hist_key(&entry, p.start, p.end);
+                w.insert(&self.trees.hist, &k, &ix_hist_value(ikey.len()))?;
+            }
         }
+        w.commit()
     }
-    e.periods.push(Period {
-        start: seq,
-        end: OPEN,
-    });
-    Ok(())
 }
 
 /// The error for an index id that does not exist (in this view).

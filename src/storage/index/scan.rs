@@ -1,20 +1,20 @@
-//! Chunked readers over an index: rows as of a seq ([`IndexScanIter`]) and
-//! row versions whose index key was in range during the version
+//! Readers over an index: rows as of a seq ([`IndexScanIter`]) and row
+//! versions whose index key was in range during the version
 //! ([`IndexVersionsIter`]).
 //!
-//! Each step reads up to `SCAN_CHUNK` entries under the index's lock, drops
-//! it, then fetches their rows (or versions) from the table under the
-//! table's lock, once per chunk. Releasing the locks in between is safe for
-//! the reason given in `storage::table`: nothing visible at a published seq
-//! ever changes, in the index or in the table.
+//! Each holds one B-tree snapshot for its whole life, taken when it starts:
+//! the index's periods and the table's versions are read from the same
+//! consistent state, without locks (see `storage::table`).
 
 use std::collections::VecDeque;
 use std::ops::Bound;
 use std::sync::Arc;
 
-use super::{IndexStore, entry_bounds, may_pass};
+use super::{IndexStore, PeriodReader, entry_bounds, may_pass, split_period};
 use crate::error::{Error, Result};
+use crate::storage::btree::Snapshot;
 use crate::storage::table::TableStore;
+use crate::storage::table::versions::versions_in;
 use crate::storage::{Seq, Version, VersionFilter};
 use crate::types::Row;
 
@@ -27,14 +27,13 @@ pub struct IndexScanIter {
     ix: Arc<IndexStore>,
     table: Arc<TableStore>,
     as_of: Seq,
-    next: Option<Bound<Vec<u8>>>,
-    upper: Bound<Vec<u8>>,
-    buf: VecDeque<Result<IxRow>>,
+    bounds: Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    state: Option<(Snapshot, PeriodReader)>,
 }
 
 impl IndexScanIter {
     /// A scan of `ix` (an index of `table`) as of `as_of` over prefix-aware
-    /// index-key bounds.
+    /// index-key bounds. Nothing is read before the first call to `next`.
     pub fn new(
         ix: Arc<IndexStore>,
         table: Arc<TableStore>,
@@ -42,37 +41,43 @@ impl IndexScanIter {
         lower: &Bound<Vec<u8>>,
         upper: &Bound<Vec<u8>>,
     ) -> Self {
-        let (next, upper) = match entry_bounds(lower, upper) {
-            Some((lo, hi)) => (Some(lo), hi),
-            None => (None, Bound::Unbounded),
-        };
         IndexScanIter {
             ix,
             table,
             as_of,
-            next,
-            upper,
-            buf: VecDeque::new(),
+            bounds: entry_bounds(lower, upper),
+            state: None,
         }
     }
 
-    fn fill(&mut self, lower: Bound<Vec<u8>>) {
-        let mut keys = Vec::new();
-        self.next = self
-            .ix
-            .scan_chunk(self.as_of, &lower, &self.upper, &mut keys);
-        let rows = self
-            .table
-            .get_many(keys.iter().map(|(_, pk)| pk.as_slice()), self.as_of);
-        for ((ikey, pk), row) in keys.into_iter().zip(rows) {
-            self.buf
-                .push_back(row.map(|r| (ikey, pk, r)).ok_or_else(|| {
-                    Error::Internal(format!(
-                        "index entry without a row version at seq {}",
-                        self.as_of
-                    ))
-                }));
-        }
+    fn start(&mut self) -> Result<bool> {
+        let Some((lo, hi)) = self.bounds.take() else {
+            return Ok(false);
+        };
+        let snap = self.ix.snapshot();
+        let s = self.as_of;
+        let keep = Box::new(move |p: &super::Period| p.start <= s && s < p.end);
+        let reader = PeriodReader::new(&snap, self.ix.trees(), (&lo, &hi), keep)?;
+        self.state = Some((snap, reader));
+        Ok(true)
+    }
+
+    fn step(&mut self) -> Option<Result<IxRow>> {
+        let (snap, reader) = self.state.as_mut()?;
+        let p = match reader.next()? {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let r = split_period(&self.ix.trees().cur, &p).and_then(|(ikey, pk)| {
+            let row = self.table.get_in(snap, &pk, self.as_of)?.ok_or_else(|| {
+                Error::Internal(format!(
+                    "index entry without a row version at seq {}",
+                    self.as_of
+                ))
+            })?;
+            Ok((ikey, pk, row))
+        });
+        Some(r)
     }
 }
 
@@ -80,13 +85,18 @@ impl Iterator for IndexScanIter {
     type Item = Result<IxRow>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(r) = self.buf.pop_front() {
-                return Some(r);
+        if self.state.is_none() {
+            match self.start() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e)),
             }
-            let lower = self.next.take()?;
-            self.fill(lower);
         }
+        let r = self.step();
+        if matches!(r, None | Some(Err(_))) {
+            self.state = None;
+        }
+        r
     }
 }
 
@@ -97,14 +107,14 @@ pub struct IndexVersionsIter {
     table: Arc<TableStore>,
     filter: VersionFilter,
     visible: Seq,
-    next: Option<Bound<Vec<u8>>>,
-    upper: Bound<Vec<u8>>,
+    bounds: Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    state: Option<(Snapshot, PeriodReader)>,
     buf: VecDeque<Version>,
 }
 
 impl IndexVersionsIter {
     /// Versions through `ix` (an index of `table`) as seen with `visible`
-    /// published.
+    /// published. Nothing is read before the first call to `next`.
     pub fn new(
         ix: Arc<IndexStore>,
         table: Arc<TableStore>,
@@ -113,36 +123,42 @@ impl IndexVersionsIter {
         lower: &Bound<Vec<u8>>,
         upper: &Bound<Vec<u8>>,
     ) -> Self {
-        let (next, upper) = match entry_bounds(lower, upper) {
-            Some((lo, hi)) => (Some(lo), hi),
-            None => (None, Bound::Unbounded),
-        };
         IndexVersionsIter {
             ix,
             table,
             filter,
             visible,
-            next,
-            upper,
+            bounds: entry_bounds(lower, upper),
+            state: None,
             buf: VecDeque::new(),
         }
     }
 
-    fn fill(&mut self, lower: Bound<Vec<u8>>) {
+    fn start(&mut self) -> Result<bool> {
+        let Some((lo, hi)) = self.bounds.take() else {
+            return Ok(false);
+        };
+        let snap = self.ix.snapshot();
         let (filter, visible) = (self.filter, self.visible);
-        let mut entries = Vec::new();
-        self.next = self.ix.periods_chunk(
-            |p| may_pass(p, filter, visible),
-            &lower,
-            &self.upper,
-            &mut entries,
-        );
-        let wanted: Vec<_> = entries
-            .into_iter()
-            .flat_map(|(_, pk, ps)| ps.into_iter().map(move |p| (pk.clone(), p.start, p.end)))
-            .collect();
-        self.table
-            .versions_in(&wanted, filter, visible, &mut self.buf);
+        let keep = Box::new(move |p: &super::Period| may_pass(p, filter, visible));
+        let reader = PeriodReader::new(&snap, self.ix.trees(), (&lo, &hi), keep)?;
+        self.state = Some((snap, reader));
+        Ok(true)
+    }
+
+    /// Reads the versions of the next period into `buf`; false at the end.
+    fn fill(&mut self) -> Result<bool> {
+        let Some((snap, reader)) = self.state.as_mut() else {
+            return Ok(false);
+        };
+        let Some(p) = reader.next().transpose()? else {
+            return Ok(false);
+        };
+        let (_, pk) = split_period(&self.ix.trees().cur, &p)?;
+        let span = (p.2.start, p.2.end);
+        let (f, v) = (self.filter, self.visible);
+        versions_in(&self.table, snap, &pk, span, f, v, &mut self.buf)?;
+        Ok(true)
     }
 }
 
@@ -154,8 +170,24 @@ impl Iterator for IndexVersionsIter {
             if let Some(v) = self.buf.pop_front() {
                 return Some(Ok(v));
             }
-            let lower = self.next.take()?;
-            self.fill(lower);
+            if self.state.is_none() {
+                match self.start() {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            match self.fill() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.state = None;
+                    return None;
+                }
+                Err(e) => {
+                    self.state = None;
+                    return Some(Err(e));
+                }
+            }
         }
     }
 }

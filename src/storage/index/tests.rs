@@ -21,6 +21,18 @@ fn pk(i: u32) -> Vec<u8> {
     i.to_be_bytes().to_vec()
 }
 
+/// A table store and an index store (id 16390) on one fresh page file.
+fn stores() -> (Arc<TableStore>, Arc<IndexStore>) {
+    let t = crate::storage::table::tests::store();
+    let ix = Arc::new(IndexStore::new(16_390, t.db().clone()));
+    (t, ix)
+}
+
+/// Another, empty index on the same page file as `t`.
+fn other_index(t: &TableStore, id: u32) -> IndexStore {
+    IndexStore::new(id, t.db().clone())
+}
+
 /// Applies `changes` at `seq` to the table and, through IxChanges computed
 /// from the rows before and after, to the index.
 fn commit(t: &TableStore, ix: &IndexStore, cols: &[usize], seq: Seq, changes: Vec<Change>) {
@@ -32,6 +44,7 @@ fn commit(t: &TableStore, ix: &IndexStore, cols: &[usize], seq: Seq, changes: Ve
         };
         let old = t
             .get(key, LATEST_FOR_TEST)
+            .expect("get")
             .map(|r| index_key(&r, cols).expect("key"));
         let new = new.map(|r| index_key(r, cols).expect("key"));
         ixc.push(IxChange {
@@ -67,8 +80,7 @@ fn prefix_end_and_bounds() {
 
 #[test]
 fn update_keeping_the_key_keeps_one_period() {
-    let t = TableStore::new();
-    let ix = IndexStore::new();
+    let (t, ix) = stores();
     let c = [0usize];
     commit(
         &t,
@@ -92,7 +104,7 @@ fn update_keeping_the_key_keeps_one_period() {
         vec![Change::Update(pk(1), row(Some(10), "c"))],
     );
     assert_eq!(
-        ix.dump(),
+        ix.dump().expect("dump"),
         vec![(
             ik(Some(10)),
             pk(1),
@@ -119,15 +131,15 @@ fn update_keeping_the_key_keeps_one_period() {
     );
     let p = |start, end| Period { start, end };
     assert_eq!(
-        ix.dump(),
+        ix.dump().expect("dump"),
         vec![
             (ik(Some(10)), pk(1), vec![p(1, 4), p(6, OPEN)]),
             (ik(Some(20)), pk(1), vec![p(4, 5)]),
         ]
     );
-    let filled = IndexStore::new();
+    let filled = other_index(&t, 16_391);
     filled.fill(&t, &c).expect("fill");
-    assert_eq!(filled.dump(), ix.dump());
+    assert_eq!(filled.dump().expect("dump"), ix.dump().expect("dump"));
     // Inconsistent changes are errors, not panics.
     let bad = IxChange {
         pk: pk(9),
@@ -163,8 +175,7 @@ impl Rng {
 
 #[test]
 fn maintained_equals_filled_and_scans_match_the_table() {
-    let t = Arc::new(TableStore::new());
-    let ix = Arc::new(IndexStore::new());
+    let (t, ix) = stores();
     let cols = [0usize, 1];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut live = std::collections::BTreeSet::new();
@@ -195,9 +206,13 @@ fn maintained_equals_filled_and_scans_match_the_table() {
         }
         commit(&t, &ix, &cols, seq, changes);
     }
-    let filled = IndexStore::new();
+    let filled = other_index(&t, 16_391);
     filled.fill(&t, &cols).expect("fill");
-    assert_eq!(filled.dump(), ix.dump(), "fill == apply");
+    assert_eq!(
+        filled.dump().expect("dump"),
+        ix.dump().expect("dump"),
+        "fill == apply"
+    );
     for s in 0..=seqs {
         for (lo, hi) in [
             (Bound::Unbounded, Bound::Unbounded),

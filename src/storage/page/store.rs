@@ -73,11 +73,24 @@ impl PageStore {
         cache_bytes: usize,
         validate: Validator,
     ) -> Result<(PageStore, Writer, Recovered)> {
+        let name = dir.join(FILE_NAME).display().to_string();
+        PageStore::open_labeled(fs, dir, cache_bytes, validate, &name)
+    }
+
+    /// Like [`PageStore::open`], naming the file `label` in errors (the
+    /// engine names it relative to the data directory).
+    pub fn open_labeled(
+        fs: &dyn FileSystem,
+        dir: &Path,
+        cache_bytes: usize,
+        validate: Validator,
+        label: &str,
+    ) -> Result<(PageStore, Writer, Recovered)> {
         let path = dir.join(FILE_NAME);
         if !fs.exists(&path)? {
             create(fs, dir)?;
         }
-        let name = path.display().to_string();
+        let name = label.to_string();
         let file = Arc::new(PageFile::new(fs.open_random(&path, false)?, name));
         let (meta, invalid) = meta::newest(|slot| file.read(slot))
             .map_err(|why| file.corrupted(0, format!("no valid meta page: {why}")))?;

@@ -359,6 +359,7 @@ fn real_files_reopen_and_lock() {
     let dir = std::env::temp_dir().join(format!("driftdb-storage-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let opts = || StorageOptions {
+        cache_bytes: 4 << 20,
         clock: clock(),
         fsync: true,
     };
@@ -382,7 +383,9 @@ fn real_files_reopen_and_lock() {
     s.shutdown().expect("shutdown");
     drop(s);
     assert!(dir.join("tables/events/segments/00000001.seg").exists());
-    assert!(dir.join("CHECKPOINT").exists() && dir.join("seqtime").exists());
+    // The checkpoint record lives in the page file (no CHECKPOINT file).
+    assert!(dir.join("btree/pages").exists() && dir.join("seqtime").exists());
+    assert!(!dir.join("CHECKPOINT").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -434,6 +437,7 @@ fn the_background_checkpointer_trims_a_growing_wal() {
     let opts = StorageOptions {
         clock: clock(),
         fsync: true,
+        cache_bytes: 4 << 20,
     };
     let tuning = Tuning {
         segment_limit: 1 << 20,

@@ -201,6 +201,7 @@ pub fn entries(s: &Storage, ix: IndexId) -> Vec<(Vec<u8>, u32, Vec<Period>)> {
     s.inner.published().indexes[&ix]
         .store
         .dump()
+        .expect("dump")
         .into_iter()
         .map(|(i, p, ps)| (i, pk_of(&p), ps))
         .collect()

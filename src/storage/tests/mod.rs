@@ -38,6 +38,7 @@ pub fn open(fs: &MemFs, clock: &Arc<ManualClock>) -> crate::error::Result<Storag
     let opts = StorageOptions {
         clock: clock.clone(),
         fsync: true,
+        cache_bytes: 4 << 20,
     };
     Storage::open_with(Path::new(DIR), opts, Arc::new(fs.clone()), tuning())
 }

@@ -75,7 +75,8 @@ impl TxnState {
             columns,
             unique,
         };
-        let ix = IndexStore::new();
+        let ix = IndexStore::new(id, self.inner.btree.clone());
+        self.building.add(id);
         ix.fill(&store, &meta.columns)?;
         let rows = self
             .data
