@@ -79,6 +79,9 @@ use std::collections::BTreeSet;
 use table::{ScanIter, TableStore, VersionsIter};
 use wal::writer::GroupCommit;
 
+/// A lower and an upper bound on byte-string keys.
+pub type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// A database-wide commit sequence number. The first data commit is 1; 0
 /// means "before any data".
 pub type Seq = u64;

@@ -97,8 +97,7 @@ pub struct IndexStore {
     trees: IndexTrees,
 }
 
-/// A lower and an upper bound on byte-string keys.
-pub type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+pub use super::KeyRange;
 
 /// `(index key, primary key, periods)`, as [`IndexStore::dump`] returns
 /// them.

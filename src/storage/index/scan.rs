@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::storage::btree::Snapshot;
 use crate::storage::table::TableStore;
 use crate::storage::table::versions::versions_in;
-use crate::storage::{Seq, Version, VersionFilter};
+use crate::storage::{KeyRange, Seq, Version, VersionFilter};
 use crate::types::Row;
 
 /// An index scan's row: (index key, primary key, row).
@@ -27,7 +27,7 @@ pub struct IndexScanIter {
     ix: Arc<IndexStore>,
     table: Arc<TableStore>,
     as_of: Seq,
-    bounds: Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    bounds: Option<KeyRange>,
     state: Option<(Snapshot, PeriodReader)>,
 }
 
@@ -107,7 +107,7 @@ pub struct IndexVersionsIter {
     table: Arc<TableStore>,
     filter: VersionFilter,
     visible: Seq,
-    bounds: Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    bounds: Option<KeyRange>,
     state: Option<(Snapshot, PeriodReader)>,
     buf: VecDeque<Version>,
 }

@@ -36,8 +36,8 @@ use std::sync::Arc;
 use super::keys::{self, SEQ_LEN, bad_tree, hist_key, parse_ended_key, seq_bytes, split_cur_value};
 use super::{TableStore, as_ref, cursor, range_ok, row_of};
 use crate::error::Result;
-use crate::storage::Seq;
 use crate::storage::btree::{Cursor, Snapshot};
+use crate::storage::{KeyRange, Seq};
 use crate::types::Row;
 
 /// The most ended versions a full scan sorts in memory before falling back
@@ -190,7 +190,7 @@ impl Stream for Merge {
 pub struct ScanIter {
     store: Arc<TableStore>,
     as_of: Seq,
-    bounds: Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    bounds: Option<KeyRange>,
     stream: Option<Box<dyn Stream>>,
     budget: Option<usize>,
 }
@@ -267,6 +267,9 @@ impl ScanIter {
     }
 }
 
+/// A version found in the ended tree: (primary key, start seq, end seq).
+type EndedVersion = (Vec<u8>, Seq, Seq);
+
 /// The versions that ended after `s`, started at or before it and lie in
 /// the range, sorted by key; `None` if there are more than `budget`.
 fn ended_since(
@@ -276,7 +279,7 @@ fn ended_since(
     lower: &Bound<Vec<u8>>,
     upper: &Bound<Vec<u8>>,
     budget: usize,
-) -> Result<Option<Vec<(Vec<u8>, Seq, Seq)>>> {
+) -> Result<Option<Vec<EndedVersion>>> {
     let Some(after) = s.checked_add(1) else {
         return Ok(Some(Vec::new()));
     };
@@ -316,10 +319,7 @@ pub fn in_range(k: &[u8], lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> boo
 /// Bounds on history keys (`esc(pk) ++ start ++ end`) for bounds on
 /// primary keys. Every history key of `pk` lies between `esc(pk)` and
 /// `esc(pk) ++ 0xFF × 16`, and escaped keys are prefix-free.
-pub fn hist_bounds(
-    lower: &Bound<Vec<u8>>,
-    upper: &Bound<Vec<u8>>,
-) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+pub fn hist_bounds(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> KeyRange {
     let past = |k: &[u8]| {
         let mut e = keys::escaped(k);
         e.extend_from_slice(&[0xFF; 2 * SEQ_LEN]);

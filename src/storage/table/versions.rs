@@ -17,7 +17,7 @@ use super::scan::hist_bounds;
 use super::{OPEN, TableStore, as_ref, cursor, range_ok, row_of};
 use crate::error::Result;
 use crate::storage::btree::{Cursor, Snapshot};
-use crate::storage::{Seq, Version, VersionFilter};
+use crate::storage::{KeyRange, Seq, Version, VersionFilter};
 
 /// `Some(end as shown)` if a version `[start, end)` passes `filter` with
 /// `visible` published: a version starting later is hidden, an end later
@@ -33,7 +33,7 @@ pub struct VersionsIter {
     store: Arc<TableStore>,
     filter: VersionFilter,
     visible: Seq,
-    bounds: Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>,
+    bounds: Option<KeyRange>,
     hist: Option<Cursor<'static>>,
     cur: Option<Cursor<'static>>,
     ph: Option<Result<Version>>,
