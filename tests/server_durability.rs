@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use postgres::NoTls;
-use server_support::{TestServer, lines, scalar};
+use server_support::{TestServer, lines, rows, scalar};
 
 /// The bound for a clean shutdown.
 const SHUTDOWN_BOUND: Duration = Duration::from_secs(10);
@@ -616,5 +616,137 @@ fn sigkill_during_startup_and_recovery_loses_nothing() {
     assert_eq!(lines(&mut c, "SELECT id, v FROM t"), ["-1|new"]);
     assert_eq!(scalar(&mut c, "SELECT count(*) FROM u"), "100");
     assert_eq!(scalar(&mut c, "SELECT driftdb_current_seq()"), "301");
+    srv.assert_no_panic();
+}
+
+/// Runs `CHECKPOINT` in a loop until the connection dies, counting those
+/// that completed.
+fn checkpointer(cfg: postgres::Config, done: Arc<AtomicUsize>) {
+    let Ok(mut c) = cfg.connect(NoTls) else {
+        return;
+    };
+    while c.batch_execute("CHECKPOINT").is_ok() {
+        done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Updates rows of `t` (making history) until the connection dies; returns
+/// how many updates were acknowledged.
+fn updater(cfg: postgres::Config, stop: Arc<AtomicBool>) -> u64 {
+    let Ok(mut c) = cfg.connect(NoTls) else {
+        return 0;
+    };
+    let mut acked = 0;
+    while !stop.load(Ordering::Relaxed) {
+        if c
+            .batch_execute("UPDATE t SET client = client + 10 WHERE id % 7 = 0 AND id >= 0")
+            .is_err()
+        {
+            break;
+        }
+        acked += 1;
+    }
+    acked
+}
+
+#[test]
+fn sigkill_during_checkpoints_loses_no_acknowledged_row() {
+    // A 1 MiB buffer pool: a checkpoint writes back through eviction, and a
+    // kill lands while pages, meta pages and WAL files are being written.
+    let mut srv = TestServer::start_with_args(Some(server_support::PASSWORD), &["--cache-mb", "1"]);
+    srv.client()
+        .batch_execute(
+            "CREATE TABLE t (id BIGINT PRIMARY KEY, client BIGINT); CREATE INDEX t_client ON t (client)",
+        )
+        .unwrap();
+    let mut expected: BTreeSet<i64> = BTreeSet::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for cycle in 0..4i64 {
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let acks = Arc::new(AtomicUsize::new(0));
+        let checkpoints = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers: Vec<_> = (0..5)
+            .map(|client| {
+                let (cfg, seen, acks) = (srv.config(), seen.clone(), acks.clone());
+                thread::spawn(move || inserter(cfg, client, cycle * 1_000_000, seen, acks))
+            })
+            .collect();
+        let ckpt = {
+            let (cfg, done) = (srv.config(), checkpoints.clone());
+            thread::spawn(move || checkpointer(cfg, done))
+        };
+        let upd = {
+            let (cfg, stop) = (srv.config(), stop.clone());
+            thread::spawn(move || updater(cfg, stop))
+        };
+        // Kill once a few checkpoints completed, at a pseudo-random moment
+        // of the next ones.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while checkpoints.load(Ordering::Relaxed) < 3 || acks.load(Ordering::Relaxed) < 100 {
+            assert!(
+                Instant::now() < deadline,
+                "no progress: {} checkpoints, {} acks\n{}",
+                checkpoints.load(Ordering::Relaxed),
+                acks.load(Ordering::Relaxed),
+                srv.log()
+            );
+            thread::sleep(Duration::from_millis(2));
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        thread::sleep(Duration::from_micros(x % 20_000));
+        srv.kill();
+        stop.store(true, Ordering::Relaxed);
+        for w in workers {
+            w.join().unwrap();
+        }
+        ckpt.join().unwrap();
+        let updates = upd.join().unwrap();
+        srv.restart();
+        let seen = seen.lock().unwrap();
+        let mut c = srv.client();
+        let present: BTreeSet<i64> = c
+            .query("SELECT id FROM t WHERE id >= 0", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        expected.extend(&seen.acked);
+        let missing: Vec<_> = expected.difference(&present).collect();
+        assert!(
+            missing.is_empty(),
+            "cycle {cycle} ({updates} updates): acknowledged rows lost: {missing:?}\n{}",
+            srv.log()
+        );
+        let extra: Vec<_> = present
+            .difference(&expected)
+            .filter(|id| !seen.in_flight.contains(id))
+            .collect();
+        assert!(extra.is_empty(), "cycle {cycle}: rows nobody inserted: {extra:?}");
+        for id in seen.in_flight.intersection(&present) {
+            expected.insert(*id);
+        }
+        // The index agrees with the table: for every value a full scan
+        // finds, a lookup through the index finds the same rows.
+        let by_scan = rows(&mut c, "SELECT client, count(*) FROM t GROUP BY client");
+        assert!(
+            lines(&mut c, "EXPLAIN SELECT count(*) FROM t WHERE client = 3")
+                .iter()
+                .any(|l| l.contains("t_client")),
+            "the lookup does not use the index"
+        );
+        for r in &by_scan {
+            let (v, n) = (r[0].clone().unwrap(), r[1].clone().unwrap());
+            let got = scalar(&mut c, &format!("SELECT count(*) FROM t WHERE client = {v}"));
+            assert_eq!(got, n, "cycle {cycle}: client = {v} through the index");
+        }
+        // Every row that survived has exactly one current version.
+        assert_eq!(
+            scalar(&mut c, "SELECT count(*) FROM t FOR SYSTEM_TIME ALL WHERE system_seq_end IS NULL AND id >= 0"),
+            expected.len().to_string()
+        );
+    }
     srv.assert_no_panic();
 }
