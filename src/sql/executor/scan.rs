@@ -253,23 +253,20 @@ fn open_range<'c>(
         return open_own(txn, table, index, lower, upper);
     };
     Ok(match (read, index) {
-        (Read::Current, _) => {
-            let seq = cx.source.committed_seq();
+        // The state as of one seq, current or past, costs the same: a
+        // point is one descent (plus at most one seek in history), a range
+        // a scan of the table as it was (storage::table::scan).
+        (Read::Current | Read::AsOf(_), _) => {
+            let seq = match read {
+                Read::AsOf(s) => s,
+                _ => cx.source.committed_seq(),
+            };
             match (index, point(&lower, &upper)) {
                 (Some(ix), _) => Box::new(reader.index_scan(ix, seq, lower, upper).map(plain)),
                 (None, Some(key)) => one(key.clone(), reader.get(&key, seq)?),
                 (None, None) => Box::new(reader.scan(seq, lower, upper).map(plain)),
             }
         }
-        (Read::AsOf(s), Some(ix)) => Box::new(reader.index_scan(ix, s, lower, upper).map(plain)),
-        (Read::AsOf(s), None) => versions(reader.versions(
-            lower,
-            upper,
-            VersionFilter {
-                start_le: s,
-                end_gt: s,
-            },
-        )),
         (Read::Versions(f), Some(ix)) => versions(reader.index_versions(ix, lower, upper, f)),
         (Read::Versions(f), None) => versions(reader.versions(lower, upper, f)),
     })
