@@ -13,7 +13,7 @@
 //! tables/<dir>/meta        table id and name        (atomic replace)
 //! tables/<dir>/schema      stamp + catalog blob     (atomic replace)
 //! tables/<dir>/segments/   event segments
-//! tables/<dir>/snapshots/  (empty; used by the B-tree issue)
+//! tables/<dir>/snapshots/  (empty: reserved for materialized snapshots)
 //! tables/<dir>/indexes/    <id>.meta: one file per index definition (atomic replace)
 //! ```
 //!

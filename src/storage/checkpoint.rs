@@ -33,8 +33,10 @@
 //! 4. checkpoint the B-tree store **twice**: the first makes everything
 //!    durable (its meta page is the commit point), the second writes the
 //!    same state under the other meta slot, so if the newest meta page is
-//!    ever damaged, opening falls back to an identical state and needs no
-//!    older WAL;
+//!    damaged right after a checkpoint, opening falls back to an identical
+//!    state and needs no older WAL (once later writes reuse the pages the
+//!    older slot's catalog freed, that fallback fails as `Corrupted`
+//!    rather than open a wrong state);
 //! 5. switch appends to the new WAL file, delete older WAL files, fsync
 //!    `wal/`.
 //!
@@ -90,10 +92,10 @@ pub struct CkptTable {
     pub indexes: Vec<IndexId>,
 }
 
-/// The `CHECKPOINT` file.
+/// The checkpoint record (the bytes of the former `CHECKPOINT` file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckpointFile {
-    /// Every commit up to this seq is in the segments.
+    /// Every commit up to this seq is in the trees (and the segments).
     pub seq: Seq,
     /// Recovery replays WAL files numbered this or above.
     pub wal_no: u64,

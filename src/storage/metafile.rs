@@ -1,5 +1,6 @@
-//! The envelope every metadata file uses (`CHECKPOINT`, each table's `meta`
-//! and `schema`), and the bodies of `meta` and `schema`.
+//! The envelope every metadata file uses (each table's `meta` and `schema`;
+//! the checkpoint record, which lives in the page file, and the former
+//! `CHECKPOINT` file), and the bodies of `meta` and `schema`.
 //!
 //! ```text
 //! envelope := [magic: 8 bytes][u32 LE body length][u32 LE crc32(body)][body]

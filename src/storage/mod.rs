@@ -399,7 +399,8 @@ impl Storage {
         })
     }
 
-    /// Makes segments durable and trims the WAL.
+    /// Makes the page file (every table's and index's trees) and the
+    /// segments durable and trims the WAL.
     pub fn checkpoint(&self) -> Result<()> {
         self.inner.checkpoint()
     }

@@ -6,7 +6,7 @@
 //! after the DDL's WAL record is durable, so the WAL is authoritative for
 //! DDL since the last checkpoint, and the checkpoint lists each table's
 //! index ids so that a lost file is detected. Other entries of the directory
-//! are left alone (the B-tree issue keeps index pages there), except
+//! are left alone (index entries live in the page file), except
 //! leftover `*.tmp` files of an interrupted replace, which are removed.
 
 use std::collections::BTreeMap;
