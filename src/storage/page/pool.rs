@@ -4,7 +4,10 @@
 //! * **Budget.** At most `capacity` pages (the memory budget divided by
 //!   [`PAGE_SIZE`]) are resident, spread over up to 16 shards, each with its
 //!   own lock, slots and clock hand, so readers of different pages rarely
-//!   contend.
+//!   contend. A hit takes its shard's lock shared (the clock's reference
+//!   bit is atomic), so readers of the same hot pages (every lookup passes
+//!   the root) never wait for each other; only a miss, a write or an
+//!   eviction takes it exclusively.
 //! * **Pins.** A resident page is an `Arc<Page>`; whoever holds a clone has
 //!   it pinned (a cursor's path, a page being searched). The clock skips a
 //!   page whose `Arc` has other holders. Pages are immutable, so a holder
@@ -19,8 +22,8 @@
 //! * **Reads** happen outside the shard lock; two threads that miss on the
 //!   same page both read it and the first insert wins (same bytes).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use fxhash::FxHashMap;
 
@@ -56,7 +59,7 @@ pub struct PoolStats {
 struct Slot {
     page: Arc<Page>,
     dirty: bool,
-    referenced: bool,
+    referenced: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -84,7 +87,7 @@ pub type Validator = fn(&Page) -> std::result::Result<(), String>;
 /// The buffer pool over one page file.
 #[derive(Debug)]
 pub struct BufferPool {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[RwLock<Shard>]>,
     file: Arc<PageFile>,
     validate: Validator,
     capacity: usize,
@@ -101,7 +104,7 @@ impl BufferPool {
             .map(|i| {
                 // Spread the remainder so the caps add up to the budget.
                 let cap = capacity / n + usize::from(i < capacity % n);
-                Mutex::new(Shard {
+                RwLock::new(Shard {
                     cap,
                     ..Shard::default()
                 })
@@ -116,17 +119,24 @@ impl BufferPool {
         }
     }
 
-    fn shard(&self, id: PageId) -> MutexGuard<'_, Shard> {
+    fn shard_of(&self, id: PageId) -> &RwLock<Shard> {
         let h = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
-        let i = (h % self.shards.len() as u64) as usize;
-        // A panic while a shard is locked leaves it consistent (every
-        // mutation is a single push, swap or field store).
-        self.shards[i].lock().unwrap_or_else(|p| p.into_inner())
+        &self.shards[(h % self.shards.len() as u64) as usize]
+    }
+
+    // A panic while a shard is locked leaves it consistent (every mutation
+    // is a single push, swap or field store), so poisoning is ignored.
+    fn shard(&self, id: PageId) -> RwLockWriteGuard<'_, Shard> {
+        self.shard_of(id).write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn shard_read(&self, id: PageId) -> RwLockReadGuard<'_, Shard> {
+        self.shard_of(id).read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The page, from memory or from the file (checked, then cached).
     pub fn get(&self, id: PageId) -> Result<Arc<Page>> {
-        if let Some(p) = self.shard(id).lookup(id) {
+        if let Some(p) = self.shard_read(id).lookup(id) {
             self.counters.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(p);
         }
@@ -151,7 +161,7 @@ impl BufferPool {
             let slot = &mut shard.slots[i];
             slot.page = page;
             slot.dirty = true;
-            slot.referenced = true;
+            slot.referenced.store(true, Ordering::Relaxed);
             return;
         }
         self.insert(&mut shard, page, true);
@@ -175,7 +185,7 @@ impl BufferPool {
 
     /// True if the page is resident.
     pub fn contains(&self, id: PageId) -> bool {
-        self.shard(id).map.contains_key(&id)
+        self.shard_read(id).map.contains_key(&id)
     }
 
     /// Writes every dirty page (for a checkpoint); pages stay resident and
@@ -184,7 +194,7 @@ impl BufferPool {
         let mut written = 0;
         for shard in self.shards.iter() {
             let dirty: Vec<Arc<Page>> = {
-                let s = shard.lock().unwrap_or_else(|p| p.into_inner());
+                let s = shard.read().unwrap_or_else(|p| p.into_inner());
                 s.slots
                     .iter()
                     .filter(|s| s.dirty)
@@ -194,7 +204,7 @@ impl BufferPool {
             for page in dirty {
                 self.file.write(&page)?;
                 written += 1;
-                let mut s = shard.lock().unwrap_or_else(|p| p.into_inner());
+                let mut s = shard.write().unwrap_or_else(|p| p.into_inner());
                 if let Some(&i) = s.map.get(&page.id()) {
                     let slot = &mut s.slots[i];
                     if Arc::ptr_eq(&slot.page, &page) {
@@ -210,7 +220,7 @@ impl BufferPool {
     pub fn stats(&self) -> PoolStats {
         let (mut resident, mut dirty) = (0, 0);
         for shard in self.shards.iter() {
-            let s = shard.lock().unwrap_or_else(|p| p.into_inner());
+            let s = shard.read().unwrap_or_else(|p| p.into_inner());
             resident += s.slots.len() as u64;
             dirty += s.slots.iter().filter(|s| s.dirty).count() as u64;
         }
@@ -233,7 +243,7 @@ impl BufferPool {
         let slot = Slot {
             page,
             dirty,
-            referenced: true,
+            referenced: AtomicBool::new(true),
         };
         if shard.slots.len() >= shard.cap
             && let Some(i) = self.evict(shard)
@@ -258,8 +268,8 @@ impl BufferPool {
             if Arc::strong_count(&slot.page) > 1 {
                 continue;
             }
-            if slot.referenced {
-                slot.referenced = false;
+            if *slot.referenced.get_mut() {
+                *slot.referenced.get_mut() = false;
                 continue;
             }
             if slot.dirty {
@@ -281,10 +291,13 @@ impl BufferPool {
 }
 
 impl Shard {
-    fn lookup(&mut self, id: PageId) -> Option<Arc<Page>> {
-        let i = *self.map.get(&id)?;
-        let slot = &mut self.slots[i];
-        slot.referenced = true;
+    /// A resident page, marked referenced (a load first, so a hot page's
+    /// cache line is not written by every reader).
+    fn lookup(&self, id: PageId) -> Option<Arc<Page>> {
+        let slot = &self.slots[*self.map.get(&id)?];
+        if !slot.referenced.load(Ordering::Relaxed) {
+            slot.referenced.store(true, Ordering::Relaxed);
+        }
         Some(Arc::clone(&slot.page))
     }
 }
