@@ -440,6 +440,20 @@ impl TableReader {
         self.store.get(key, self.cap(as_of))
     }
 
+    /// The version of `key` visible as of `as_of`, with its period (an end
+    /// after the published seq reads as open, as in
+    /// [`TableReader::versions`]). O(log n) whatever the depth of history.
+    pub fn get_version(&self, key: &[u8], as_of: Seq) -> Result<Option<Version>> {
+        let visible = self.visible.load(Ordering::Acquire);
+        let found = self.store.version(key, as_of.min(visible))?;
+        Ok(found.map(|(start, end, row)| Version {
+            key: key.to_vec(),
+            start,
+            end: (end <= visible).then_some(end),
+            row,
+        }))
+    }
+
     /// Rows with keys in the range, in key order, as of `as_of`.
     pub fn scan(
         &self,

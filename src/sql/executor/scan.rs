@@ -252,23 +252,31 @@ fn open_range<'c>(
         };
         return open_own(txn, table, index, lower, upper);
     };
-    Ok(match (read, index) {
-        // The state as of one seq, current or past, costs the same: a
-        // point is one descent (plus at most one seek in history), a range
-        // a scan of the table as it was (storage::table::scan).
-        (Read::Current | Read::AsOf(_), _) => {
-            let seq = match read {
-                Read::AsOf(s) => s,
-                _ => cx.source.committed_seq(),
-            };
-            match (index, point(&lower, &upper)) {
-                (Some(ix), _) => Box::new(reader.index_scan(ix, seq, lower, upper).map(plain)),
-                (None, Some(key)) => one(key.clone(), reader.get(&key, seq)?),
-                (None, None) => Box::new(reader.scan(seq, lower, upper).map(plain)),
-            }
+    // The state as of one seq, current or past, costs the same: a point is
+    // one descent (plus at most one seek in history), a range a scan of the
+    // table as it was (storage::table::scan).
+    let seq = match read {
+        Read::AsOf(s) => s,
+        _ => cx.source.committed_seq(),
+    };
+    Ok(match (read, index, point(&lower, &upper)) {
+        (Read::Current | Read::AsOf(_), Some(ix), _) => {
+            Box::new(reader.index_scan(ix, seq, lower, upper).map(plain))
         }
-        (Read::Versions(f), Some(ix)) => versions(reader.index_versions(ix, lower, upper, f)),
-        (Read::Versions(f), None) => versions(reader.versions(lower, upper, f)),
+        (Read::Current | Read::AsOf(_), None, Some(key)) => {
+            let row = reader.get(&key, seq)?;
+            one(key, row)
+        }
+        (Read::Current | Read::AsOf(_), None, None) => {
+            Box::new(reader.scan(seq, lower, upper).map(plain))
+        }
+        (Read::Versions(f), Some(ix), _) => versions(reader.index_versions(ix, lower, upper, f)),
+        // AS OF one seq with the pseudo-columns, at one key: the same
+        // lookup, with the version's period.
+        (Read::Versions(f), None, Some(key)) if f.start_le == f.end_gt => versions(Box::new(
+            reader.get_version(&key, f.start_le)?.map(Ok).into_iter(),
+        )),
+        (Read::Versions(f), None, _) => versions(reader.versions(lower, upper, f)),
     })
 }
 

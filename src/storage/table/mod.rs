@@ -203,20 +203,31 @@ impl TableStore {
 
     /// The row of `key` as of `s`, in `snap`.
     pub fn get_in(&self, snap: &Snapshot, key: &[u8], s: Seq) -> Result<Option<Row>> {
+        Ok(self.version_in(snap, key, s)?.map(|(_, _, row)| row))
+    }
+
+    /// The version of `key` visible at `s` as `(start, end, row)` (`end`
+    /// is [`OPEN`] for the current version): one descent of the current
+    /// tree, plus at most one backward seek in the history tree.
+    pub fn version(&self, key: &[u8], s: Seq) -> Result<Option<(Seq, Seq, Row)>> {
+        self.version_in(&self.snapshot(), key, s)
+    }
+
+    fn version_in(&self, snap: &Snapshot, key: &[u8], s: Seq) -> Result<Option<(Seq, Seq, Row)>> {
         let cur = &self.trees.cur;
         if snap.contains_tree(cur)
             && let Some(v) = snap.get(cur, key)?
         {
             let (start, row) = split_cur_value(&v).map_err(|e| bad_tree(cur, e))?;
             if start <= s {
-                return row_of(cur, row).map(Some);
+                return Ok(Some((start, OPEN, row_of(cur, row)?)));
             }
         }
         self.get_past(snap, key, s)
     }
 
     /// The version of `key` visible at `s` among its ended versions.
-    fn get_past(&self, snap: &Snapshot, key: &[u8], s: Seq) -> Result<Option<Row>> {
+    fn get_past(&self, snap: &Snapshot, key: &[u8], s: Seq) -> Result<Option<(Seq, Seq, Row)>> {
         let hist = &self.trees.hist;
         let lo = keys::escaped(key);
         let hi = hist_key(key, s, Seq::MAX);
@@ -227,11 +238,11 @@ impl TableStore {
         let Some(k) = c.next_key().transpose()? else {
             return Ok(None);
         };
-        let (_, end) = keys::hist_seqs(&k).ok_or_else(|| bad_tree(hist, "short key"))?;
+        let (start, end) = keys::hist_seqs(&k).ok_or_else(|| bad_tree(hist, "short key"))?;
         if end <= s {
             return Ok(None);
         }
-        row_of(hist, &c.value()?).map(Some)
+        Ok(Some((start, end, row_of(hist, &c.value()?)?)))
     }
 
     /// Runs `f` on the current row of `key` (the latest applied state).
