@@ -27,8 +27,7 @@
 #
 # Usage: tools/big-table.sh            full size: ROWS=5000000 CACHE_MB=64 RSS_LIMIT_MIB=300
 #        tools/big-table.sh --small    CI size:   ROWS=200000  CACHE_MB=8  RSS_LIMIT_MIB=48
-#                                      (chunks scaled by 1/25 too; see docs/PERFORMANCE.md
-#                                      for why 48 MiB)
+#                                      (update chunk scaled by 1/25, COPY chunk 2000)
 # Env (override either preset): ROWS CACHE_MB RSS_LIMIT_MIB COPY_CHUNK UPDATE_CHUNK SLICE
 #      RANGE POINT_SECS (10 full, 3 small) RESTART (1) ABORT_RSS_MIB (12288 full, 2048 small)
 #      BENCH_RESULTS (/tmp/driftdb-results) + tools/bench-lib.sh's (DRIFTDB_SERVER,
@@ -46,11 +45,14 @@ case "${1:-}" in
 esac
 if [ "$PRESET" = small ]; then
   ROWS=${ROWS:-200000}; CACHE_MB=${CACHE_MB:-8}; RSS_LIMIT_MIB=${RSS_LIMIT_MIB:-48}
-  COPY_CHUNK=${COPY_CHUNK:-20000}; UPDATE_CHUNK=${UPDATE_CHUNK:-2000}
+  COPY_CHUNK=${COPY_CHUNK:-2000}; UPDATE_CHUNK=${UPDATE_CHUNK:-2000}
   POINT_SECS=${POINT_SECS:-3}; ABORT_RSS_MIB=${ABORT_RSS_MIB:-2048}
 else
   ROWS=${ROWS:-5000000}; CACHE_MB=${CACHE_MB:-64}; RSS_LIMIT_MIB=${RSS_LIMIT_MIB:-300}
-  COPY_CHUNK=${COPY_CHUNK:-500000}; UPDATE_CHUNK=${UPDATE_CHUNK:-50000}
+  # 50,000-row transactions: an open transaction's changes are held in
+  # memory until it commits (~1.5 KiB per changed row, see
+  # docs/PERFORMANCE.md), so COPY_CHUNK=500000 peaks near 930 MiB.
+  COPY_CHUNK=${COPY_CHUNK:-50000}; UPDATE_CHUNK=${UPDATE_CHUNK:-50000}
   POINT_SECS=${POINT_SECS:-10}; ABORT_RSS_MIB=${ABORT_RSS_MIB:-12288}
 fi
 SLICE=${SLICE:-$((ROWS / 10))}

@@ -58,8 +58,7 @@ pub fn check(
         if let Some(v) = verify {
             let from = v.get(i).copied().unwrap_or(HEADER).max(HEADER);
             if from < trusted {
-                let data = read_range(f.as_ref(), from, trusted)?;
-                check_frames(&data, from, &label, |_, _| Ok(()))?;
+                verify_range(f.as_ref(), from, trusted, &label, VERIFY_CHUNK)?;
             }
         }
         if len > trusted {
@@ -112,6 +111,49 @@ pub fn replay(
         check_frames(&data[HEADER as usize..end], HEADER, &label, &mut f)?;
     }
     Ok(())
+}
+
+/// Bytes read at a time by [`verify_range`].
+const VERIFY_CHUNK: u64 = 1 << 20;
+
+/// Checks the frames in `[from, to)` of `f`, `chunk` bytes at a time, so memory
+/// stays about one chunk (plus one frame) whatever the segment's size. A
+/// frame cut by a chunk's end is completed by the next chunk; one still
+/// invalid when the range is all read is corruption.
+fn verify_range(
+    f: &dyn crate::storage::io::RandomFile,
+    from: u64,
+    to: u64,
+    label: &str,
+    chunk: u64,
+) -> Result<()> {
+    let chunk = chunk.max(1);
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut base, mut next) = (from, from);
+    loop {
+        if next < to {
+            let end = (next + chunk).min(to);
+            let chunk = read_range(f, next, end)?;
+            if chunk.len() as u64 != end - next {
+                return Err(Error::corrupted(label, next, "segment ends early"));
+            }
+            buf.extend_from_slice(&chunk);
+            next = end;
+        }
+        let scan = scan_frames(&buf, 0);
+        if scan.bad.is_some() && next < to {
+            // Possibly a frame the next chunk completes: check what is
+            // whole, keep the rest.
+            check_frames(&buf[..scan.valid_end], base, label, |_, _| Ok(()))?;
+        } else {
+            check_frames(&buf, base, label, |_, _| Ok(()))?;
+        }
+        buf.drain(..scan.valid_end);
+        base += scan.valid_end as u64;
+        if next >= to {
+            return Ok(());
+        }
+    }
 }
 
 fn read_range(f: &dyn crate::storage::io::RandomFile, from: u64, to: u64) -> Result<Vec<u8>> {
@@ -326,5 +368,32 @@ mod tests {
         let (fs, dir, mut lens) = setup(1);
         lens[0] += 1;
         assert!(check(&fs, root, &dir, (9, &lens), None, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn chunked_verification_matches_whole_reads() {
+        let (fs, dir, lens) = setup(5);
+        let path = dir.join(file_name(1));
+        let clean = fs.read_file(&path).expect("read");
+        let f = fs.open_random(&path, false).expect("open");
+        for chunk in 1..=64 {
+            verify_range(f.as_ref(), HEADER, lens[0], "s", chunk).expect("clean");
+        }
+        let mut bad = clean.clone();
+        bad[40] ^= 0xff;
+        fs.put_file(&path, bad).expect("put");
+        let f = fs.open_random(&path, false).expect("open");
+        let want = match read_range(f.as_ref(), HEADER, lens[0])
+            .and_then(|d| check_frames(&d, HEADER, "s", |_, _| Ok(())))
+        {
+            Err(Error::Corrupted { offset, .. }) => offset,
+            other => panic!("expected Corrupted, got {other:?}"),
+        };
+        for chunk in 1..=64 {
+            match verify_range(f.as_ref(), HEADER, lens[0], "s", chunk) {
+                Err(Error::Corrupted { offset, .. }) => assert_eq!(offset, want, "chunk {chunk}"),
+                other => panic!("chunk {chunk}: expected Corrupted, got {other:?}"),
+            }
+        }
     }
 }
