@@ -758,3 +758,60 @@ fn sigkill_during_checkpoints_loses_no_acknowledged_row() {
     }
     srv.assert_no_panic();
 }
+
+#[test]
+fn a_corrupted_table_page_is_an_error_naming_the_file_and_page() {
+    const MARK: &str = "corruption-target-";
+    let mut srv = TestServer::start();
+    let mut c = srv.client();
+    c.batch_execute(
+        "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); CREATE TABLE ok (id INT PRIMARY KEY)",
+    )
+    .unwrap();
+    // Enough rows for several leaves; row 500 carries a unique marker.
+    for i in 0..1000 {
+        let v = if i == 500 {
+            format!("{MARK}{i}")
+        } else {
+            format!("row {i} {}", "x".repeat(100))
+        };
+        c.execute("INSERT INTO t VALUES ($1, $2)", &[&i, &v])
+            .unwrap();
+    }
+    c.batch_execute("INSERT INTO ok VALUES (1), (2)").unwrap();
+    drop(c);
+    assert!(srv.terminate(SHUTDOWN_BOUND).success());
+    // Damage every page of the page file that holds the marker (the live
+    // leaf among them), in its payload, not its header.
+    let path = srv.dir().join("btree/pages");
+    let mut bytes = std::fs::read(&path).unwrap();
+    const PAGE: usize = 8192;
+    let mut damaged = Vec::new();
+    for (n, page) in bytes.chunks_mut(PAGE).enumerate() {
+        if let Some(at) = page.windows(MARK.len()).position(|w| w == MARK.as_bytes()) {
+            page[at] ^= 0x40;
+            damaged.push(n);
+        }
+    }
+    assert!(!damaged.is_empty(), "the marker is in no page");
+    std::fs::write(&path, bytes).unwrap();
+
+    srv.restart();
+    let mut c = srv.client();
+    let e = c
+        .query("SELECT v FROM t WHERE id = 500", &[])
+        .expect_err("a damaged page must not be read as data");
+    let (code, msg) = server_support::db_error(&e);
+    assert_eq!(code, "XX001", "{msg}");
+    assert!(
+        msg.contains("btree/pages") && damaged.iter().any(|n| msg.contains(&format!("page {n}"))),
+        "the message names the file and the page ({damaged:?}): {msg}"
+    );
+    // The same error for a scan; the connection, other tables and other
+    // connections carry on.
+    let (code, _) = server_support::db_error(&c.query("SELECT count(*) FROM t", &[]).unwrap_err());
+    assert_eq!(code, "XX001");
+    assert_eq!(scalar(&mut c, "SELECT count(*) FROM ok"), "2");
+    assert_eq!(scalar(&mut srv.client(), "SELECT count(*) FROM ok"), "2");
+    srv.assert_no_panic();
+}
