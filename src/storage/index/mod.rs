@@ -58,8 +58,8 @@ use std::sync::Arc;
 
 use super::btree::{BTreeStore, Snapshot, WriteTxn as TreeTxn};
 use super::table::keys::{
-    IndexTrees, bad_tree, hist_prefix, hist_seqs, ix_cur_value, ix_entry, ix_hist_key,
-    ix_hist_value, parse_ix_cur_value, parse_ix_hist_value, split_ix_entry,
+    IndexTrees, bad_tree, check_ix_entry, hist_prefix, hist_seqs, ix_cur_value, ix_entry,
+    ix_hist_key, ix_hist_value, parse_ix_cur_value, parse_ix_hist_value, split_ix_entry,
 };
 use super::table::{OPEN, SCAN_CHUNK, TableStore, VersionsIter, as_ref, cursor, range_ok};
 use super::{IndexId, Seq, VersionFilter};
@@ -380,8 +380,9 @@ impl IndexStore {
     /// (a checkpoint may run in between: the trees belong to no committed
     /// index until the caller's commit, so recovery drops a partial fill).
     /// The caller keeps `table` from changing meanwhile (it holds the write
-    /// path, or is recovery).
-    pub fn fill(&self, table: &Arc<TableStore>, columns: &[usize]) -> Result<()> {
+    /// path, or is recovery). An entry too long for the trees is refused
+    /// (54000, naming the index `name`) as writes refuse it.
+    pub fn fill(&self, table: &Arc<TableStore>, columns: &[usize], name: &str) -> Result<()> {
         let mut w = self.db.write()?;
         self.create_trees(&mut w)?;
         w.commit()?;
@@ -401,6 +402,7 @@ impl IndexStore {
         for v in versions {
             let v = v?;
             let k = index_key(&v.row, columns)?;
+            check_ix_entry(&k, &v.key, name)?;
             let end = v.end.unwrap_or(OPEN);
             match &mut cur {
                 Some((ck, cpk, p)) if *cpk == v.key && *ck == k && p.end == v.start => p.end = end,

@@ -138,7 +138,7 @@ fn update_keeping_the_key_keeps_one_period() {
         ]
     );
     let filled = other_index(&t, 16_391);
-    filled.fill(&t, &c).expect("fill");
+    filled.fill(&t, &c, "filled").expect("fill");
     assert_eq!(filled.dump().expect("dump"), ix.dump().expect("dump"));
     // Inconsistent changes are errors, not panics.
     let bad = IxChange {
@@ -207,7 +207,7 @@ fn maintained_equals_filled_and_scans_match_the_table() {
         commit(&t, &ix, &cols, seq, changes);
     }
     let filled = other_index(&t, 16_391);
-    filled.fill(&t, &cols).expect("fill");
+    filled.fill(&t, &cols, "filled").expect("fill");
     assert_eq!(
         filled.dump().expect("dump"),
         ix.dump().expect("dump"),

@@ -115,7 +115,7 @@ impl State {
                 ) else {
                     return Ok(());
                 };
-                ix.store.fill(&t.store, &m.columns)?;
+                ix.store.fill(&t.store, &m.columns, &m.name)?;
             }
             DdlOp::Alter { .. } => {}
         }

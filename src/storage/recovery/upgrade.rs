@@ -72,7 +72,7 @@ pub(super) fn load_history(env: Env<'_>, st: &mut State, ck: &CheckpointFile) ->
     }
     for ix in st.catalog.indexes.values() {
         if let Some(t) = st.catalog.tables.get(&ix.meta.table) {
-            ix.store.fill(&t.store, &ix.meta.columns)?;
+            ix.store.fill(&t.store, &ix.meta.columns, &ix.meta.name)?;
         }
     }
     Ok(())

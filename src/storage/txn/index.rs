@@ -77,7 +77,7 @@ impl TxnState {
         };
         let ix = IndexStore::new(id, self.inner.btree.clone());
         self.building.add(id);
-        ix.fill(&store, &meta.columns)?;
+        ix.fill(&store, &meta.columns, &meta.name)?;
         let rows = self
             .data
             .get(&table)
