@@ -166,6 +166,9 @@ pub struct Inner {
     /// Bumped after every change of the published catalog (plan caches
     /// compare it; read it before reading the catalog).
     pub(crate) catalog_gen: AtomicU64,
+    /// The published catalog's table list and the generation it was made
+    /// at (read per statement; rebuilt when the generation moves).
+    pub(crate) metas: RwLock<(u64, Arc<Vec<super::TableMeta>>)>,
     pub(crate) times: SeqTimes,
     pub(crate) derived: Mutex<Derived>,
     pub(crate) bg: Arc<BgSignal>,

@@ -252,6 +252,7 @@ impl Storage {
             cache_bytes: opts.cache_bytes,
         })?;
         let cat = Arc::new(rec.catalog);
+        let metas = Arc::new(cat.metas());
         let header = wal::HEADER;
         let inner = Arc::new(Inner {
             fs,
@@ -277,6 +278,7 @@ impl Storage {
             visible: Arc::new(AtomicU64::new(rec.last_seq)),
             published: RwLock::new(cat),
             catalog_gen: AtomicU64::new(0),
+            metas: RwLock::new((0, metas)),
             derived: Mutex::new(rec.derived),
             bg: Arc::new(BgSignal::default()),
             bg_thread: Mutex::new(None),
@@ -364,9 +366,24 @@ impl Storage {
             .map(|i| i.meta.clone())
     }
 
-    /// Every committed table.
-    pub fn tables(&self) -> Vec<TableMeta> {
-        self.inner.published().metas()
+    /// Every committed table (a shared list, made once per catalog
+    /// generation: statements read it without copying it).
+    pub fn tables(&self) -> Arc<Vec<TableMeta>> {
+        // The generation first: the catalog read after it is at least as
+        // new, so a list is never filed under a newer generation than its own.
+        let generation = self.catalog_generation();
+        {
+            let m = self.inner.metas.read().unwrap_or_else(|p| p.into_inner());
+            if m.0 == generation {
+                return m.1.clone();
+            }
+        }
+        let list = Arc::new(self.inner.published().metas());
+        let mut m = self.inner.metas.write().unwrap_or_else(|p| p.into_inner());
+        if m.0 <= generation {
+            *m = (generation, list.clone());
+        }
+        list
     }
 
     /// A reader for a committed table.

@@ -15,7 +15,7 @@ use crate::storage::{IndexMeta, Storage, TableId, TableMeta, WriteTxn};
 /// Tables as one statement sees them.
 pub struct CatalogView<'a> {
     /// The storage listing.
-    pub tables: Vec<TableMeta>,
+    pub tables: Arc<Vec<TableMeta>>,
     /// Decoded schemas.
     pub cache: &'a SchemaCache,
     /// The session user.
@@ -42,7 +42,7 @@ impl<'a> CatalogView<'a> {
         database: &'a str,
     ) -> Self {
         let tables = match txn {
-            Some(w) => w.tables(),
+            Some(w) => Arc::new(w.tables()),
             None => storage.tables(),
         };
         CatalogView {

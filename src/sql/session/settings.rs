@@ -7,7 +7,7 @@
 //! isolation level); the rest are accepted and shown because drivers set
 //! and read them.
 
-use std::collections::HashMap;
+use fxhash::FxHashMap;
 
 use crate::error::{Error, Result, SqlState};
 use crate::sql_err;
@@ -479,21 +479,28 @@ fn unknown(name: &str) -> Error {
 /// The settings of one session.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    values: HashMap<String, String>,
+    values: FxHashMap<String, String>,
     types: TypeContext,
+    /// `statement_timeout` parsed, kept in step by `set` (read per statement).
+    timeout_ms: u64,
 }
 
 impl Settings {
     /// Defaults for `user`.
     pub fn new(user: &str) -> Settings {
-        let mut values: HashMap<String, String> = PARAMS
+        let mut values: FxHashMap<String, String> = PARAMS
             .iter()
             .map(|p| (p.name.to_string(), p.default.to_string()))
             .collect();
         values.insert("session_authorization".into(), user.to_string());
+        let timeout_ms = values
+            .get("statement_timeout")
+            .and_then(|v| parse_duration_ms(v).ok())
+            .unwrap_or(0);
         Settings {
             values,
             types: TypeContext::default(),
+            timeout_ms,
         }
     }
 
@@ -529,6 +536,9 @@ impl Settings {
             None if key.contains('.') => (value.to_string(), None),
             None => return Err(unknown(name)),
         };
+        if key == "statement_timeout" {
+            self.timeout_ms = parse_duration_ms(&value).unwrap_or(0);
+        }
         self.values.insert(key.clone(), value.clone());
         self.refresh_types(&key)?;
         Ok(report.map(|d| (d.to_string(), value)))
@@ -621,10 +631,7 @@ impl Settings {
 
     /// statement_timeout in milliseconds (0 = none).
     pub fn statement_timeout_ms(&self) -> u64 {
-        self.values
-            .get("statement_timeout")
-            .and_then(|v| parse_duration_ms(v).ok())
-            .unwrap_or(0)
+        self.timeout_ms
     }
 }
 

@@ -158,7 +158,7 @@ pub enum IndexSource {
 /// secondary indexes, the user and the database.
 #[derive(Debug)]
 pub struct CatalogSnapshot {
-    metas: Vec<TableMeta>,
+    metas: Arc<Vec<TableMeta>>,
     decoded: OnceLock<Result<Vec<Table>>>,
     index_source: IndexSource,
     indexes: OnceLock<Vec<IndexMeta>>,
@@ -172,7 +172,7 @@ impl CatalogSnapshot {
     /// A snapshot over a storage listing; schemas are decoded and indexes
     /// listed when first needed.
     pub fn new(
-        metas: Vec<TableMeta>,
+        metas: Arc<Vec<TableMeta>>,
         indexes: IndexSource,
         user: &str,
         database: &str,
@@ -197,7 +197,7 @@ impl CatalogSnapshot {
         let decoded = OnceLock::new();
         let _ = decoded.set(Ok(sorted(tables)));
         Arc::new(CatalogSnapshot {
-            metas: Vec::new(),
+            metas: Arc::new(Vec::new()),
             decoded,
             index_source: indexes,
             indexes: OnceLock::new(),

@@ -105,7 +105,7 @@ pub fn dump(s: &Storage, t: TableId, seq: u64) -> Vec<(u32, i64)> {
 /// The id of the table named `name`.
 pub fn table_id(s: &Storage, name: &str) -> TableId {
     s.tables()
-        .into_iter()
+        .iter()
         .find(|m| m.name == name)
         .map(|m| m.id)
         .expect("table exists")

@@ -196,7 +196,7 @@ fn ddl_is_transactional_and_uses_no_seq() {
     );
     drop(s);
     let s = open(&fs.crash_image(), &c).expect("reopen");
-    let names: Vec<_> = s.tables().into_iter().map(|m| (m.id, m.name)).collect();
+    let names: Vec<_> = s.tables().iter().map(|m| (m.id, m.name.clone())).collect();
     assert_eq!(names, vec![(b2, "b".to_string())]);
     assert_eq!(dump(&s, b2, u64::MAX), vec![]);
     assert_eq!(s.visible_seq(), 1);
