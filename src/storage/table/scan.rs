@@ -17,13 +17,19 @@
 //!    from the history tree. Cost: the current rows plus the changes made
 //!    since `S`, i.e. about a scan of the table as it was at `S` plus what
 //!    changed since. Used while at most [`ENDED_MAX`] (full scans) or
-//!    [`ENDED_MAX_RANGE`] (range scans) such versions are found.
+//!    [`ENDED_MAX_RANGE`] (range scans) such versions are found, among at
+//!    most twice as many versions that ended after `S`.
 //! 3. **History** — otherwise (an old `S`, with more changes since than fit
 //!    the budget): a key-ordered merge of the current and history trees over
-//!    the range. Cost: every version in the range (read key by key; only
-//!    the visible versions' rows are read). For a very old `S` this is about
-//!    what strategy 2 would cost anyway, since nearly all history happened
-//!    after it.
+//!    the range. How the history tree is read depends on its depth (its
+//!    entries per current row, known without reading a page):
+//!    * shallow (fewer than [`SKIP_DEPTH`]): every version in the range,
+//!      key by key (only the visible versions' rows are read);
+//!    * deep: a **skip scan**, per primary key one seek to its first
+//!      version and one backward seek from `(key, S)` to the version
+//!      visible at `S`, then a jump past the key's versions. Cost: a few
+//!      descents per row that existed, whatever the depth of its history,
+//!      so a scan AS OF `S` costs about a scan of the table as it was.
 //!
 //! A scan holds one B-tree snapshot from start to end: it sees one
 //! consistent state, never blocks a writer, and keeps the pages it may still
@@ -46,6 +52,10 @@ pub const ENDED_MAX: usize = 100_000;
 /// The same for scans of a bounded key range, which the history merge
 /// serves well.
 pub const ENDED_MAX_RANGE: usize = 1024;
+
+/// History entries per current row from which the history tree is read
+/// by a skip scan (a few descents per key) instead of entry by entry.
+pub const SKIP_DEPTH: u64 = 12;
 
 type Item = Result<(Vec<u8>, Row)>;
 
@@ -106,6 +116,77 @@ impl HistStream {
 impl Stream for HistStream {
     fn next_row(&mut self) -> Option<Item> {
         self.step().transpose()
+    }
+}
+
+/// Ended versions visible at `s`, found key by key with seeks (the skip
+/// scan of the module docs).
+struct HistSkipStream {
+    snap: Snapshot,
+    s: Seq,
+    tree: String,
+    /// Where the next primary key's versions begin (`None`: done).
+    from: Option<Bound<Vec<u8>>>,
+    upper: Bound<Vec<u8>>,
+}
+
+impl HistSkipStream {
+    fn step(&mut self) -> Result<Option<(Vec<u8>, Row)>> {
+        let t = &self.tree;
+        while let Some(from) = self.from.take() {
+            // The next key's first (oldest) version.
+            let Some(mut c) = cursor(&self.snap, t, as_ref(&from), as_ref(&self.upper), false)?
+            else {
+                return Ok(None);
+            };
+            let Some(first) = c.next_key().transpose()? else {
+                return Ok(None);
+            };
+            let prefix = keys::hist_prefix(&first).ok_or_else(|| bad_tree(t, "key"))?;
+            let (start, end) = keys::hist_seqs(&first).ok_or_else(|| bad_tree(t, "key"))?;
+            let mut past = prefix.to_vec();
+            past.extend_from_slice(&[0xFF; 2 * SEQ_LEN]);
+            self.from = Some(Bound::Excluded(past));
+            if start > self.s {
+                continue; // every version of this key started after S
+            }
+            let (pk, _) = keys::take_escaped(prefix).ok_or_else(|| bad_tree(t, "key"))?;
+            if self.s < end {
+                return Ok(Some((pk, row_of(t, &c.value()?)?)));
+            }
+            // The last version that started at or before S.
+            let mut hi = prefix.to_vec();
+            hi.extend_from_slice(&seq_bytes(self.s));
+            hi.extend_from_slice(&[0xFF; SEQ_LEN]);
+            let found = cursor(
+                &self.snap,
+                t,
+                Bound::Included(prefix),
+                Bound::Included(&hi),
+                true,
+            )?;
+            let Some(mut r) = found else {
+                return Ok(None);
+            };
+            let Some(k) = r.next_key().transpose()? else {
+                continue;
+            };
+            let (start, end) = keys::hist_seqs(&k).ok_or_else(|| bad_tree(t, "key"))?;
+            if start <= self.s && self.s < end {
+                return Ok(Some((pk, row_of(t, &r.value()?)?)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Stream for HistSkipStream {
+    fn next_row(&mut self) -> Option<Item> {
+        let r = self.step().transpose();
+        if matches!(r, Some(Err(_))) {
+            self.from = None;
+        }
+        r
     }
 }
 
@@ -193,6 +274,7 @@ pub struct ScanIter {
     bounds: Option<KeyRange>,
     stream: Option<Box<dyn Stream>>,
     budget: Option<usize>,
+    skip: Option<bool>,
 }
 
 impl ScanIter {
@@ -211,7 +293,15 @@ impl ScanIter {
             bounds: ok.then_some((lower, upper)),
             stream: None,
             budget: None,
+            skip: None,
         }
+    }
+
+    /// Forces the skip scan on (or off) for strategy 3 instead of choosing
+    /// by depth (tests compare both).
+    pub fn with_skip_scan(mut self, on: bool) -> Self {
+        self.skip = Some(on);
+        self
     }
 
     /// Uses `n` as the budget of ended versions instead of
@@ -242,16 +332,22 @@ impl ScanIter {
             Some(e) => e,
             None => {
                 let (lo, hi) = hist_bounds(&lower, &upper);
-                let hist = HistStream {
-                    c: cursor(&snap, &trees.hist, as_ref(&lo), as_ref(&hi), false)?,
-                    s,
-                    tree: trees.hist.clone(),
+                let hist: Box<dyn Stream> = if self.skip.unwrap_or(deep(&snap, &trees)?) {
+                    Box::new(HistSkipStream {
+                        snap: snap.clone(),
+                        s,
+                        tree: trees.hist.clone(),
+                        from: Some(lo),
+                        upper: hi,
+                    })
+                } else {
+                    Box::new(HistStream {
+                        c: cursor(&snap, &trees.hist, as_ref(&lo), as_ref(&hi), false)?,
+                        s,
+                        tree: trees.hist.clone(),
+                    })
                 };
-                return Ok(Some(Box::new(Merge::new(
-                    Box::new(cur),
-                    Box::new(hist),
-                    trees.cur,
-                ))));
+                return Ok(Some(Box::new(Merge::new(Box::new(cur), hist, trees.cur))));
             }
         };
         let ended = EndedStream {
@@ -267,11 +363,25 @@ impl ScanIter {
     }
 }
 
+/// True when the history tree holds at least [`SKIP_DEPTH`] versions per
+/// current row (tree sizes are kept in the tree roots: no page is read).
+fn deep(snap: &Snapshot, trees: &keys::TableTrees) -> Result<bool> {
+    let len = |t: &str| -> Result<u64> {
+        if snap.contains_tree(t) {
+            snap.tree_len(t)
+        } else {
+            Ok(0)
+        }
+    };
+    Ok(len(&trees.hist)? >= SKIP_DEPTH.saturating_mul(len(&trees.cur)?.max(1)))
+}
+
 /// A version found in the ended tree: (primary key, start seq, end seq).
 type EndedVersion = (Vec<u8>, Seq, Seq);
 
 /// The versions that ended after `s`, started at or before it and lie in
-/// the range, sorted by key; `None` if there are more than `budget`.
+/// the range, sorted by key; `None` if there are more than `budget`, or
+/// more than twice that many versions ended after `s` at all.
 fn ended_since(
     snap: &Snapshot,
     tree: &str,
@@ -288,7 +398,14 @@ fn ended_since(
         return Ok(Some(Vec::new()));
     };
     let mut out = Vec::new();
+    let mut scanned = 0usize;
     while let Some(k) = c.next_key().transpose()? {
+        // Versions that started after `s` are read and dropped: past the
+        // budget, reading them costs more than the other strategy.
+        scanned += 1;
+        if scanned > budget.saturating_mul(2) {
+            return Ok(None);
+        }
         let (end, pk, start) = parse_ended_key(&k).ok_or_else(|| bad_tree(tree, "key"))?;
         if start <= s && in_range(&pk, lower, upper) {
             if out.len() == budget {

@@ -161,11 +161,14 @@ fn awkward_keys_keep_their_versions_apart() {
             assert_eq!(get(&t, k, s), Some(format!("{:?}", row(want))), "{k:?}@{s}");
         }
         for budget in [0, usize::MAX] {
-            let got: Vec<_> = ScanIter::new(t.clone(), s, Bound::Unbounded, Bound::Unbounded)
-                .with_ended_budget(budget)
-                .map(|r| r.expect("row").0)
-                .collect();
-            assert_eq!(got, keys, "as of {s}, budget {budget}");
+            for skip in [false, true] {
+                let got: Vec<_> = ScanIter::new(t.clone(), s, Bound::Unbounded, Bound::Unbounded)
+                    .with_ended_budget(budget)
+                    .with_skip_scan(skip)
+                    .map(|r| r.expect("row").0)
+                    .collect();
+                assert_eq!(got, keys, "as of {s}, budget {budget}, skip {skip}");
+            }
         }
     }
 }
@@ -238,12 +241,21 @@ fn every_strategy_equals_the_model() {
                 }
             };
             for budget in [None, Some(0), Some(3), Some(usize::MAX)] {
-                let (l, h) = bounds();
-                let mut it = ScanIter::new(t.clone(), s, l, h);
-                if let Some(b) = budget {
-                    it = it.with_ended_budget(b);
+                for skip in [None, Some(false), Some(true)] {
+                    let (l, h) = bounds();
+                    let mut it = ScanIter::new(t.clone(), s, l, h);
+                    if let Some(b) = budget {
+                        it = it.with_ended_budget(b);
+                    }
+                    if let Some(on) = skip {
+                        it = it.with_skip_scan(on);
+                    }
+                    assert_eq!(
+                        ints(it.collect()),
+                        want,
+                        "as of {s} {lo}..={hi} {budget:?} skip {skip:?}"
+                    );
                 }
-                assert_eq!(ints(it.collect()), want, "as of {s} {lo}..={hi} {budget:?}");
             }
         }
         for key in 0..60u32 {
