@@ -291,8 +291,6 @@ impl Inner {
             .gc
             .durable()
             .saturating_sub(self.wal_base.load(Ordering::Acquire));
-        let mut frames = Vec::new();
-        record::encode(&rec, synced, &mut frames)?;
         let applied = self.apply(Applied {
             base: &req.base,
             after: after.as_ref().unwrap_or(&req.base),
@@ -303,6 +301,17 @@ impl Inner {
             rowids: &rec.rowids,
         });
         if let Err(e) = applied {
+            self.gc.poison(e.clone());
+            return Err(e);
+        }
+        // The rows are in the trees now: free them before the log's copy
+        // is made, so a large commit holds one copy at a time. (Applied but
+        // not yet visible: a failure from here on poisons, and recovery
+        // rebuilds from the checkpoint and the log, which lacks it.)
+        drop(req.changes);
+        drop(req.index_changes);
+        let mut frames = Vec::new();
+        if let Err(e) = record::encode(&rec, synced, &mut frames) {
             self.gc.poison(e.clone());
             return Err(e);
         }
