@@ -330,7 +330,7 @@ impl Inner {
             catalog,
             events: rec.events,
         };
-        let lsn = self.gc.append(&frames, item)?;
+        let lsn = self.gc.append(frames, item)?;
         Ok((seq, lsn))
     }
 

@@ -30,6 +30,9 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 
+/// The most buffer capacity kept between batches.
+const SPARE_MAX: usize = 1 << 20;
+
 /// What the leader does with a batch.
 pub trait Flusher<P> {
     /// Writes `bytes` at the end of the WAL and makes them durable.
@@ -104,14 +107,21 @@ impl<P> GroupCommit<P> {
         self.cond.notify_all();
     }
 
-    /// Appends a commit's frames; returns the LSN to wait for.
-    pub fn append(&self, frames: &[u8], item: P) -> Result<u64> {
+    /// Appends a commit's frames; returns the LSN to wait for. Frames that
+    /// find the buffer empty become the buffer (a large commit's log bytes
+    /// are not copied a second time).
+    pub fn append(&self, frames: Vec<u8>, item: P) -> Result<u64> {
         let mut st = self.lock();
         if let Some(e) = &st.poisoned {
             return Err(e.clone());
         }
-        st.buf.extend_from_slice(frames);
-        st.appended += frames.len() as u64;
+        let n = frames.len() as u64;
+        if st.buf.is_empty() && frames.len() > st.buf.capacity() {
+            st.buf = frames;
+        } else {
+            st.buf.extend_from_slice(&frames);
+        }
+        st.appended += n;
         let lsn = st.appended;
         st.pending.push_back((lsn, item));
         Ok(lsn)
@@ -140,6 +150,9 @@ impl<P> GroupCommit<P> {
             drop(st);
             let (durable, res) = self.flush(&buf, target, items, io);
             buf.clear();
+            // Keep a buffer for the next batch, but not the memory of one
+            // huge commit.
+            buf.shrink_to(SPARE_MAX);
             st = self.lock();
             st.spare = buf;
             st.leader = false;
@@ -243,7 +256,7 @@ mod tests {
                         // Appends are serialized by the caller in real use.
                         let lsn = {
                             let _g = order.lock().expect("lock");
-                            gc.append(&[1, 2, 3], t * 100 + i).expect("append")
+                            gc.append(vec![1, 2, 3], t * 100 + i).expect("append")
                         };
                         gc.wait(lsn, io.as_ref()).expect("wait");
                         assert!(gc.durable() >= lsn);
@@ -265,10 +278,13 @@ mod tests {
         let gc = GroupCommit::<u32>::new(0);
         let io = Io::default();
         io.fail.store(true, Ordering::SeqCst);
-        let lsn = gc.append(b"x", 1).expect("append");
+        let lsn = gc.append(b"x".to_vec(), 1).expect("append");
         assert!(gc.wait(lsn, &io).is_err());
         assert!(gc.poisoned().is_some());
-        assert!(gc.append(b"y", 2).is_err(), "later commits refused");
+        assert!(
+            gc.append(b"y".to_vec(), 2).is_err(),
+            "later commits refused"
+        );
         io.fail.store(false, Ordering::SeqCst);
         assert!(gc.wait(lsn, &io).is_err(), "still poisoned");
         assert!(io.published.lock().expect("lock").is_empty());
@@ -279,8 +295,8 @@ mod tests {
         let gc = GroupCommit::<u32>::new(0);
         let io = Io::default();
         io.fail_publish.store(true, Ordering::SeqCst);
-        let a = gc.append(b"x", 1).expect("append");
-        let b = gc.append(b"y", 2).expect("append");
+        let a = gc.append(b"x".to_vec(), 1).expect("append");
+        let b = gc.append(b"y".to_vec(), 2).expect("append");
         // Both are durable: neither may be reported as failed.
         assert!(gc.wait(a, &io).is_ok());
         assert!(gc.wait(b, &io).is_ok());
@@ -288,6 +304,6 @@ mod tests {
         assert_eq!(io.bytes.lock().expect("lock").as_slice(), b"xy");
         // But nothing more is accepted.
         assert!(gc.poisoned().is_some());
-        assert!(gc.append(b"z", 3).is_err());
+        assert!(gc.append(b"z".to_vec(), 3).is_err());
     }
 }
