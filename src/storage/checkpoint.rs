@@ -324,6 +324,8 @@ pub struct Env<'a> {
     pub fsync: bool,
     /// The page file.
     pub btree: &'a Arc<BTreeStore>,
+    /// How the new WAL file grows ([`WalFile::create`]).
+    pub wal_prealloc: u64,
 }
 
 /// Runs steps 1–5 of the protocol. `catalog` and `last_seq` must describe
@@ -364,7 +366,14 @@ pub fn run(
     let verify = next_verify(d, &lens, seqtime_count);
     let wal_dir = env.root.join("wal");
     let new_no = d.wal_no + 1;
-    let wal = WalFile::create(env.fs, &wal_dir, new_no, base_lsn, env.fsync)?;
+    let wal = WalFile::create(
+        env.fs,
+        &wal_dir,
+        new_no,
+        base_lsn,
+        env.fsync,
+        env.wal_prealloc,
+    )?;
     let ck = CheckpointFile {
         seq: last_seq,
         wal_no: new_no,

@@ -466,6 +466,7 @@ impl Inner {
                     root: &self.root,
                     fsync: self.fsync,
                     btree: &self.btree,
+                    wal_prealloc: self.tuning.wal_prealloc,
                 },
                 &mut d,
                 &cat,
@@ -548,9 +549,9 @@ impl Flusher<Publish> for Inner {
             .wal
             .as_mut()
             .ok_or_else(|| Error::Internal("no WAL file open".into()))?;
-        wal.file.append(bytes)?;
+        wal.write(bytes)?;
         if self.fsync {
-            wal.file.sync()?;
+            wal.sync()?;
         }
         Ok(())
     }

@@ -129,6 +129,9 @@ pub struct Tuning {
     /// The background checkpointer runs once the WAL has grown this much
     /// since the last checkpoint.
     pub checkpoint_wal_bytes: u64,
+    /// WAL files grow this many zero bytes at a time ahead of their frames
+    /// (`wal::WalFile::write`; 0: no preallocation).
+    pub wal_prealloc: u64,
 }
 
 impl Default for Tuning {
@@ -136,6 +139,7 @@ impl Default for Tuning {
         Tuning {
             segment_limit: segment::SEGMENT_LIMIT,
             checkpoint_wal_bytes: 64 << 20,
+            wal_prealloc: 1 << 20,
         }
     }
 }

@@ -30,6 +30,7 @@ pub fn tuning() -> Tuning {
     Tuning {
         segment_limit: 4096,
         checkpoint_wal_bytes: u64::MAX,
+        wal_prealloc: 4096,
     }
 }
 

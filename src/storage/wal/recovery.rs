@@ -151,10 +151,13 @@ pub fn read_file(data: &[u8], no: u64, label: &str) -> Result<(Vec<LoggedTxn>, O
         }
     }
     let mut cut: Option<(usize, String)> = None;
-    if let Some(reason) = scan.bad {
+    if let Some(reason) = scan.bad
+        && data[scan.valid_end..].iter().any(|b| *b != 0)
+    {
         check_tail(data, scan.valid_end, &reason, label)?;
         cut = Some((scan.valid_end, reason));
     }
+    // (All zeros after the last frame: the preallocated end of the file.)
     if ops_frames > 0 {
         cut = Some((ops_start, "transaction without its commit record".into()));
     }
@@ -268,6 +271,25 @@ mod tests {
         let (got, c) = read_file(&data, 3, "wal/x").expect("tail");
         assert_eq!(c.map(|c| c.offset), Some(second as u64));
         assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn a_preallocated_zero_tail_is_the_clean_end() {
+        let (mut data, ends) = wal(3);
+        data.resize(data.len() + 5000, 0);
+        let (got, c) = read_file(&data, 3, "wal/x").expect("clean");
+        assert_eq!((got.len(), c), (3, None));
+        // A torn frame inside the zeros is still a tail, cut where it starts.
+        let mut torn = data.clone();
+        torn[ends[2] + 2] = 7;
+        let (got, c) = read_file(&torn, 3, "wal/x").expect("tail");
+        assert_eq!(got.len(), 3);
+        assert_eq!(c.map(|c| c.offset), Some(ends[2] as u64));
+        // And so is garbage after the zeros.
+        data.extend_from_slice(&[0xde; 10]);
+        let (got, c) = read_file(&data, 3, "wal/x").expect("tail");
+        assert_eq!(got.len(), 3);
+        assert_eq!(c.map(|c| (c.offset, c.bytes)), Some((ends[2] as u64, 5010)));
     }
 
     #[test]
