@@ -490,6 +490,19 @@ impl TableReader {
         ))
     }
 
+    /// The rows of [`TableReader::scan`] with their periods (for AS OF with
+    /// the pseudo-columns): the cost of that scan, not of every version.
+    pub fn scan_versions(
+        &self,
+        as_of: Seq,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+    ) -> Box<dyn Iterator<Item = Result<Version>> + Send> {
+        let visible = self.visible.load(Ordering::Acquire);
+        let it = ScanIter::new(self.store.clone(), as_of.min(visible), lower, upper);
+        Box::new(it.with_periods(visible))
+    }
+
     /// Versions with keys in the range that pass `filter`, by key then start.
     pub fn versions(
         &self,

@@ -276,6 +276,10 @@ fn open_range<'c>(
         (Read::Versions(f), None, Some(key)) if f.start_le == f.end_gt => versions(Box::new(
             reader.get_version(&key, f.start_le)?.map(Ok).into_iter(),
         )),
+        // ... and over a range: the AS OF scan, with periods.
+        (Read::Versions(f), None, _) if f.start_le == f.end_gt => {
+            versions(reader.scan_versions(f.start_le, lower, upper))
+        }
         (Read::Versions(f), None, _) => versions(reader.versions(lower, upper, f)),
     })
 }

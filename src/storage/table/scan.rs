@@ -43,7 +43,7 @@ use super::keys::{self, SEQ_LEN, bad_tree, hist_key, parse_ended_key, seq_bytes,
 use super::{TableStore, as_ref, cursor, range_ok, row_of};
 use crate::error::Result;
 use crate::storage::btree::{Cursor, Snapshot};
-use crate::storage::{KeyRange, Seq};
+use crate::storage::{KeyRange, Seq, Version};
 use crate::types::Row;
 
 /// The most ended versions a full scan sorts in memory before falling back
@@ -57,7 +57,17 @@ pub const ENDED_MAX_RANGE: usize = 1024;
 /// by a skip scan (a few descents per key) instead of entry by entry.
 pub const SKIP_DEPTH: u64 = 12;
 
-type Item = Result<(Vec<u8>, Row)>;
+/// A visible version, with its period (`end` `None` while current).
+type Item = Result<Version>;
+
+fn found(key: Vec<u8>, row: Row, start: Seq, end: Option<Seq>) -> Version {
+    Version {
+        key,
+        start,
+        end,
+        row,
+    }
+}
 
 /// A source of visible rows in key order.
 trait Stream: Send {
@@ -84,7 +94,7 @@ impl Stream for CurStream {
                 Err(e) => return Some(Err(bad_tree(&self.tree, e))),
             };
             if start <= self.s {
-                return Some(row_of(&self.tree, row).map(|r| (k, r)));
+                return Some(row_of(&self.tree, row).map(|r| found(k, r, start, None)));
             }
         }
     }
@@ -98,7 +108,7 @@ struct HistStream {
 }
 
 impl HistStream {
-    fn step(&mut self) -> Result<Option<(Vec<u8>, Row)>> {
+    fn step(&mut self) -> Result<Option<Version>> {
         let Some(c) = self.c.as_mut() else {
             return Ok(None);
         };
@@ -106,7 +116,8 @@ impl HistStream {
             let (start, end) = keys::hist_seqs(&k).ok_or_else(|| bad_tree(&self.tree, "key"))?;
             if start <= self.s && self.s < end {
                 let (pk, _) = keys::take_escaped(&k).ok_or_else(|| bad_tree(&self.tree, "key"))?;
-                return Ok(Some((pk, row_of(&self.tree, &c.value()?)?)));
+                let row = row_of(&self.tree, &c.value()?)?;
+                return Ok(Some(found(pk, row, start, Some(end))));
             }
         }
         Ok(None)
@@ -131,7 +142,7 @@ struct HistSkipStream {
 }
 
 impl HistSkipStream {
-    fn step(&mut self) -> Result<Option<(Vec<u8>, Row)>> {
+    fn step(&mut self) -> Result<Option<Version>> {
         let t = &self.tree;
         while let Some(from) = self.from.take() {
             // The next key's first (oldest) version.
@@ -152,20 +163,20 @@ impl HistSkipStream {
             }
             let (pk, _) = keys::take_escaped(prefix).ok_or_else(|| bad_tree(t, "key"))?;
             if self.s < end {
-                return Ok(Some((pk, row_of(t, &c.value()?)?)));
+                return Ok(Some(found(pk, row_of(t, &c.value()?)?, start, Some(end))));
             }
             // The last version that started at or before S.
             let mut hi = prefix.to_vec();
             hi.extend_from_slice(&seq_bytes(self.s));
             hi.extend_from_slice(&[0xFF; SEQ_LEN]);
-            let found = cursor(
+            let back = cursor(
                 &self.snap,
                 t,
                 Bound::Included(prefix),
                 Bound::Included(&hi),
                 true,
             )?;
-            let Some(mut r) = found else {
+            let Some(mut r) = back else {
                 return Ok(None);
             };
             let Some(k) = r.next_key().transpose()? else {
@@ -173,7 +184,7 @@ impl HistSkipStream {
             };
             let (start, end) = keys::hist_seqs(&k).ok_or_else(|| bad_tree(t, "key"))?;
             if start <= self.s && self.s < end {
-                return Ok(Some((pk, row_of(t, &r.value()?)?)));
+                return Ok(Some(found(pk, row_of(t, &r.value()?)?, start, Some(end))));
             }
         }
         Ok(None)
@@ -210,7 +221,7 @@ impl Stream for EndedStream {
                 })?;
                 row_of(&self.tree, &v)
             });
-        Some(r.map(|row| (pk, row)))
+        Some(r.map(|row| found(pk, row, start, Some(end))))
     }
 }
 
@@ -247,7 +258,8 @@ impl Stream for Merge {
             (None, None) => return None,
             (Some(Err(_)), _) | (Some(_), None) => true,
             (None, Some(_)) | (_, Some(Err(_))) => false,
-            (Some(Ok((ka, _))), Some(Ok((kb, _)))) => {
+            (Some(Ok(a)), Some(Ok(b))) => {
+                let (ka, kb) = (&a.key, &b.key);
                 if ka == kb {
                     self.pa = None;
                     self.pb = None;
@@ -455,10 +467,21 @@ pub fn hist_bounds(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> KeyRange {
     (lo, hi)
 }
 
-impl Iterator for ScanIter {
-    type Item = Result<(Vec<u8>, Row)>;
+impl ScanIter {
+    /// The rows with their periods: an end later than `visible` (a commit
+    /// not yet published) reads as open, as in [`TableReader::versions`].
+    ///
+    /// [`TableReader::versions`]: crate::storage::TableReader::versions
+    pub fn with_periods(mut self, visible: Seq) -> impl Iterator<Item = Result<Version>> + Send {
+        std::iter::from_fn(move || self.next_version()).map(move |v| {
+            v.map(|mut v| {
+                v.end = v.end.filter(|e| *e <= visible);
+                v
+            })
+        })
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next_version(&mut self) -> Option<Item> {
         if self.stream.is_none() {
             match self.start() {
                 Ok(Some(s)) => self.stream = Some(s),
@@ -471,5 +494,13 @@ impl Iterator for ScanIter {
             self.stream = None;
         }
         r
+    }
+}
+
+impl Iterator for ScanIter {
+    type Item = Result<(Vec<u8>, Row)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_version().map(|r| r.map(|v| (v.key, v.row)))
     }
 }

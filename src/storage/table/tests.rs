@@ -257,6 +257,25 @@ fn every_strategy_equals_the_model() {
                     );
                 }
             }
+            // With periods: each row's version as the model has it (an
+            // end past the published seq, here `s`, reads as open).
+            let (l, h) = bounds();
+            let got: Vec<(u32, Seq, Seq)> = ScanIter::new(t.clone(), s, l, h)
+                .with_periods(s)
+                .map(|v| {
+                    let v = v.expect("version");
+                    let key = u32::from_be_bytes(v.key[..4].try_into().expect("u32 key"));
+                    (key, v.start, v.end.unwrap_or(OPEN))
+                })
+                .collect();
+            let want: Vec<(u32, Seq, Seq)> = m
+                .range(lo..=hi)
+                .filter_map(|(key, vs)| {
+                    let (a, b, _) = vs.iter().find(|(a, b, _)| *a <= s && s < *b)?;
+                    Some((*key, *a, if *b > s { OPEN } else { *b }))
+                })
+                .collect();
+            assert_eq!(got, want, "periods as of {s} {lo}..={hi}");
         }
         for key in 0..60u32 {
             let want = model_at(&m, s, key, key).first().map(|x| row(x.1));
