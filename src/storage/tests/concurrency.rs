@@ -52,6 +52,21 @@ fn concurrent_committers_share_fsyncs() {
 
 /// Transfers keep the sum of all balances constant; every reader, at any
 /// published seq, must see that sum, and the same rows twice.
+/// Moves a pseudo-random amount between two pseudo-random accounts (`x` is
+/// the generator's state) in one transaction; returns its seq, if it made one.
+fn transfer(s: &Storage, t: TableId, accounts: u32, x: &mut u64) -> Option<u64> {
+    *x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let from = (*x >> 33) as u32 % accounts;
+    let to = (*x >> 13) as u32 % accounts;
+    let amount = (*x % 50) as i64;
+    let mut w = s.begin_write(&no_abort).expect("begin");
+    let a = v(&w.get(t, &k(from)).expect("get").expect("row"));
+    w.update(t, k(from), r(a - amount)).expect("update");
+    let b = v(&w.get(t, &k(to)).expect("get").expect("row"));
+    w.update(t, k(to), r(b + amount)).expect("update");
+    w.commit().expect("commit")
+}
+
 #[test]
 fn readers_see_consistent_snapshots_beside_a_writer() {
     let fs = MemFs::new();
@@ -85,16 +100,7 @@ fn readers_see_consistent_snapshots_beside_a_writer() {
         .collect();
     let mut x: u64 = 7;
     for _ in 0..200 {
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        let from = (x >> 33) as u32 % accounts;
-        let to = (x >> 13) as u32 % accounts;
-        let amount = (x % 50) as i64;
-        let mut w = s.begin_write(&no_abort).expect("begin");
-        let a = v(&w.get(t, &k(from)).expect("get").expect("row"));
-        w.update(t, k(from), r(a - amount)).expect("update");
-        let b = v(&w.get(t, &k(to)).expect("get").expect("row"));
-        w.update(t, k(to), r(b + amount)).expect("update");
-        w.commit().expect("commit");
+        transfer(&s, t, accounts, &mut x);
     }
     stop.store(true, Ordering::Relaxed);
     for h in readers {
@@ -230,17 +236,9 @@ fn readers_of_the_past_beside_transfers_and_checkpoints() {
     let mut x: u64 = 11;
     let mut sums = Vec::new();
     for _ in 0..400 {
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        let from = (x >> 33) as u32 % accounts;
-        let to = (x >> 13) as u32 % accounts;
-        let amount = (x % 50) as i64;
-        let mut w = s.begin_write(&no_abort).expect("begin");
-        let a = v(&w.get(t, &k(from)).expect("get").expect("row"));
-        w.update(t, k(from), r(a - amount)).expect("update");
-        let b = v(&w.get(t, &k(to)).expect("get").expect("row"));
-        w.update(t, k(to), r(b + amount)).expect("update");
-        let seq = w.commit().expect("commit").expect("a data commit");
-        if seq.is_multiple_of(50) {
+        if let Some(seq) = transfer(&s, t, accounts, &mut x)
+            && seq.is_multiple_of(50)
+        {
             sums.push((seq, dump(&s, t, seq)));
         }
     }
