@@ -155,9 +155,7 @@ impl HistSkipStream {
             };
             let prefix = keys::hist_prefix(&first).ok_or_else(|| bad_tree(t, "key"))?;
             let (start, end) = keys::hist_seqs(&first).ok_or_else(|| bad_tree(t, "key"))?;
-            let mut past = prefix.to_vec();
-            past.extend_from_slice(&[0xFF; 2 * SEQ_LEN]);
-            self.from = Some(Bound::Excluded(past));
+            self.from = Some(Bound::Excluded(past_versions(prefix.to_vec())));
             if start > self.s {
                 continue; // every version of this key started after S
             }
@@ -445,15 +443,17 @@ pub fn in_range(k: &[u8], lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> boo
     lo && hi
 }
 
+/// A key after every history key of the primary key escaped as `esc`.
+fn past_versions(mut esc: Vec<u8>) -> Vec<u8> {
+    esc.extend_from_slice(&[0xFF; 2 * SEQ_LEN]);
+    esc
+}
+
 /// Bounds on history keys (`esc(pk) ++ start ++ end`) for bounds on
 /// primary keys. Every history key of `pk` lies between `esc(pk)` and
 /// `esc(pk) ++ 0xFF × 16`, and escaped keys are prefix-free.
 pub fn hist_bounds(lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> KeyRange {
-    let past = |k: &[u8]| {
-        let mut e = keys::escaped(k);
-        e.extend_from_slice(&[0xFF; 2 * SEQ_LEN]);
-        e
-    };
+    let past = |k: &[u8]| past_versions(keys::escaped(k));
     let lo = match lower {
         Bound::Included(k) => Bound::Included(keys::escaped(k)),
         Bound::Excluded(k) => Bound::Excluded(past(k)),
