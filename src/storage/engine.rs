@@ -89,12 +89,35 @@ pub struct Publish {
     /// (catalog before, catalog after) when the commit changed DDL.
     catalog: Option<(Arc<Catalog>, Arc<Catalog>)>,
     events: Vec<WalEvent>,
+    /// A large commit's events are not kept: they are read back from its
+    /// OPS frames, between these offsets of the current WAL file.
+    logged: Option<(u64, u64)>,
 }
 
 /// In-memory changes of a commit, by table.
 pub type TableChanges = BTreeMap<TableId, Vec<Change>>;
 /// Index entries a commit ends and starts, by index.
 pub type IndexChanges = BTreeMap<IndexId, Vec<IxChange>>;
+
+/// A piece of a commit's row changes: the changes, the index entries they
+/// end and start, and the same changes as logged events.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// In-memory changes by table.
+    pub changes: TableChanges,
+    /// The index entries those changes end and start, by index.
+    pub index_changes: IndexChanges,
+    /// The same changes as logged events.
+    pub events: Vec<WalEvent>,
+}
+
+/// Yields a transaction's row changes a chunk at a time (each about
+/// [`record::SPILL`] bytes of events), so that a large commit never holds
+/// all of them at once.
+pub trait ChunkSource {
+    /// The next chunk, or `None` when every change was yielded.
+    fn next_chunk(&mut self) -> Result<Option<Chunk>>;
+}
 
 /// A transaction's changes, ready to commit.
 #[derive(Debug)]
@@ -103,12 +126,9 @@ pub struct CommitRequest {
     pub base: Arc<Catalog>,
     /// Its final catalog, if it ran DDL.
     pub catalog: Option<Catalog>,
-    /// In-memory changes by table.
-    pub changes: TableChanges,
-    /// The index entries those changes end and start, by index.
-    pub index_changes: IndexChanges,
-    /// The same changes as logged events.
-    pub events: Vec<WalEvent>,
+    /// The first chunk of its row changes (the only one of a small commit;
+    /// empty if it changed no data).
+    pub first: Chunk,
     /// New next-row-id values.
     pub rowids: Vec<(TableId, u64)>,
 }
@@ -119,10 +139,21 @@ struct Applied<'a> {
     after: &'a Catalog,
     seq: Option<Seq>,
     micros: i64,
-    changes: &'a TableChanges,
-    index_changes: &'a IndexChanges,
+    chunk: &'a Chunk,
     rowids: &'a [(TableId, u64)],
 }
+
+/// A large commit's head, decided before its rows are applied.
+struct Large<'a> {
+    base: &'a Catalog,
+    after: &'a Catalog,
+    seq: Seq,
+    micros: i64,
+}
+
+/// A large commit flushes its OPS frames to the WAL whenever this many
+/// bytes are waiting, so the group-commit buffer stays small.
+const LARGE_FLUSH: u64 = 8 << 20;
 
 /// Wakes the background checkpointer: commits that take the WAL past the
 /// threshold request a checkpoint; drop and shutdown stop it.
@@ -252,8 +283,14 @@ impl Inner {
     }
 
     /// Step 1 of a commit; returns the seq (if data changed) and the LSN to
-    /// wait for.
-    pub fn commit_append(&self, req: CommitRequest) -> Result<(Option<Seq>, u64)> {
+    /// wait for. `more` yields the row changes after `req.first`: a commit
+    /// with more than one chunk is logged and applied chunk by chunk
+    /// ([`Inner::commit_large`]).
+    pub fn commit_append(
+        &self,
+        req: CommitRequest,
+        more: &mut dyn ChunkSource,
+    ) -> Result<(Option<Seq>, u64)> {
         let mut cs = lock(&self.commit);
         if cs.closed {
             return Err(shutting_down());
@@ -266,7 +303,8 @@ impl Inner {
                 "transaction catalog is not the applied catalog".into(),
             ));
         }
-        let has_data = !req.events.is_empty();
+        let has_data = !req.first.events.is_empty();
+        let second = if has_data { more.next_chunk()? } else { None };
         let seq = has_data.then_some(cs.last_seq + 1);
         let now = self.clock.now_micros();
         let micros = if has_data { now.max(cs.last_time) } else { now };
@@ -279,42 +317,54 @@ impl Inner {
             }
             None => (Vec::new(), None),
         };
-        let rec = TxnRecord {
+        let mut rec = TxnRecord {
             seq,
             stamp_seq,
             micros,
             ddl,
             rowids: req.rowids,
-            events: req.events,
+            events: Vec::new(),
         };
+        let after_ref = after.as_ref().unwrap_or(&req.base);
+        let (ops_frames, logged, events) = match (seq, second) {
+            (Some(seq), Some(second)) => {
+                let large = Large {
+                    base: &req.base,
+                    after: after_ref,
+                    seq,
+                    micros,
+                };
+                let r = self.commit_large(&large, &rec.rowids, [req.first, second], more);
+                let (n, range) = r.inspect_err(|e| self.gc.poison(e.clone()))?;
+                (n, Some(range), Vec::new())
+            }
+            (_, _) => {
+                let applied = self.apply(Applied {
+                    base: &req.base,
+                    after: after_ref,
+                    seq,
+                    micros,
+                    chunk: &req.first,
+                    rowids: &rec.rowids,
+                });
+                applied.inspect_err(|e| self.gc.poison(e.clone()))?;
+                // The rows are in the trees now: free them before the log's
+                // copy is made, so a commit holds one copy at a time.
+                // (Applied but not yet visible: a failure from here on
+                // poisons, and recovery rebuilds from the checkpoint and the
+                // log, which lacks it.)
+                let Chunk { events, .. } = req.first;
+                (0, None, events)
+            }
+        };
+        rec.events = events;
         let synced = self
             .gc
             .durable()
             .saturating_sub(self.wal_base.load(Ordering::Acquire));
-        let applied = self.apply(Applied {
-            base: &req.base,
-            after: after.as_ref().unwrap_or(&req.base),
-            seq,
-            micros,
-            changes: &req.changes,
-            index_changes: &req.index_changes,
-            rowids: &rec.rowids,
-        });
-        if let Err(e) = applied {
-            self.gc.poison(e.clone());
-            return Err(e);
-        }
-        // The rows are in the trees now: free them before the log's copy
-        // is made, so a large commit holds one copy at a time. (Applied but
-        // not yet visible: a failure from here on poisons, and recovery
-        // rebuilds from the checkpoint and the log, which lacks it.)
-        drop(req.changes);
-        drop(req.index_changes);
         let mut frames = Vec::new();
-        if let Err(e) = record::encode(&rec, synced, &mut frames) {
-            self.gc.poison(e.clone());
-            return Err(e);
-        }
+        record::encode_commit(&rec, ops_frames, synced, &mut frames)
+            .inspect_err(|e| self.gc.poison(e.clone()))?;
         if let Some(s) = seq {
             cs.last_seq = s;
             cs.last_time = micros;
@@ -329,55 +379,137 @@ impl Inner {
             micros,
             catalog,
             events: rec.events,
+            logged,
         };
         let lsn = self.gc.append(frames, item)?;
         Ok((seq, lsn))
+    }
+
+    /// The rows of a commit with more than one chunk: each chunk is applied
+    /// in its own B-tree write transaction (published to B-tree readers but
+    /// invisible to them, its seq being above `visible`), then logged as
+    /// OPS frames and dropped, so memory holds one chunk whatever the size
+    /// of the transaction. The WAL is flushed every [`LARGE_FLUSH`] bytes;
+    /// OPS frames without their COMMIT are cut by recovery. Any error here
+    /// poisons the pipeline (the caller does it): the trees hold part of
+    /// the commit, and its OPS frames may be in the log. Returns the number
+    /// of OPS frames and the file offsets they span, for the publisher to
+    /// read its events back into the segments.
+    fn commit_large(
+        &self,
+        c: &Large<'_>,
+        rowids: &[(TableId, u64)],
+        first: [Chunk; 2],
+        more: &mut dyn ChunkSource,
+    ) -> Result<(u64, (u64, u64))> {
+        let offset = |lsn: u64| lsn.saturating_sub(self.wal_base.load(Ordering::Acquire));
+        let start = offset(self.gc.appended());
+        let mut w = self.btree.write()?;
+        self.prepare_in(&mut w, c.base, c.after, rowids)?;
+        w.commit()?;
+        let mut frames = 0;
+        let mut log = |chunk: Chunk| -> Result<()> {
+            let mut w = self.btree.write()?;
+            self.apply_rows(&mut w, c.after, c.seq, &chunk)?;
+            w.commit()?;
+            let mut out = Vec::new();
+            frames += record::encode_ops(c.seq, &chunk.events, &mut out)?;
+            drop(chunk);
+            let lsn = self.gc.append_bytes(&out)?;
+            if lsn - self.gc.durable() > LARGE_FLUSH {
+                self.gc.wait(lsn, self)?;
+            }
+            Ok(())
+        };
+        for chunk in first {
+            log(chunk)?;
+        }
+        while let Some(chunk) = more.next_chunk()? {
+            log(chunk)?;
+        }
+        let end = offset(self.gc.appended());
+        let mut w = self.btree.write()?;
+        super::seqtime::SeqTimes::push_in(&mut w, c.seq, c.micros)?;
+        w.commit()?;
+        Ok((frames, (start, end)))
     }
 
     /// Applies a commit to the B-trees, in one write transaction published
     /// at its end: trees for the tables it created, then (data commits) its
     /// row versions, index periods and time, all at its seq.
     fn apply(&self, a: Applied<'_>) -> Result<()> {
-        for (t, v) in a.rowids {
-            if let Some(def) = a.after.tables.get(t) {
-                def.store.raise_next_rowid(*v);
-            }
-        }
-        let created: Vec<_> = a
+        let created = a
             .after
             .tables
             .values()
-            .filter(|t| !a.base.tables.contains_key(&t.id))
-            .collect();
-        if created.is_empty() && a.seq.is_none() {
+            .any(|t| !a.base.tables.contains_key(&t.id));
+        if !created && a.seq.is_none() {
+            self.prepare_rowids(a.after, a.rowids);
             return Ok(());
         }
         let mut w = self.btree.write()?;
-        for t in created {
-            t.store.create_trees(&mut w)?;
-        }
+        self.prepare_in(&mut w, a.base, a.after, a.rowids)?;
         if let Some(seq) = a.seq {
-            for (t, ch) in a.changes {
-                let def =
-                    a.after.tables.get(t).ok_or_else(|| {
-                        Error::Internal(format!("commit changes unknown table {t}"))
-                    })?;
-                def.store
-                    .apply_in(&mut w, seq, ch)
-                    .map_err(|e| at_seq(e, seq, "table", *t))?;
-            }
-            for (i, ch) in a.index_changes {
-                let def =
-                    a.after.indexes.get(i).ok_or_else(|| {
-                        Error::Internal(format!("commit changes unknown index {i}"))
-                    })?;
-                def.store
-                    .apply_in(&mut w, seq, ch)
-                    .map_err(|e| at_seq(e, seq, "index", *i))?;
-            }
+            self.apply_rows(&mut w, a.after, seq, a.chunk)?;
             super::seqtime::SeqTimes::push_in(&mut w, seq, a.micros)?;
         }
         w.commit()
+    }
+
+    /// Raises the tables' next row ids.
+    fn prepare_rowids(&self, after: &Catalog, rowids: &[(TableId, u64)]) {
+        for (t, v) in rowids {
+            if let Some(def) = after.tables.get(t) {
+                def.store.raise_next_rowid(*v);
+            }
+        }
+    }
+
+    /// Before a commit's rows: the next row ids, and the trees of the
+    /// tables it created.
+    fn prepare_in(
+        &self,
+        w: &mut super::btree::WriteTxn<'_>,
+        base: &Catalog,
+        after: &Catalog,
+        rowids: &[(TableId, u64)],
+    ) -> Result<()> {
+        self.prepare_rowids(after, rowids);
+        for t in after.tables.values() {
+            if !base.tables.contains_key(&t.id) {
+                t.store.create_trees(w)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A chunk's row versions and index periods, at `seq`.
+    fn apply_rows(
+        &self,
+        w: &mut super::btree::WriteTxn<'_>,
+        after: &Catalog,
+        seq: Seq,
+        chunk: &Chunk,
+    ) -> Result<()> {
+        for (t, ch) in &chunk.changes {
+            let def = after
+                .tables
+                .get(t)
+                .ok_or_else(|| Error::Internal(format!("commit changes unknown table {t}")))?;
+            def.store
+                .apply_in(w, seq, ch)
+                .map_err(|e| at_seq(e, seq, "table", *t))?;
+        }
+        for (i, ch) in &chunk.index_changes {
+            let def = after
+                .indexes
+                .get(i)
+                .ok_or_else(|| Error::Internal(format!("commit changes unknown index {i}")))?;
+            def.store
+                .apply_in(w, seq, ch)
+                .map_err(|e| at_seq(e, seq, "index", *i))?;
+        }
+        Ok(())
     }
 
     /// Step 3 of a commit: returns once `lsn` is durable and published.
@@ -420,23 +552,53 @@ impl Inner {
         let ms = u64::try_from(p.micros.div_euclid(1000)).unwrap_or(0);
         let cat = self.published();
         for ev in &p.events {
-            let w = match d.segments.entry(ev.table) {
-                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    let t = cat.tables.get(&ev.table).ok_or_else(|| {
-                        Error::Internal(format!("event for unknown table {}", ev.table))
-                    })?;
-                    let w =
-                        SegmentWriter::new(segments_dir(&tables_dir, &t.name), t.id, Vec::new())
-                            .with_limit(self.tuning.segment_limit);
-                    v.insert(w)
-                }
-            };
-            w.append(self.fs.as_ref(), seq, ms, ev.event_type, &ev.payload)?;
+            self.to_segment(d, &cat, seq, ms, ev)?;
+        }
+        if let Some((from, to)) = p.logged {
+            let wal = d
+                .wal
+                .take()
+                .ok_or_else(|| Error::Internal("no WAL file open".into()))?;
+            let r = wal.read_frames(from, to, |body| {
+                let events = match record::decode(body) {
+                    Ok(record::Frame::Ops { events, .. }) => events,
+                    Ok(_) => return Err(Error::Internal("a COMMIT among OPS frames".into())),
+                    Err(e) => return Err(Error::Internal(format!("OPS frame: {e}"))),
+                };
+                events
+                    .iter()
+                    .try_for_each(|ev| self.to_segment(d, &cat, seq, ms, ev))
+            });
+            d.wal = Some(wal);
+            r?;
         }
         d.seqtime.append(seq, p.micros)?;
         self.visible.store(seq, Ordering::Release);
         Ok(())
+    }
+
+    /// Appends one committed event to its table's segments.
+    fn to_segment(
+        &self,
+        d: &mut Derived,
+        cat: &Catalog,
+        seq: Seq,
+        ms: u64,
+        ev: &WalEvent,
+    ) -> Result<()> {
+        let w = match d.segments.entry(ev.table) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let t = cat.tables.get(&ev.table).ok_or_else(|| {
+                    Error::Internal(format!("event for unknown table {}", ev.table))
+                })?;
+                let dir = segments_dir(&self.root.join("tables"), &t.name);
+                let w =
+                    SegmentWriter::new(dir, t.id, Vec::new()).with_limit(self.tuning.segment_limit);
+                v.insert(w)
+            }
+        };
+        w.append(self.fs.as_ref(), seq, ms, ev.event_type, &ev.payload)
     }
 
     /// A checkpoint (see `storage::checkpoint`).

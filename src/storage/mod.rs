@@ -132,6 +132,10 @@ pub struct Tuning {
     /// WAL files grow this many zero bytes at a time ahead of their frames
     /// (`wal::WalFile::write`; 0: no preallocation).
     pub wal_prealloc: u64,
+    /// A commit's changes are turned, applied and logged this many bytes
+    /// of events at a time; a commit of more than one chunk streams them
+    /// (`engine::Inner::commit_large`).
+    pub commit_chunk: usize,
 }
 
 impl Default for Tuning {
@@ -140,6 +144,7 @@ impl Default for Tuning {
             segment_limit: segment::SEGMENT_LIMIT,
             checkpoint_wal_bytes: 64 << 20,
             wal_prealloc: 1 << 20,
+            commit_chunk: wal::record::SPILL,
         }
     }
 }

@@ -33,7 +33,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use super::catalog_store::{Catalog, TableDef, diff, dir_name};
-use super::engine::{CommitRequest, IndexChanges, Inner, TableChanges, lock};
+use super::engine::{Chunk, ChunkSource, CommitRequest, IndexChanges, Inner, lock};
 use super::event::{
     INSERT, PATCH, SOFT_DELETE, delete_payload, diff_rows, insert_payload, patch_payload,
 };
@@ -533,8 +533,18 @@ impl TxnState {
             return Err(e);
         }
         let cat = self.catalog.as_ref().unwrap_or(&self.base);
-        let (changes, index_changes, events) = build_changes(cat, self.data)?;
-        if events.is_empty() && !ddl {
+        let entries = self
+            .data
+            .into_iter()
+            .flat_map(|(t, m)| m.into_iter().map(move |(k, p)| Ok::<_, Error>((t, k, p))));
+        let mut builder = ChunkBuilder {
+            cat,
+            budget: inner.tuning.commit_chunk,
+            entries: Box::new(entries),
+            table: None,
+        };
+        let first = builder.next_chunk()?.unwrap_or_default();
+        if first.events.is_empty() && !ddl {
             return Ok(None);
         }
         let rowids = self
@@ -548,14 +558,12 @@ impl TxnState {
             })
             .collect();
         let req = CommitRequest {
-            base: self.base,
-            catalog: if ddl { self.catalog } else { None },
-            changes,
-            index_changes,
-            events,
+            base: self.base.clone(),
+            catalog: if ddl { self.catalog.clone() } else { None },
+            first,
             rowids,
         };
-        let (seq, lsn) = inner.commit_append(req)?;
+        let (seq, lsn) = inner.commit_append(req, &mut builder)?;
         // The write path is free as soon as the commit is applied and logged;
         // the wait for fsync happens without it.
         drop(token);
@@ -572,58 +580,96 @@ fn as_slice(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     }
 }
 
-type Built = (TableChanges, IndexChanges, Vec<WalEvent>);
-
 /// The definitions of `table`'s indexes in `cat`.
 fn cat_indexes(cat: &Catalog, table: TableId) -> impl Iterator<Item = &IndexMeta> {
     cat.indexes_of(table).map(|i| &i.meta)
 }
 
-/// Turns the overlay into in-memory changes, index changes and logged
-/// events.
-fn build_changes(cat: &Catalog, data: BTreeMap<TableId, Overlay>) -> Result<Built> {
-    let mut changes = BTreeMap::new();
-    let mut ix_changes = BTreeMap::new();
-    let mut events = Vec::new();
-    for (table, keys) in data {
-        let Some(def) = cat.tables.get(&table) else {
-            continue;
-        };
-        let ixs: Vec<&IndexMeta> = cat_indexes(cat, table).collect();
-        let mut ch = Vec::new();
-        for (key, p) in keys {
-            let (diff, old_keys) = match (p.base_exists, &p.row) {
-                (false, None) => continue,
-                (false, Some(_)) => (Vec::new(), Vec::new()),
-                (true, None) if ixs.is_empty() => (Vec::new(), Vec::new()),
-                (true, row) => old_state(def, &ixs, &key, row.as_ref())?,
+/// One overlay entry: table, primary key, its state.
+type Entry = (TableId, Vec<u8>, Pending);
+
+/// Turns the overlay, in (table, key) order, into commit chunks: in-memory
+/// changes, index changes and logged events, about `budget` bytes of
+/// events at a time ([`super::Tuning::commit_chunk`]).
+struct ChunkBuilder<'a> {
+    cat: &'a Catalog,
+    /// Bytes of events per chunk.
+    budget: usize,
+    entries: Box<dyn Iterator<Item = Result<Entry>> + 'a>,
+    /// The table being turned and its indexes.
+    table: Option<(TableId, &'a TableDef, Vec<&'a IndexMeta>)>,
+}
+
+impl ChunkSource for ChunkBuilder<'_> {
+    fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        let mut chunk = Chunk::default();
+        let mut bytes = 0;
+        while bytes < self.budget {
+            let Some(entry) = self.entries.next() else {
+                break;
             };
-            index_changes(&ixs, &key, old_keys, p.row.as_ref(), &mut ix_changes)?;
-            let (event_type, payload, c) = match (p.base_exists, p.row) {
-                (false, None) => continue,
-                (false, Some(row)) => (
-                    INSERT,
-                    insert_payload(&key, &row)?,
-                    Change::Insert(key, row),
-                ),
-                (true, Some(row)) => {
-                    let payload = patch_payload(&key, row.len() as u32, &diff)?;
-                    (PATCH, payload, Change::Update(key, row))
-                }
-                (true, None) => (SOFT_DELETE, delete_payload(&key)?, Change::Delete(key)),
+            let (table, key, p) = entry?;
+            if self.table.as_ref().is_none_or(|(t, ..)| *t != table) {
+                self.table = self
+                    .cat
+                    .tables
+                    .get(&table)
+                    .map(|def| (table, def, cat_indexes(self.cat, table).collect()));
+            }
+            let Some((_, def, ixs)) = &self.table else {
+                continue;
             };
-            events.push(WalEvent {
-                table,
-                event_type,
-                payload,
-            });
-            ch.push(c);
+            if let Some(ev) = turn(def, ixs, key, p, &mut chunk)? {
+                bytes += ev.payload.len() + 8;
+                chunk.events.push(ev);
+            }
         }
-        if !ch.is_empty() {
-            changes.insert(table, ch);
-        }
+        Ok((!chunk.events.is_empty()).then_some(chunk))
     }
-    Ok((changes, ix_changes, events))
+}
+
+/// Turns one overlay entry into its change, its index changes (added to
+/// `chunk`) and its event (returned; none for a row inserted and deleted).
+fn turn(
+    def: &TableDef,
+    ixs: &[&IndexMeta],
+    key: Vec<u8>,
+    p: Pending,
+    chunk: &mut Chunk,
+) -> Result<Option<WalEvent>> {
+    let table = def.id;
+    let (diff, old_keys) = match (p.base_exists, &p.row) {
+        (false, None) => return Ok(None),
+        (false, Some(_)) => (Vec::new(), Vec::new()),
+        (true, None) if ixs.is_empty() => (Vec::new(), Vec::new()),
+        (true, row) => old_state(def, ixs, &key, row.as_ref())?,
+    };
+    index_changes(
+        ixs,
+        &key,
+        old_keys,
+        p.row.as_ref(),
+        &mut chunk.index_changes,
+    )?;
+    let (event_type, payload, c) = match (p.base_exists, p.row) {
+        (false, None) => return Ok(None),
+        (false, Some(row)) => (
+            INSERT,
+            insert_payload(&key, &row)?,
+            Change::Insert(key, row),
+        ),
+        (true, Some(row)) => {
+            let payload = patch_payload(&key, row.len() as u32, &diff)?;
+            (PATCH, payload, Change::Update(key, row))
+        }
+        (true, None) => (SOFT_DELETE, delete_payload(&key)?, Change::Delete(key)),
+    };
+    chunk.changes.entry(table).or_default().push(c);
+    Ok(Some(WalEvent {
+        table,
+        event_type,
+        payload,
+    }))
 }
 
 type Diff = Vec<(u32, crate::types::Value)>;

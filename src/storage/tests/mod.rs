@@ -10,6 +10,7 @@ mod garbage;
 mod index_durability;
 mod index_model;
 mod indexes;
+mod large_commit;
 mod txns;
 mod visibility;
 
@@ -31,6 +32,7 @@ pub fn tuning() -> Tuning {
         segment_limit: 4096,
         checkpoint_wal_bytes: u64::MAX,
         wal_prealloc: 4096,
+        commit_chunk: 2048,
     }
 }
 

@@ -129,26 +129,97 @@ fn frame(out: &mut Vec<u8>, body: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Appends the frames of `rec` to `out`.
+/// Appends the frames of `rec` to `out`: its events spilled into OPS
+/// frames past [`SPILL`] bytes, the rest in its COMMIT frame.
 pub fn encode(rec: &TxnRecord, synced_upto: u64, out: &mut Vec<u8>) -> Result<()> {
     let seq = rec.seq.unwrap_or(rec.stamp_seq);
+    let mut spill = OpsSpill::new(seq);
     let mut chunk = Vec::new();
     let mut n = 0u64;
-    let mut ops_frames = 0u64;
     for e in &rec.events {
         put_event(&mut chunk, e);
         n += 1;
         if chunk.len() >= SPILL {
-            let mut body = vec![OPS];
-            put_varint(&mut body, seq);
-            put_varint(&mut body, n);
-            body.extend_from_slice(&chunk);
-            frame(out, &body)?;
+            spill.frame(&chunk, n, out)?;
             chunk.clear();
             n = 0;
-            ops_frames += 1;
         }
     }
+    commit_frame(rec, spill.frames, synced_upto, (n, &chunk), out)
+}
+
+/// Appends `events` of the transaction with `seq` as OPS frames of about
+/// [`SPILL`] bytes (a large commit logs its events this way as it goes, then
+/// ends with [`encode_commit`]); returns how many frames it wrote.
+pub fn encode_ops(seq: Seq, events: &[WalEvent], out: &mut Vec<u8>) -> Result<u64> {
+    let mut spill = OpsSpill::new(seq);
+    let mut chunk = Vec::new();
+    let mut n = 0u64;
+    for (i, e) in events.iter().enumerate() {
+        put_event(&mut chunk, e);
+        n += 1;
+        if chunk.len() >= SPILL || i + 1 == events.len() {
+            spill.frame(&chunk, n, out)?;
+            chunk.clear();
+            n = 0;
+        }
+    }
+    Ok(spill.frames)
+}
+
+/// Appends the COMMIT frame of `rec` (its own events, if any, inside), after
+/// `ops_frames` OPS frames written by [`encode_ops`].
+pub fn encode_commit(
+    rec: &TxnRecord,
+    ops_frames: u64,
+    synced_upto: u64,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let mut chunk = Vec::new();
+    for e in &rec.events {
+        put_event(&mut chunk, e);
+    }
+    commit_frame(
+        rec,
+        ops_frames,
+        synced_upto,
+        (rec.events.len() as u64, &chunk),
+        out,
+    )
+}
+
+/// Writes OPS frames of one transaction, counting them.
+struct OpsSpill {
+    seq: Seq,
+    frames: u64,
+}
+
+impl OpsSpill {
+    fn new(seq: Seq) -> Self {
+        OpsSpill { seq, frames: 0 }
+    }
+
+    fn frame(&mut self, events: &[u8], n: u64, out: &mut Vec<u8>) -> Result<()> {
+        let mut body = Vec::with_capacity(events.len() + 12);
+        body.push(OPS);
+        put_varint(&mut body, self.seq);
+        put_varint(&mut body, n);
+        body.extend_from_slice(events);
+        frame(out, &body)?;
+        self.frames += 1;
+        Ok(())
+    }
+}
+
+/// The COMMIT frame; `events` is (count, encoded events) it holds itself.
+fn commit_frame(
+    rec: &TxnRecord,
+    ops_frames: u64,
+    synced_upto: u64,
+    events: (u64, &[u8]),
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let seq = rec.seq.unwrap_or(rec.stamp_seq);
     let mut body = vec![COMMIT, u8::from(rec.seq.is_some())];
     put_varint(&mut body, seq);
     body.extend_from_slice(&rec.micros.to_le_bytes());
@@ -163,8 +234,8 @@ pub fn encode(rec: &TxnRecord, synced_upto: u64, out: &mut Vec<u8>) -> Result<()
         put_varint(&mut body, u64::from(*t));
         put_varint(&mut body, *v);
     }
-    put_varint(&mut body, n);
-    body.extend_from_slice(&chunk);
+    put_varint(&mut body, events.0);
+    body.extend_from_slice(events.1);
     frame(out, &body)
 }
 
@@ -312,7 +383,12 @@ mod tests {
     fn round_trip(r: &TxnRecord) -> (TxnRecord, usize) {
         let mut out = Vec::new();
         encode(r, 99, &mut out).expect("encode");
-        let scan = scan_frames(&out, 0);
+        decode_all(&out)
+    }
+
+    /// Decodes one transaction's frames, gathering its events.
+    fn decode_all(out: &[u8]) -> (TxnRecord, usize) {
+        let scan = scan_frames(out, 0);
         assert!(scan.bad.is_none());
         let mut acc = Vec::new();
         let n = scan.frames.len();
@@ -353,6 +429,26 @@ mod tests {
         let (back, frames) = round_trip(&r);
         assert_eq!(back, r);
         assert!(frames >= 3, "{frames} frames");
+    }
+
+    #[test]
+    fn ops_logged_in_chunks_then_commit() {
+        // A large commit logs its events chunk by chunk, then a COMMIT with
+        // none of its own: the same transaction comes back.
+        let r = rec(40, 100 * 1024);
+        let mut out = Vec::new();
+        let mut frames = 0;
+        for part in r.events.chunks(7) {
+            frames += encode_ops(42, part, &mut out).expect("ops");
+        }
+        assert!(frames >= 6, "{frames} OPS frames");
+        let mut head = r.clone();
+        head.events.clear();
+        encode_commit(&head, frames, 99, &mut out).expect("commit");
+        let (back, n) = decode_all(&out);
+        assert_eq!(back, r);
+        assert_eq!(n as u64, frames + 1);
+        assert_eq!(encode_ops(42, &[], &mut out).expect("empty"), 0);
     }
 
     #[test]

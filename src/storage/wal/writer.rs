@@ -127,6 +127,18 @@ impl<P> GroupCommit<P> {
         Ok(lsn)
     }
 
+    /// Appends frames no commit waits for (a large commit's OPS frames,
+    /// logged before its COMMIT); returns the LSN after them.
+    pub fn append_bytes(&self, frames: &[u8]) -> Result<u64> {
+        let mut st = self.lock();
+        if let Some(e) = &st.poisoned {
+            return Err(e.clone());
+        }
+        st.buf.extend_from_slice(frames);
+        st.appended += frames.len() as u64;
+        Ok(st.appended)
+    }
+
     /// Returns once everything up to `lsn` is durable and published, leading
     /// a flush if none is running.
     pub fn wait(&self, lsn: u64, io: &dyn Flusher<P>) -> Result<()> {
