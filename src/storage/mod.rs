@@ -55,6 +55,7 @@ pub mod rowcodec;
 pub mod segment;
 pub mod seqtime;
 pub mod table;
+pub mod tempfile;
 pub mod txn;
 pub mod wal;
 
@@ -253,6 +254,11 @@ impl Storage {
     ) -> Result<Storage> {
         recovery::create_dirs(fs.as_ref(), dir, opts.fsync)?;
         let dir_lock = fs.lock_dir(dir)?;
+        // Scratch files of a process that crashed.
+        let tmp = dir.join(tempfile::TMP_DIR);
+        if fs.exists(&tmp)? {
+            fs.remove_dir_all(&tmp)?;
+        }
         let rec = recovery::recover(recovery::Env {
             fs: fs.as_ref(),
             root: dir,
@@ -327,6 +333,11 @@ impl Storage {
     /// shutdown; `Ok` while commits are accepted.
     pub fn health(&self) -> Result<()> {
         self.inner.check_writable()
+    }
+
+    /// A scratch file for a statement's spill (see [`tempfile`]).
+    pub fn temp_file(&self, what: &str) -> Result<tempfile::TempFile> {
+        tempfile::TempFile::create(&self.inner.fs, &self.inner.root, what)
     }
 
     /// The latest durable commit: what new readers see.

@@ -20,6 +20,7 @@ pub mod project_set;
 pub mod scan;
 pub mod setop;
 pub mod sort;
+pub mod spool;
 pub mod subquery;
 pub mod unique;
 pub mod values;

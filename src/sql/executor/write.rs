@@ -17,8 +17,9 @@ use crate::encoding::keycode::encode_key;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::executor::eval::eval;
 use crate::sql::executor::scan::{ScanRow, open};
+use crate::sql::executor::spool::Spool;
 use crate::sql::executor::unique;
-use crate::sql::executor::{ExecContext, Source, build, collect};
+use crate::sql::executor::{ExecContext, Source, build};
 use crate::sql::functions::FnContext;
 use crate::sql::planner::expr::Expr;
 use crate::sql::planner::plan::{Arbiter, InsertPlan, ModifyPlan};
@@ -64,10 +65,14 @@ impl WriteEnv<'_> {
 
 /// Runs an INSERT.
 pub fn insert(plan: &InsertPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Result<WriteResult> {
-    let rows = {
+    let mut rows = Spool::new(env.storage);
+    {
         let cx = env.context(txn);
-        collect(build(&plan.source, &cx)?)?
-    };
+        let mut source = build(&plan.source, &cx)?;
+        while let Some(r) = source.next()? {
+            rows.push(Vec::new(), r)?;
+        }
+    }
     let uniques = unique::unique_indexes(txn, plan.table.id);
     let mut ins = Inserter {
         plan,
@@ -75,11 +80,11 @@ pub fn insert(plan: &InsertPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
         touched: HashSet::new(),
     };
     let mut result = WriteResult::default();
-    for (n, row) in rows.into_iter().enumerate() {
+    for (n, item) in rows.drain()?.enumerate() {
         if n % 1024 == 1023 {
             env.cancel.check()?;
         }
-        if let Some(row) = ins.insert_row(row, txn, env)? {
+        if let Some(row) = ins.insert_row(item?.1, txn, env)? {
             result.count += 1;
             returning(
                 plan.returning.as_ref().map(|(e, _)| e.as_slice()),
@@ -310,19 +315,17 @@ pub fn insert_plain(
 /// Runs an UPDATE.
 pub fn update(plan: &ModifyPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Result<WriteResult> {
     let schema = &plan.table.schema;
-    let changes: Vec<(Vec<u8>, Row)> = {
+    let mut changes = Spool::new(env.storage);
+    {
         let cx = env.context(txn);
-        targets(plan, &cx)?
-            .into_iter()
-            .map(|r| {
-                let mut new = r.row.clone();
-                for (col, e) in &plan.assignments {
-                    new[*col] = eval(e, &r.row, &cx)?;
-                }
-                Ok((r.key, new))
-            })
-            .collect::<Result<_>>()?
-    };
+        targets(plan, &cx, |r| {
+            let mut new = r.row.clone();
+            for (col, e) in &plan.assignments {
+                new[*col] = eval(e, &r.row, &cx)?;
+            }
+            changes.push(r.key, new)
+        })?;
+    }
     // Unique indexes whose key the assignments may change.
     let uniques: Vec<IndexMeta> = unique::unique_indexes(txn, plan.table.id)
         .into_iter()
@@ -336,12 +339,13 @@ pub fn update(plan: &ModifyPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
     if key_changes {
         // Remove every old key first, so keys may be permuted within one
         // statement (UPDATE t SET id = id + 1).
-        for (key, _) in &changes {
-            txn.delete(plan.table.id, key)?;
+        for item in changes.iter()? {
+            txn.delete(plan.table.id, &item?.0)?;
         }
     }
-    let mut written = Vec::with_capacity(if uniques.is_empty() { 0 } else { changes.len() });
-    for (key, new) in changes {
+    let mut written = Spool::new(env.storage);
+    for item in changes.drain()? {
+        let (key, new) = item?;
         let new = conform(schema, new, &env.fns.types)?;
         let key = if key_changes {
             let new_key = row_key(schema, &new)?.unwrap_or(key);
@@ -362,33 +366,39 @@ pub fn update(plan: &ModifyPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
             &mut result,
         )?;
         if !uniques.is_empty() {
-            written.push((key, new));
+            written.push(key, new)?;
         }
     }
     // Unique keys are checked once every row is written, so they too may
     // be permuted within one statement.
-    for (n, (key, new)) in written.iter().enumerate() {
+    for (n, item) in written.drain()?.enumerate() {
         if n % 1024 == 1023 {
             env.cancel.check()?;
         }
-        unique::check_row(txn, schema, &uniques, new, key, &env.fns.types)?;
+        let (key, new) = item?;
+        unique::check_row(txn, schema, &uniques, &new, &key, &env.fns.types)?;
     }
     Ok(result)
 }
 
 /// Runs a DELETE.
 pub fn delete(plan: &ModifyPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Result<WriteResult> {
-    let rows = {
+    let mut rows = Spool::new(env.storage);
+    {
         let cx = env.context(txn);
-        targets(plan, &cx)?
-    };
+        let keep_rows = plan.returning.is_some();
+        targets(plan, &cx, |r| {
+            rows.push(r.key, if keep_rows { r.row } else { Vec::new() })
+        })?;
+    }
     let mut result = WriteResult::default();
-    for r in rows {
-        if txn.delete(plan.table.id, &r.key)? {
+    for item in rows.drain()? {
+        let (key, row) = item?;
+        if txn.delete(plan.table.id, &key)? {
             result.count += 1;
             returning(
                 plan.returning.as_ref().map(|(e, _)| e.as_slice()),
-                &r.row,
+                &row,
                 txn,
                 env,
                 &mut result,
@@ -399,24 +409,27 @@ pub fn delete(plan: &ModifyPlan, txn: &mut WriteTxn, env: &WriteEnv<'_>) -> Resu
 }
 
 /// Runs a TRUNCATE: every current row is deleted (history keeps them).
-pub fn truncate(tables: &[Table], txn: &mut WriteTxn) -> Result<()> {
+pub fn truncate(storage: &Storage, tables: &[Table], txn: &mut WriteTxn) -> Result<()> {
     for t in tables {
-        let keys: Vec<Vec<u8>> = txn
-            .scan(t.id, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)?
-            .map(|r| r.map(|(k, _)| k))
-            .collect::<Result<_>>()?;
-        for k in keys {
-            txn.delete(t.id, &k)?;
+        let mut keys = Spool::new(storage);
+        for r in txn.scan(t.id, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)? {
+            keys.push(r?.0, Vec::new())?;
+        }
+        for k in keys.drain()? {
+            txn.delete(t.id, &k?.0)?;
         }
     }
     Ok(())
 }
 
-/// The rows an UPDATE/DELETE targets, with their keys, padded to the
-/// table's width.
-fn targets(plan: &ModifyPlan, cx: &ExecContext<'_>) -> Result<Vec<ScanRow>> {
+/// Hands `f` each row an UPDATE/DELETE targets, with its key, padded to
+/// the table's width.
+fn targets(
+    plan: &ModifyPlan,
+    cx: &ExecContext<'_>,
+    mut f: impl FnMut(ScanRow) -> Result<()>,
+) -> Result<()> {
     let width = plan.table.schema.columns.len();
-    let mut out = Vec::new();
     for r in open(&plan.scan, cx)? {
         let mut r = r?;
         r.row.resize(width, Value::Null);
@@ -425,9 +438,9 @@ fn targets(plan: &ModifyPlan, cx: &ExecContext<'_>) -> Result<Vec<ScanRow>> {
         {
             continue;
         }
-        out.push(r);
+        f(r)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn returning(

@@ -87,7 +87,7 @@ impl CopyFormat {
 fn single_char(v: &str, what: &str) -> Result<char> {
     let mut chars = v.chars();
     match (chars.next(), chars.next()) {
-        (Some(c), None) => Ok(c),
+        (Some(c), None) if c.is_ascii() => Ok(c),
         _ => Err(sql_err!(
             SqlState::FEATURE_NOT_SUPPORTED,
             "COPY {} must be a single one-byte character",
@@ -189,13 +189,40 @@ impl Session {
         let mut count: u64 = 0;
         let mut line_no: u64 = 0;
         let mut done = false;
-        let mut csv_all = Vec::new();
+        let mut csv = CsvStream::new(format);
+        let mut record: u64 = 0;
         while let Some(chunk) = sink.copy_in_next()? {
             if done {
                 continue;
             }
-            if format.csv {
-                csv_all.extend_from_slice(&chunk);
+            if let Some(csv) = csv.as_mut() {
+                csv.feed(&chunk);
+                let Some(cut) = csv.complete() else { continue };
+                let text = std::str::from_utf8(&csv.buf[..cut]).map_err(|_| bad_utf8())?;
+                for fields in parse_csv(text, format)? {
+                    record += 1;
+                    if format.header && record == 1 {
+                        continue;
+                    }
+                    if fields.len() == 1 && fields[0].as_deref() == Some("\\.") {
+                        done = true;
+                        break;
+                    }
+                    let row = build_row(
+                        table,
+                        columns,
+                        &default_values,
+                        fields,
+                        &env.fns.types,
+                        record,
+                    )?;
+                    insert_plain(table, &uniques, row, txn, &env.fns.types)?;
+                    count += 1;
+                    if count.is_multiple_of(4096) {
+                        cancel.check()?;
+                    }
+                }
+                csv.consume(cut);
                 continue;
             }
             pending.extend_from_slice(&chunk);
@@ -230,10 +257,12 @@ impl Session {
             }
             pending.drain(..start);
         }
-        if format.csv {
-            let text = String::from_utf8(csv_all).map_err(|_| bad_utf8())?;
-            for (i, fields) in parse_csv(&text, format)?.into_iter().enumerate() {
-                if format.header && i == 0 {
+        if let Some(csv) = csv.filter(|_| !done) {
+            // The last record, without a newline after it.
+            let text = String::from_utf8(csv.buf).map_err(|_| bad_utf8())?;
+            for fields in parse_csv(&text, format)? {
+                record += 1;
+                if format.header && record == 1 {
                     continue;
                 }
                 if fields.len() == 1 && fields[0].as_deref() == Some("\\.") {
@@ -245,12 +274,12 @@ impl Session {
                     &default_values,
                     fields,
                     &env.fns.types,
-                    i as u64 + 1,
+                    record,
                 )?;
                 insert_plain(table, &uniques, row, txn, &env.fns.types)?;
                 count += 1;
             }
-        } else if !done && !pending.is_empty() {
+        } else if !format.csv && !done && !pending.is_empty() {
             let line = std::str::from_utf8(&pending)
                 .map_err(|_| bad_utf8())?
                 .to_string();
@@ -486,6 +515,58 @@ fn csv_quote(s: &str, f: &CopyFormat) -> String {
 }
 
 /// Parses CSV records; an unquoted field equal to the NULL string is `None`.
+/// CSV input as it arrives: records are parsed as soon as they are
+/// complete (a newline outside quotes ends one), so COPY holds one piece of
+/// the input at a time, not all of it.
+struct CsvStream {
+    buf: Vec<u8>,
+    quote: u8,
+    /// Bytes of `buf` scanned so far, and whether that point is inside
+    /// quotes.
+    scanned: usize,
+    in_quotes: bool,
+    /// The end of the last complete record in `buf`.
+    cut: usize,
+}
+
+impl CsvStream {
+    /// A stream for CSV `f`; `None` for text format. (QUOTE is one byte,
+    /// as `from_options` checks.)
+    fn new(f: &CopyFormat) -> Option<CsvStream> {
+        f.csv.then(|| CsvStream {
+            buf: Vec::new(),
+            quote: u8::try_from(f.quote).unwrap_or(b'"'),
+            scanned: 0,
+            in_quotes: false,
+            cut: 0,
+        })
+    }
+
+    fn feed(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+        for (i, b) in self.buf[self.scanned..].iter().enumerate() {
+            if *b == self.quote {
+                self.in_quotes = !self.in_quotes;
+            } else if *b == b'\n' && !self.in_quotes {
+                self.cut = self.scanned + i + 1;
+            }
+        }
+        self.scanned = self.buf.len();
+    }
+
+    /// The length of the complete records at the start of `buf`, if any.
+    fn complete(&self) -> Option<usize> {
+        (self.cut > 0).then_some(self.cut)
+    }
+
+    /// Drops the first `n` bytes (parsed).
+    fn consume(&mut self, n: usize) {
+        self.buf.drain(..n);
+        self.scanned -= n;
+        self.cut = 0;
+    }
+}
+
 fn parse_csv(text: &str, f: &CopyFormat) -> Result<Vec<Vec<Option<String>>>> {
     let mut records = Vec::new();
     let mut fields = Vec::new();
@@ -585,5 +666,31 @@ mod tests {
             vec![Some("2".into()), Some("x\"y".into()), Some(String::new())]
         );
         assert_eq!(csv_quote("a,b", &f), "\"a,b\"");
+    }
+
+    #[test]
+    fn csv_stream_parses_records_as_they_complete() {
+        // Quoted newlines and doubled quotes, split at every byte: the
+        // records parsed piece by piece are those of the whole input.
+        let f = CopyFormat::from_options(&[("format".into(), Some("csv".into()))]).unwrap();
+        let input = "1,\"a\nb\",x\r\n2,\"say \"\"hi\"\"\n\",\n3,é,\"\"\n4,last";
+        let whole = parse_csv(input, &f).unwrap();
+        for step in 1..input.len() {
+            let mut csv = CsvStream::new(&f).unwrap();
+            let mut got = Vec::new();
+            for piece in input.as_bytes().chunks(step) {
+                csv.feed(piece);
+                if let Some(cut) = csv.complete() {
+                    let text = std::str::from_utf8(&csv.buf[..cut]).unwrap();
+                    got.extend(parse_csv(text, &f).unwrap());
+                    csv.consume(cut);
+                    assert!(csv.complete().is_none());
+                }
+            }
+            assert_eq!(csv.buf, b"4,last", "step {step}");
+            got.extend(parse_csv(std::str::from_utf8(&csv.buf).unwrap(), &f).unwrap());
+            assert_eq!(got, whole, "step {step}");
+        }
+        assert!(CsvStream::new(&text_format()).is_none());
     }
 }

@@ -230,8 +230,9 @@ impl Session {
                 sink.command_complete(tag)
             }
             Plan::Truncate(tables) => {
+                let storage = self.db.storage().clone();
                 let txn = self.writer("TRUNCATE TABLE")?;
-                write::truncate(tables, txn)?;
+                write::truncate(&storage, tables, txn)?;
                 sink.command_complete("TRUNCATE TABLE")
             }
             Plan::Explain(lines) => {
