@@ -509,4 +509,180 @@ mod tests {
         assert!(read_file(b"NOTAWAL!", 3, "w").is_err());
         assert_eq!(ends.len(), 2);
     }
+
+    /// A transaction of `n` events of `size` bytes (spills into OPS
+    /// frames once it passes `record::SPILL`).
+    fn big(seq: u64, n: usize, size: usize) -> TxnRecord {
+        TxnRecord {
+            events: (0..n)
+                .map(|i| WalEvent {
+                    table: 1 + (i % 3) as u32,
+                    event_type: 1,
+                    payload: vec![(i % 251) as u8; size],
+                })
+                .collect(),
+            ..txn(seq)
+        }
+    }
+
+    /// Small, large (several OPS frames), small, large, small: the file,
+    /// the records, where each COMMIT ends, and where every frame starts.
+    fn mixed() -> (Vec<u8>, Vec<TxnRecord>, Vec<usize>, Vec<usize>) {
+        let recs = vec![
+            txn(1),
+            big(2, 2600, 1000),
+            txn(3),
+            big(4, 1200, 1000),
+            txn(5),
+        ];
+        let mut data = super::super::header(3).to_vec();
+        let mut ends = Vec::new();
+        for r in &recs {
+            let synced = data.len() as u64;
+            encode(r, synced, &mut data).expect("encode");
+            ends.push(data.len());
+        }
+        let frames = crate::storage::codec::scan_frames(&data, 16).frames;
+        assert!(
+            frames.len() >= 8,
+            "{} frames: the big ones spill",
+            frames.len()
+        );
+        (data, recs, ends, frames.iter().map(|f| f.0).collect())
+    }
+
+    #[test]
+    fn multi_frame_transactions_survive_cuts_at_every_boundary() {
+        let (data, recs, ends, starts) = mixed();
+        crate::logging::set_quiet(true);
+        let mut cuts: Vec<usize> = vec![0, 5, 16, data.len()];
+        for s in &starts {
+            for d in [0usize, 1, 7, 8, 9, 100, 300_000] {
+                cuts.extend([s + d, s.saturating_sub(d)]);
+            }
+        }
+        cuts.retain(|c| *c <= data.len());
+        cuts.sort_unstable();
+        cuts.dedup();
+        for cut in cuts {
+            let (got, c) =
+                read_file(&data[..cut], 3, "wal/x").expect("a torn tail is not an error");
+            let whole = ends.iter().filter(|e| **e <= cut).count();
+            let back: Vec<&TxnRecord> = got.iter().map(|t| &t.rec).collect();
+            assert_eq!(
+                back,
+                recs[..whole].iter().collect::<Vec<_>>(),
+                "cut at {cut}"
+            );
+            let last_end = ends[..whole].last().copied().unwrap_or(16);
+            if cut > 0 && cut < 16 {
+                assert_eq!(
+                    c.map(|c| (c.offset, c.reason)),
+                    Some((0, "torn header".into()))
+                );
+            } else if cut <= 16 || ends.contains(&cut) {
+                assert_eq!(c, None, "cut at {cut}");
+            } else {
+                // Whatever was torn, the incomplete transaction goes whole:
+                // orphan OPS frames are cut with it.
+                let c = c.unwrap_or_else(|| panic!("cut at {cut}: no tail cut"));
+                assert_eq!(
+                    (c.offset, c.bytes),
+                    (last_end as u64, (cut - last_end) as u64)
+                );
+                if starts.contains(&cut) {
+                    assert_eq!(c.reason, "transaction without its commit record");
+                }
+            }
+        }
+        crate::logging::set_quiet(false);
+    }
+
+    #[test]
+    fn corruption_inside_an_ops_frame_is_reported_with_offset() {
+        let (data, _, ends, starts) = mixed();
+        // The second OPS frame of the first big transaction, then later
+        // commits that claim it durable.
+        let second_ops = starts.iter().copied().filter(|s| *s > ends[0]).nth(1);
+        let at = second_ops.expect("frame");
+        assert!(at < ends[1]);
+        for flip in [at + 2, at + 9, at + 500_000] {
+            let mut bad = data.clone();
+            bad[flip] ^= 0x20;
+            match read_file(&bad, 3, "wal/0000000000000003.wal") {
+                Err(Error::Corrupted { file, offset, .. }) => {
+                    assert_eq!(file, "wal/0000000000000003.wal");
+                    assert_eq!(offset, at as u64, "flip at {flip}");
+                }
+                other => panic!("flip at {flip}: expected Corrupted, got {other:?}"),
+            }
+        }
+        // Damage in the last transaction's frames, nothing durable after:
+        // a torn tail, cut at the start of that transaction.
+        let mut tail = data[..ends[3]].to_vec();
+        let last_ops = starts
+            .iter()
+            .copied()
+            .rfind(|s| *s < ends[3])
+            .expect("frame");
+        tail[last_ops - 100] ^= 1;
+        crate::logging::set_quiet(true);
+        let (got, c) = read_file(&tail, 3, "wal/x").expect("tail");
+        crate::logging::set_quiet(false);
+        assert_eq!(got.len(), 3);
+        assert_eq!(c.map(|c| c.offset), Some(ends[2] as u64));
+    }
+
+    #[test]
+    fn a_skipped_transaction_skips_its_ops_frames() {
+        let (data, recs, _, _) = mixed();
+        let src: &[u8] = &data;
+        let mut r = WalReader::open(&src, 3, "wal/x").expect("open");
+        let mut seqs = Vec::new();
+        while let Some(t) = r.next_txn().expect("txn") {
+            seqs.push(t.rec.seq);
+            // Read the OPS frames of seq 4 only.
+            if t.rec.seq == Some(4) {
+                let mut n = 0;
+                while let Some(ev) = r.next_ops().expect("ops") {
+                    n += ev.len();
+                }
+                assert_eq!(n + t.rec.events.len(), recs[3].events.len());
+            }
+        }
+        assert_eq!(seqs, [Some(1), Some(2), Some(3), Some(4), Some(5)]);
+        assert!(r.next_ops().expect("ops").is_none());
+        assert!(r.cut().is_none());
+    }
+
+    #[test]
+    fn memory_is_bounded_by_a_frame_not_the_file() {
+        // One transaction of ~24 MiB (two dozen OPS frames) between small
+        // ones: the reader holds about one OPS frame and its window.
+        let recs = [txn(1), big(2, 24 * 1024, 1024), txn(3)];
+        let mut data = super::super::header(3).to_vec();
+        for r in &recs {
+            let synced = data.len() as u64;
+            encode(r, synced, &mut data).expect("encode");
+        }
+        assert!(data.len() > 24 << 20);
+        let src: &[u8] = &data;
+        let mut r = WalReader::open(&src, 3, "wal/x").expect("open");
+        let bound = crate::storage::wal::record::SPILL + 2 * super::super::frames::WINDOW;
+        assert!(
+            r.peak() <= super::super::frames::WINDOW,
+            "pass 1: {}",
+            r.peak()
+        );
+        let (mut txns, mut events) = (0, 0);
+        while let Some(t) = r.next_txn().expect("txn") {
+            txns += 1;
+            while let Some(ev) = r.next_ops().expect("ops") {
+                events += ev.len();
+            }
+            events += t.rec.events.len();
+        }
+        assert_eq!((txns, events), (3, 2 + 24 * 1024));
+        assert!(r.peak() <= bound, "peak {} > {bound}", r.peak());
+    }
 }
