@@ -329,4 +329,31 @@ mod tests {
         assert!(r.header_at(f.len() as u64 - 3).expect("io").is_err());
         assert!(r.peak() <= WINDOW, "peak {}", r.peak());
     }
+
+    #[test]
+    fn reads_real_files_through_positioned_reads() {
+        let dir = std::env::temp_dir().join(format!("driftdb-frames-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("f");
+        let data = file(&[WINDOW * 2 + 3, 7, 1]);
+        std::fs::write(&path, &data).expect("write");
+        let src = FileSource::open(&crate::storage::io::RealFs, &path).expect("open");
+        let mut r = FrameReader::new(&src).expect("reader");
+        assert_eq!(r.len(), data.len() as u64);
+        let mut pos = 0;
+        for (off, body) in scan_frames(&data, 0).frames {
+            assert_eq!(pos, off as u64);
+            assert_eq!(
+                r.frame_at(pos).expect("io").expect("valid").end,
+                body.end as u64
+            );
+            assert_eq!(r.body(pos).expect("io").expect("body"), data[body.clone()]);
+            pos = body.end as u64;
+        }
+        assert_eq!(pos, data.len() as u64);
+        let missing = FileSource::open(&crate::storage::io::RealFs, &dir.join("missing"));
+        assert!(missing.is_err(), "not created");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
