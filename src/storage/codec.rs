@@ -182,28 +182,67 @@ pub fn check_frame_len(len: usize) -> crate::error::Result<()> {
     Ok(())
 }
 
-/// Checks the frame at `pos`; returns its body range or why it is invalid.
-pub fn frame_at(data: &[u8], pos: usize) -> DecodeResult<Range<usize>> {
-    let rest = data.len().saturating_sub(pos);
-    if rest < FRAME_HEADER {
-        return Err(format!("incomplete frame header ({rest} bytes)"));
+/// A frame's header, checked against the bytes the file holds from its
+/// start (`rest`, header included) before anything is read past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameHeader {
+    /// The body length: non-zero, at most [`MAX_FRAME`], and within `rest`.
+    pub len: usize,
+    /// The CRC the header claims.
+    pub crc: u32,
+}
+
+impl FrameHeader {
+    /// A CRC-32 hasher that has seen the length field; feed it the body and
+    /// compare with [`FrameHeader::crc`].
+    pub fn hasher(&self) -> crc32fast::Hasher {
+        let mut h = crc32fast::Hasher::new();
+        h.update(&(self.len as u32).to_le_bytes());
+        h
+    }
+}
+
+/// Checks a frame header: `head` holds the bytes at the frame's start (at
+/// least [`FRAME_HEADER`] unless the file ends sooner) and `rest` is how
+/// many bytes the file has from there. Fails, with the reasons
+/// [`frame_at`] gives, on a short header or a length that is zero, above
+/// [`MAX_FRAME`] or past the end of the file.
+pub fn frame_header(head: &[u8], rest: u64) -> DecodeResult<FrameHeader> {
+    if rest < FRAME_HEADER as u64 || head.len() < FRAME_HEADER {
+        return Err(format!(
+            "incomplete frame header ({} bytes)",
+            rest.min(head.len() as u64)
+        ));
     }
     let mut len_bytes = [0u8; 4];
-    len_bytes.copy_from_slice(&data[pos..pos + 4]);
+    len_bytes.copy_from_slice(&head[..4]);
     let len = u32::from_le_bytes(len_bytes) as usize;
     if len == 0 || len > MAX_FRAME {
         return Err(format!("invalid frame length {len}"));
     }
-    if len > rest - FRAME_HEADER {
+    let left = rest - FRAME_HEADER as u64;
+    if len as u64 > left {
         return Err(format!(
-            "frame length {len} runs past the end of the file ({} bytes left)",
-            rest - FRAME_HEADER
+            "frame length {len} runs past the end of the file ({left} bytes left)"
         ));
     }
     let mut crc_bytes = [0u8; 4];
-    crc_bytes.copy_from_slice(&data[pos + 4..pos + 8]);
-    let body = pos + FRAME_HEADER..pos + FRAME_HEADER + len;
-    if frame_crc(len_bytes, &data[body.clone()]) != u32::from_le_bytes(crc_bytes) {
+    crc_bytes.copy_from_slice(&head[4..8]);
+    Ok(FrameHeader {
+        len,
+        crc: u32::from_le_bytes(crc_bytes),
+    })
+}
+
+/// Checks the frame at `pos`; returns its body range or why it is invalid.
+pub fn frame_at(data: &[u8], pos: usize) -> DecodeResult<Range<usize>> {
+    let rest = data.len().saturating_sub(pos);
+    let head = &data[pos.min(data.len())..];
+    let h = frame_header(&head[..head.len().min(FRAME_HEADER)], rest as u64)?;
+    let body = pos + FRAME_HEADER..pos + FRAME_HEADER + h.len;
+    let mut crc = h.hasher();
+    crc.update(&data[body.clone()]);
+    if crc.finalize() != h.crc {
         return Err("frame CRC mismatch".into());
     }
     Ok(body)

@@ -6,7 +6,9 @@
 //!
 //! * every file storage writes is **append-only** while it is in use (WAL
 //!   files, segments, the seq↔time file); [`File::append`] writes at the end;
-//! * a file is read back **whole**, at recovery ([`FileSystem::read_file`]);
+//! * small files are read back **whole** ([`FileSystem::read_file`]); files
+//!   that can be large (WAL files at recovery, segments) are read in
+//!   bounded pieces with [`RandomFile::read_at`] (see `wal::frames`);
 //! * metadata files are **replaced atomically** by [`atomic_replace`]:
 //!   write a temporary file, fsync it, rename it over the old one, fsync the
 //!   directory;

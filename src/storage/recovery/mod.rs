@@ -16,22 +16,27 @@
 //!    checkpoint added and cutting what lies past them (see
 //!    `segment::reader`). Take the indexes the record lists for it from
 //!    their definition files. Check `seqtime` holds the recorded count.
-//! 4. Replay the WAL files from the record's on, in order: DDL onto the
-//!    catalog (absolute, so idempotent) and the trees (a table's trees are
-//!    created; an index created since the checkpoint is filled from its
-//!    table's history), events onto the table and index trees, each data
-//!    commit's time onto the seq ↔ time trees, one B-tree write transaction
-//!    per commit. Seqs must follow each other. A checkpointed table or index
-//!    whose file is gone must be dropped by the WAL, or that is corruption.
+//! 4. Replay the WAL files from the record's on, in order, one frame at a
+//!    time (`wal::recovery::WalReader`, [`replay`]): DDL onto the catalog
+//!    (absolute, so idempotent) and the trees (a table's trees are created;
+//!    an index created since the checkpoint is filled from its table's
+//!    history), events onto the table and index trees, each data commit's
+//!    time onto the seq ↔ time trees and into `seqtime`, one B-tree write
+//!    transaction per OPS frame and one for the COMMIT frame. Seqs must
+//!    follow each other. A checkpointed table or index whose file is gone
+//!    must be dropped by the WAL, or that is corruption. Replayed events
+//!    go to a scratch file ([`spill`]), not memory: memory does not grow
+//!    with the WAL or with a transaction.
 //! 5. Make `tables/` match the recovered catalog
 //!    (`catalog_store::reconcile`): this finishes or undoes whatever DDL a
 //!    crash interrupted.
-//! 6. Queue the replayed events for the segments and the replayed times for
-//!    `seqtime`; the caller then runs a checkpoint, which makes them and the
-//!    trees durable, drops trees nobody owns, starts a fresh WAL file and
-//!    deletes the replayed ones.
+//! 6. Write the spilled events to the segments, now in their final
+//!    directories; the caller then runs a checkpoint, which makes them,
+//!    `seqtime` and the trees durable, drops trees nobody owns, starts a
+//!    fresh WAL file and deletes the replayed ones.
 
 mod replay;
+mod spill;
 mod upgrade;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +54,7 @@ use super::segment::{reader as seg_reader, writer::SegmentWriter};
 use super::seqtime::{self, SeqTimeWriter, SeqTimes};
 use super::table::TableStore;
 use super::wal;
+use super::wal::recovery::WalReader;
 use super::{BTREE_DIR, BTREE_FILE, IndexId, Seq, TableId, TailCut, Tuning};
 use crate::error::{Error, Result};
 use crate::log_info;
@@ -74,9 +80,6 @@ pub struct Recovered {
     /// file: its `CHECKPOINT` file goes once the closing checkpoint is done.
     pub upgraded: bool,
 }
-
-/// A segment frame to rewrite from the WAL.
-type Replayed = (Seq, u64, u8, Vec<u8>);
 
 /// Creates `dir` and any missing parents.
 pub fn create_dirs(fs: &dyn FileSystem, dir: &Path, sync: bool) -> Result<()> {
@@ -154,10 +157,21 @@ pub fn recover(env: Env<'_>) -> Result<Recovered> {
     }
     state.last_seq = ck.seq;
     state.last_time = last_time(&btree, ck.seq)?;
-    let txns = wal::recovery::read_all(fs, root, &wal_dir, ck.wal_no, &mut state.cuts)?;
-    let n = txns.len() as u64;
-    for t in txns {
-        state.replay(t)?;
+    state.seqtime = Some(SeqTimeWriter::open(
+        fs,
+        &root.join(seqtime::FILE_NAME),
+        ck.seqtime_count,
+    )?);
+    let mut n = 0u64;
+    for no in wal::recovery::files(fs, &wal_dir, ck.wal_no)? {
+        let path = wal_dir.join(wal::file_name(no));
+        let src = wal::recovery::open_file(fs, &path)?;
+        let mut reader = WalReader::open(&src, no, &rel(root, &path))?;
+        state.cuts.extend(reader.cut().cloned());
+        while let Some(t) = reader.next_txn()? {
+            n += 1;
+            state.replay(fs, t, &mut reader)?;
+        }
     }
     state.check_missing()?;
     let current: BTreeMap<_, _> = disk.tables.iter().map(|(id, d)| (*id, d.state())).collect();
@@ -230,9 +244,11 @@ pub(super) struct State {
     /// Checkpointed indexes whose definition file is gone (must be dropped
     /// by the WAL, directly or with their table): their table and file.
     missing_ix: BTreeMap<IndexId, (TableId, String)>,
-    replayed: BTreeMap<TableId, Vec<Replayed>>,
-    /// Commit times replayed from the WAL.
-    times: Vec<(Seq, i64)>,
+    /// Replayed events for the segments.
+    spill: spill::Spill,
+    /// The `seqtime` file, taking the replayed commit times (opened once
+    /// the file is checked, before replay).
+    seqtime: Option<SeqTimeWriter>,
     last_seq: Seq,
     last_time: i64,
     cuts: Vec<TailCut>,
@@ -257,8 +273,8 @@ impl State {
             loaded: BTreeMap::new(),
             missing: BTreeSet::new(),
             missing_ix: BTreeMap::new(),
-            replayed: BTreeMap::new(),
-            times: Vec::new(),
+            spill: spill::Spill::new(env.fs, env.root, &env.root.join("wal"))?,
+            seqtime: None,
             last_seq: 0,
             last_time: 0,
             cuts: Vec::new(),
@@ -407,17 +423,18 @@ impl State {
                 }
             };
             ckpt_lens.insert(*id, lens.clone());
-            let mut w = SegmentWriter::new(dir, *id, lens).with_limit(env.tuning.segment_limit);
-            for (seq, ms, ty, payload) in self.replayed.remove(id).unwrap_or_default() {
-                w.append(fs, seq, ms, ty, &payload)?;
-            }
+            let w = SegmentWriter::new(dir, *id, lens).with_limit(env.tuning.segment_limit);
             segments.insert(*id, w);
         }
-        let mut seqtime =
-            SeqTimeWriter::open(fs, &root.join(seqtime::FILE_NAME), ck.seqtime_count)?;
-        for (seq, t) in &self.times {
-            seqtime.append(*seq, *t)?;
-        }
+        self.spill
+            .drain(fs, |table, b| match segments.get_mut(&table) {
+                Some(w) => w.append(fs, b.seq, b.unix_ms, b.event_type, b.payload),
+                None => Ok(()),
+            })?;
+        let seqtime = self
+            .seqtime
+            .take()
+            .ok_or_else(|| Error::Internal("recovery: the seqtime file was not opened".into()))?;
         let wal_no = wal::recovery::files(fs, &root.join("wal"), 0)?
             .last()
             .copied()

@@ -1,22 +1,41 @@
 //! Step 4 of recovery: replaying one logged transaction onto the catalog
-//! and the trees, exactly as its commit applied it.
+//! and the trees, exactly as its commit applied it, without holding the
+//! transaction in memory.
+//!
+//! The COMMIT frame is read first (`WalReader::next_txn`): its seq is
+//! checked and its DDL and row ids applied before any event, as at commit.
+//! The events then come one OPS frame at a time (`WalReader::next_ops`),
+//! each frame in its own B-tree write transaction at the transaction's seq
+//! (nobody reads during recovery, so the pieces need not be atomic), then
+//! the COMMIT frame's own events and the commit time in a last one. Each
+//! event goes on to the segment spill (`spill`) as it is applied.
 
 use super::State;
 use crate::error::{Error, Result};
+use crate::storage::btree::WriteTxn;
 use crate::storage::catalog_store::{Catalog, DdlOp, apply_ddl};
 use crate::storage::engine::IndexChanges;
 use crate::storage::event::Event;
 use crate::storage::index::{IxChange, index_key};
+use crate::storage::io::FileSystem;
 use crate::storage::seqtime::SeqTimes;
 use crate::storage::table::Change;
-use crate::storage::wal::recovery::LoggedTxn;
+use crate::storage::wal::record::WalEvent;
+use crate::storage::wal::recovery::{LoggedTxn, WalReader};
 use crate::storage::{Seq, TableId};
 use crate::types::Row;
 
 impl State {
-    /// Replays `t`: DDL onto the catalog and trees, then (a data commit)
-    /// its events and time in one B-tree write transaction at its seq.
-    pub(super) fn replay(&mut self, t: LoggedTxn) -> Result<()> {
+    /// Replays `t`, whose OPS frames `wal` reads next: DDL onto the catalog
+    /// and trees, then (a data commit) its events and time at its seq. A
+    /// transaction the checkpoint already holds is skipped, OPS frames and
+    /// all.
+    pub(super) fn replay(
+        &mut self,
+        fs: &dyn FileSystem,
+        t: LoggedTxn,
+        wal: &mut WalReader<'_>,
+    ) -> Result<()> {
         let bad = |e: String| Error::corrupted(t.file.clone(), t.offset, e);
         let rec = t.rec;
         if let Some(s) = rec.seq {
@@ -45,8 +64,36 @@ impl State {
         }
         let Some(seq) = rec.seq else { return Ok(()) };
         let ms = u64::try_from(rec.micros.div_euclid(1000)).unwrap_or(0);
-        let mut w = self.btree.write()?;
-        for e in rec.events {
+        let btree = self.btree.clone();
+        while let Some(events) = wal.next_ops()? {
+            let mut w = btree.write()?;
+            self.apply_events(fs, &mut w, (seq, ms), events, &bad)?;
+            w.commit()?;
+        }
+        let mut w = btree.write()?;
+        self.apply_events(fs, &mut w, (seq, ms), rec.events, &bad)?;
+        SeqTimes::push_in(&mut w, seq, rec.micros)?;
+        w.commit()?;
+        self.seqtime
+            .as_mut()
+            .ok_or_else(|| Error::Internal("recovery: the seqtime file was not opened".into()))?
+            .append(seq, rec.micros)?;
+        self.last_seq = seq;
+        self.last_time = rec.micros;
+        Ok(())
+    }
+
+    /// Applies row events at `seq` onto the table and index trees in `w`,
+    /// and spills them for the segments (commit time `ms`).
+    fn apply_events(
+        &mut self,
+        fs: &dyn FileSystem,
+        w: &mut WriteTxn<'_>,
+        (seq, ms): (Seq, u64),
+        events: Vec<WalEvent>,
+        bad: &impl Fn(String) -> Error,
+    ) -> Result<()> {
+        for e in events {
             if self.missing.contains(&e.table) {
                 return Err(bad(format!(
                     "event for table {} whose directory is missing",
@@ -59,28 +106,19 @@ impl State {
                 .get(&e.table)
                 .ok_or_else(|| bad(format!("event for unknown table {}", e.table)))?;
             let ev = Event::decode(e.event_type, &e.payload).map_err(bad)?;
-            let (change, old) = def.store.change_of(&w, ev).map_err(|e| logged(e, &bad))?;
+            let (change, old) = def.store.change_of(w, ev).map_err(|e| logged(e, bad))?;
             let ix = index_changes(&self.catalog, e.table, &change, old.as_ref())?;
             def.store
-                .apply_in(&mut w, seq, std::slice::from_ref(&change))
-                .map_err(|e| logged(e, &bad))?;
+                .apply_in(w, seq, std::slice::from_ref(&change))
+                .map_err(|e| logged(e, bad))?;
             for (i, ch) in ix {
                 if let Some(d) = self.catalog.indexes.get(&i) {
-                    d.store
-                        .apply_in(&mut w, seq, &ch)
-                        .map_err(|e| logged(e, &bad))?;
+                    d.store.apply_in(w, seq, &ch).map_err(|e| logged(e, bad))?;
                 }
             }
-            self.replayed
-                .entry(e.table)
-                .or_default()
-                .push((seq, ms, e.event_type, e.payload));
+            self.spill
+                .push(fs, e.table, seq, ms, e.event_type, &e.payload)?;
         }
-        SeqTimes::push_in(&mut w, seq, rec.micros)?;
-        w.commit()?;
-        self.times.push((seq, rec.micros));
-        self.last_seq = seq;
-        self.last_time = rec.micros;
         Ok(())
     }
 
@@ -94,14 +132,14 @@ impl State {
                 self.missing.remove(id);
                 self.missing_ix.retain(|_, (t, _)| t != id);
                 self.loaded.remove(id);
-                self.replayed.remove(id);
+                self.spill.discard(*id);
             }
             DdlOp::DropIndex { id } => {
                 self.missing_ix.remove(id);
             }
             DdlOp::Create { id, .. } => {
                 self.loaded.remove(id);
-                self.replayed.remove(id);
+                self.spill.discard(*id);
                 if let Some(def) = self.catalog.tables.get(id) {
                     let mut w = self.btree.write()?;
                     def.store.create_trees(&mut w)?;

@@ -9,6 +9,7 @@ mod durability;
 mod garbage;
 mod index_durability;
 mod index_model;
+mod recovery_stream;
 mod indexes;
 mod large_commit;
 mod txns;

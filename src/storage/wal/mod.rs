@@ -27,6 +27,7 @@
 //! `header frame* zero*`; recovery reads an all-zero tail as the clean end
 //! (a frame never starts with a zero length).
 
+pub mod frames;
 pub mod record;
 pub mod recovery;
 pub mod writer;

@@ -1,6 +1,23 @@
-//! Reading the WAL back at recovery.
+//! Reading the WAL back at recovery, in bounded memory.
 //!
-//! Frames are read in order; OPS frames are gathered until their COMMIT.
+//! A WAL file is read in two passes through a [`FrameReader`], which never
+//! holds more than a small window of the file plus one frame body, however
+//! large the file or a transaction in it (a transaction is OPS frames of
+//! about `record::SPILL` bytes each, then its COMMIT frame):
+//!
+//! 1. [`WalReader::open`] walks the frames, checking each length and CRC
+//!    and decoding only each body's head (type, seq, and for a COMMIT the
+//!    count of OPS frames before it), which is enough to check that OPS
+//!    frames belong to the COMMIT that follows them. It finds where the
+//!    valid frames end, decides between torn tail and corruption there, and
+//!    finds the end of the last complete COMMIT.
+//! 2. [`WalReader::next_txn`] then hands out the committed transactions one
+//!    at a time, and [`WalReader::next_ops`] the events of each of its OPS
+//!    frames, one frame at a time. A transaction's COMMIT frame is read
+//!    first (by walking the OPS frame headers to it), so its DDL and seq are
+//!    known before its OPS frames are applied; pass 1 proved the COMMIT is
+//!    there, so OPS frames can be applied as they come.
+//!
 //! Where a frame fails its checks:
 //!
 //! * if no valid frame follows, or the valid frames that follow were all
@@ -13,23 +30,29 @@
 //!
 //! OPS frames with no COMMIT after them at the end of a file belong to a
 //! transaction that never committed; they are cut too. A CRC-valid frame
-//! that does not decode is corruption (a torn write cannot produce one).
+//! that does not decode is corruption (a torn write cannot produce one);
+//! frames whose contents recovery does not use (OPS frames of a transaction
+//! the caller skips, or without a COMMIT) are CRC-checked and their heads
+//! decoded, not their events. A transaction's OPS frames never span two
+//! files: files change only at checkpoints, which never split a commit.
 
 use std::path::Path;
 
-use super::record::{Frame, TxnRecord, WalEvent, decode};
+use super::frames::{FileSource, FrameReader, Source};
+use super::record::{COMMIT, Frame, OPS, TxnRecord, WalEvent, decode};
 use super::{HEADER, MAGIC, parse_name};
 use crate::error::{Error, Result};
 use crate::log_warn;
 use crate::storage::TailCut;
-use crate::storage::codec::{scan_frames, valid_frames_after};
+use crate::storage::codec::{Cursor, DecodeResult, FRAME_HEADER};
 use crate::storage::io::FileSystem;
-use crate::storage::metafile::rel;
 
 /// A committed transaction read from the WAL.
 #[derive(Debug)]
 pub struct LoggedTxn {
-    /// The transaction.
+    /// The transaction. From [`WalReader::next_txn`], `events` holds only
+    /// the events of the COMMIT frame itself, which come after those of its
+    /// OPS frames ([`WalReader::next_ops`]); from [`read_file`], all of them.
     pub rec: TxnRecord,
     /// The file it is in (relative to the data root).
     pub file: String,
@@ -50,150 +73,332 @@ pub fn files(fs: &dyn FileSystem, wal_dir: &Path, from: u64) -> Result<Vec<u64>>
     Ok(v)
 }
 
-/// Reads every committed transaction of WAL files `from` and above; tail
-/// cuts are added to `cuts`.
-pub fn read_all(
-    fs: &dyn FileSystem,
-    root: &Path,
-    wal_dir: &Path,
-    from: u64,
-    cuts: &mut Vec<TailCut>,
-) -> Result<Vec<LoggedTxn>> {
-    let mut out = Vec::new();
-    for no in files(fs, wal_dir, from)? {
-        let path = wal_dir.join(super::file_name(no));
-        let data = fs.read_file(&path)?;
-        let (txns, cut) = read_file(&data, no, &rel(root, &path))?;
-        out.extend(txns);
-        cuts.extend(cut);
-    }
-    Ok(out)
+/// Opens WAL file `path` for [`WalReader`].
+pub fn open_file(fs: &dyn FileSystem, path: &Path) -> Result<FileSource> {
+    FileSource::open(fs, path)
 }
 
-/// Reads the committed transactions of one WAL file, and the tail cut off
-/// (logged), if any. The file itself is left alone: recovery ends with a
-/// checkpoint that deletes it.
+/// Reads every committed transaction of one WAL file held in memory, with
+/// all its events, and the tail cut off (logged), if any. A convenience for
+/// tests and tools: memory grows with the file; recovery uses
+/// [`WalReader`].
 pub fn read_file(data: &[u8], no: u64, label: &str) -> Result<(Vec<LoggedTxn>, Option<TailCut>)> {
-    let h = HEADER as usize;
-    if data.len() < h {
-        let want = super::header(no);
-        if data != &want[..data.len()] {
-            return Err(Error::corrupted(label, 0, "bad WAL header"));
+    let src: &[u8] = data;
+    let mut r = WalReader::open(&src, no, label)?;
+    let mut out = Vec::new();
+    while let Some(mut t) = r.next_txn()? {
+        let mut events = Vec::new();
+        while let Some(ev) = r.next_ops()? {
+            events.extend(ev);
         }
-        if data.is_empty() {
-            return Ok((Vec::new(), None));
-        }
-        log_warn!(
-            "WAL file \"{label}\": cut {} bytes at offset 0 (torn header)",
-            data.len()
-        );
-        let cut = TailCut {
-            file: label.to_string(),
-            offset: 0,
-            bytes: data.len() as u64,
-            reason: "torn header".into(),
-        };
-        return Ok((Vec::new(), Some(cut)));
+        events.append(&mut t.rec.events);
+        t.rec.events = events;
+        out.push(t);
     }
-    if &data[..8] != MAGIC || data[8..h] != no.to_le_bytes() {
-        return Err(Error::corrupted(
-            label,
-            0,
-            format!("header is not that of WAL file {no}"),
-        ));
-    }
-    let scan = scan_frames(data, h);
-    let mut txns = Vec::new();
-    let mut ops: Vec<WalEvent> = Vec::new();
-    let mut ops_frames = 0u64;
-    let mut ops_start = 0usize;
-    let mut ops_seq = 0u64;
-    for (off, body) in &scan.frames {
-        let bad = |e: String| Error::corrupted(label, *off as u64, e);
-        match decode(&data[body.clone()]).map_err(bad)? {
-            Frame::Ops { seq, events } => {
-                if ops_frames == 0 {
-                    ops_start = *off;
-                    ops_seq = seq;
-                } else if seq != ops_seq {
-                    return Err(bad(format!(
-                        "OPS frame of seq {seq} inside transaction {ops_seq}"
-                    )));
-                }
-                ops.extend(events);
-                ops_frames += 1;
-            }
-            Frame::Commit {
-                mut rec,
-                ops_frames: want,
-                ..
-            } => {
-                if want != ops_frames {
-                    return Err(bad(format!(
-                        "commit expects {want} OPS frames, {ops_frames} precede it"
-                    )));
-                }
-                if ops_frames > 0 && rec.seq != Some(ops_seq) {
-                    return Err(bad(format!(
-                        "commit of seq {:?} after OPS frames of seq {ops_seq}",
-                        rec.seq
-                    )));
-                }
-                ops.append(&mut rec.events);
-                rec.events = std::mem::take(&mut ops);
-                ops_frames = 0;
-                txns.push(LoggedTxn {
-                    rec,
-                    file: label.to_string(),
-                    offset: *off as u64,
-                });
-            }
-        }
-    }
-    let mut cut: Option<(usize, String)> = None;
-    if let Some(reason) = scan.bad
-        && data[scan.valid_end..].iter().any(|b| *b != 0)
-    {
-        check_tail(data, scan.valid_end, &reason, label)?;
-        cut = Some((scan.valid_end, reason));
-    }
-    // (All zeros after the last frame: the preallocated end of the file.)
-    if ops_frames > 0 {
-        cut = Some((ops_start, "transaction without its commit record".into()));
-    }
-    let cut = cut.map(|(off, reason)| {
-        log_warn!(
-            "WAL file \"{label}\": cut {} bytes at offset {off} ({reason}); nothing after it was acknowledged",
-            data.len() - off
-        );
-        TailCut {
-            file: label.to_string(),
-            offset: off as u64,
-            bytes: (data.len() - off) as u64,
-            reason,
-        }
-    });
-    Ok((txns, cut))
+    Ok((out, r.cut))
 }
 
-/// Decides whether the invalid frame at `bad` is a torn tail (Ok) or
-/// corruption in the middle of the file (Err).
-fn check_tail(data: &[u8], bad: usize, reason: &str, label: &str) -> Result<()> {
-    let later = valid_frames_after(data, bad);
-    let durable_past = later
-        .iter()
-        .any(|(_, body)| match decode(&data[body.clone()]) {
-            Ok(Frame::Commit { synced_upto, .. }) => synced_upto > bad as u64,
-            _ => false,
-        });
-    if durable_past {
-        return Err(Error::corrupted(
-            label,
-            bad as u64,
-            format!("{reason}; valid frames follow, written after this one was durable"),
-        ));
+/// The head of a frame body: enough to check a transaction's structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    Ops {
+        seq: u64,
+    },
+    Commit {
+        seq: Option<u64>,
+        ops_frames: u64,
+        synced_upto: u64,
+    },
+}
+
+/// The most bytes [`head`] reads: type, flags, varint seq, micros,
+/// synced_upto, varint ops_frames.
+const HEAD_MAX: u64 = 1 + 1 + 10 + 8 + 8 + 10;
+
+/// Decodes the head of a frame body (`prefix`: its first bytes, up to
+/// [`HEAD_MAX`]), failing as `record::decode` would on those fields.
+fn head(prefix: &[u8]) -> DecodeResult<Head> {
+    let mut c = Cursor::new(prefix);
+    match c.u8()? {
+        OPS => Ok(Head::Ops { seq: c.varint()? }),
+        COMMIT => {
+            let flags = c.u8()?;
+            if flags > 1 {
+                return Err(format!("unknown commit flags {flags:#x}"));
+            }
+            let seq = c.varint()?;
+            let _micros = c.i64_le()?;
+            let synced_upto = c.u64_le()?;
+            let ops_frames = c.varint()?;
+            Ok(Head::Commit {
+                seq: (flags & 1 == 1).then_some(seq),
+                ops_frames,
+                synced_upto,
+            })
+        }
+        t => Err(format!("unknown WAL record type {t}")),
     }
-    Ok(())
+}
+
+/// OPS frames of the transaction handed out last, not yet read.
+#[derive(Debug, Clone, Copy)]
+struct PendingOps {
+    /// The next OPS frame.
+    next: u64,
+    /// How many are left.
+    left: u64,
+    /// Where the transaction's COMMIT frame ends.
+    after: u64,
+}
+
+/// One WAL file, checked (pass 1) and read transaction by transaction
+/// (pass 2); see the module docs.
+#[derive(Debug)]
+pub struct WalReader<'a> {
+    r: FrameReader<'a>,
+    label: String,
+    cut: Option<TailCut>,
+    /// The next frame of pass 2.
+    pos: u64,
+    /// The end of the last complete COMMIT frame.
+    end: u64,
+    ops: Option<PendingOps>,
+}
+
+impl<'a> WalReader<'a> {
+    /// Checks WAL file `no` (named `label` in errors and logs) held by
+    /// `src`: its header, every frame up to where the valid ones end, and
+    /// what lies after (torn tail, logged, or corruption, an error).
+    pub fn open(src: &'a dyn Source, no: u64, label: &str) -> Result<WalReader<'a>> {
+        let mut w = WalReader {
+            r: FrameReader::new(src)?,
+            label: label.to_string(),
+            cut: None,
+            pos: HEADER,
+            end: HEADER,
+            ops: None,
+        };
+        w.scan(no)?;
+        Ok(w)
+    }
+
+    /// The tail cut off the file (already logged), if any.
+    pub fn cut(&self) -> Option<&TailCut> {
+        self.cut.as_ref()
+    }
+
+    /// The most bytes of the file held at once so far.
+    pub fn peak(&self) -> usize {
+        self.r.peak()
+    }
+
+    fn bad(&self, off: u64, e: impl Into<String>) -> Error {
+        Error::corrupted(self.label.clone(), off, e.into())
+    }
+
+    /// Pass 1.
+    fn scan(&mut self, no: u64) -> Result<()> {
+        let len = self.r.len();
+        if len < HEADER {
+            let got = self.r.peek(0, HEADER as usize)?.to_vec();
+            if got[..] != super::header(no)[..got.len()] {
+                return Err(self.bad(0, "bad WAL header"));
+            }
+            if len > 0 {
+                self.set_cut(0, "torn header".into());
+            }
+            return Ok(());
+        }
+        let got = self.r.peek(0, HEADER as usize)?;
+        if &got[..8] != MAGIC || got[8..] != no.to_le_bytes() {
+            return Err(self.bad(0, format!("header is not that of WAL file {no}")));
+        }
+        let mut pos = HEADER;
+        // The open transaction: its first OPS frame, seq, frames so far.
+        let (mut ops_start, mut ops_seq, mut ops_frames) = (0u64, 0u64, 0u64);
+        let bad_reason = loop {
+            if pos >= len {
+                break None;
+            }
+            let body = match self.r.frame_at(pos)? {
+                Ok(b) => b,
+                Err(reason) => break Some(reason),
+            };
+            let prefix = self
+                .r
+                .peek(body.start, (body.end - body.start).min(HEAD_MAX) as usize)?;
+            match head(prefix).map_err(|e| self.bad(pos, e))? {
+                Head::Ops { seq } => {
+                    if ops_frames == 0 {
+                        ops_start = pos;
+                        ops_seq = seq;
+                    } else if seq != ops_seq {
+                        return Err(self.bad(
+                            pos,
+                            format!("OPS frame of seq {seq} inside transaction {ops_seq}"),
+                        ));
+                    }
+                    ops_frames += 1;
+                }
+                Head::Commit {
+                    seq,
+                    ops_frames: want,
+                    ..
+                } => {
+                    if want != ops_frames {
+                        return Err(self.bad(
+                            pos,
+                            format!("commit expects {want} OPS frames, {ops_frames} precede it"),
+                        ));
+                    }
+                    if ops_frames > 0 && seq != Some(ops_seq) {
+                        return Err(self.bad(
+                            pos,
+                            format!("commit of seq {seq:?} after OPS frames of seq {ops_seq}"),
+                        ));
+                    }
+                    ops_frames = 0;
+                    self.end = body.end;
+                }
+            }
+            pos = body.end;
+        };
+        let mut cut: Option<(u64, String)> = None;
+        // (All zeros after the last frame: the preallocated end of the file.)
+        if let Some(reason) = bad_reason
+            && !self.r.zeros_from(pos)?
+        {
+            self.check_tail(pos, &reason)?;
+            cut = Some((pos, reason));
+        }
+        if ops_frames > 0 {
+            cut = Some((ops_start, "transaction without its commit record".into()));
+        }
+        if let Some((off, reason)) = cut {
+            self.set_cut(off, reason);
+        }
+        Ok(())
+    }
+
+    /// Logs and records the cut of everything from `off`.
+    fn set_cut(&mut self, off: u64, reason: String) {
+        let (label, bytes) = (&self.label, self.r.len() - off);
+        if off == 0 {
+            log_warn!("WAL file \"{label}\": cut {bytes} bytes at offset 0 ({reason})");
+        } else {
+            log_warn!(
+                "WAL file \"{label}\": cut {bytes} bytes at offset {off} ({reason}); nothing after it was acknowledged"
+            );
+        }
+        self.cut = Some(TailCut {
+            file: label.clone(),
+            offset: off,
+            bytes,
+            reason,
+        });
+    }
+
+    /// Decides whether the invalid frame at `bad` is a torn tail (Ok) or
+    /// corruption in the middle of the file (Err): corruption if a valid
+    /// COMMIT frame after it says the WAL was durable past it.
+    fn check_tail(&mut self, bad: u64, reason: &str) -> Result<()> {
+        let Some(mut p) = self.r.next_valid_after(bad)? else {
+            return Ok(());
+        };
+        while let Ok(body) = self.r.frame_at(p)? {
+            if self.r.peek(body.start, 1)?.first() == Some(&COMMIT)
+                && let Ok(bytes) = self.r.body(p)?
+                && let Ok(Frame::Commit { synced_upto, .. }) = decode(&bytes)
+                && synced_upto > bad
+            {
+                return Err(self.bad(
+                    bad,
+                    format!("{reason}; valid frames follow, written after this one was durable"),
+                ));
+            }
+            p = body.end;
+        }
+        Ok(())
+    }
+
+    /// Pass 2: the next committed transaction, its COMMIT frame decoded
+    /// (DDL, row ids, seq, time and its own events). The events of its OPS
+    /// frames, which come before those, are read with [`next_ops`]; any not
+    /// read are skipped undecoded by the next call.
+    ///
+    /// [`next_ops`]: WalReader::next_ops
+    pub fn next_txn(&mut self) -> Result<Option<LoggedTxn>> {
+        if let Some(o) = self.ops.take() {
+            self.pos = o.after;
+        }
+        if self.pos >= self.end {
+            return Ok(None);
+        }
+        let first = self.pos;
+        let (mut p, mut n) = (first, 0u64);
+        let commit_len = loop {
+            let h = self.r.header_at(p)?.map_err(|e| self.changed(p, &e))?;
+            let ty = self.r.peek(p + FRAME_HEADER as u64, 1)?.first().copied();
+            let next = p + (FRAME_HEADER + h.len) as u64;
+            if next > self.end {
+                return Err(self.changed(p, "frame past the last commit"));
+            }
+            if ty == Some(COMMIT) {
+                break h.len;
+            }
+            p = next;
+            n += 1;
+        };
+        let body = self.r.body(p)?.map_err(|e| self.changed(p, &e))?;
+        let (rec, ops_frames) = match decode(&body).map_err(|e| self.bad(p, e))? {
+            Frame::Commit {
+                rec, ops_frames, ..
+            } => (rec, ops_frames),
+            Frame::Ops { .. } => return Err(self.changed(p, "OPS frame where a COMMIT was")),
+        };
+        if ops_frames != n {
+            return Err(self.changed(p, "OPS frame count differs"));
+        }
+        self.ops = Some(PendingOps {
+            next: first,
+            left: n,
+            after: p + (FRAME_HEADER + commit_len) as u64,
+        });
+        Ok(Some(LoggedTxn {
+            rec,
+            file: self.label.clone(),
+            offset: p,
+        }))
+    }
+
+    /// The events of the next OPS frame of the transaction [`next_txn`]
+    /// handed out last, in order; `None` once all were read.
+    ///
+    /// [`next_txn`]: WalReader::next_txn
+    pub fn next_ops(&mut self) -> Result<Option<Vec<WalEvent>>> {
+        let Some(o) = self.ops else { return Ok(None) };
+        if o.left == 0 {
+            return Ok(None);
+        }
+        let body = self.r.body(o.next)?.map_err(|e| self.changed(o.next, &e))?;
+        let events = match decode(&body).map_err(|e| self.bad(o.next, e))? {
+            Frame::Ops { events, .. } => events,
+            Frame::Commit { .. } => {
+                return Err(self.changed(o.next, "COMMIT where an OPS frame was"));
+            }
+        };
+        self.ops = Some(PendingOps {
+            next: o.next + (FRAME_HEADER + body.len()) as u64,
+            left: o.left - 1,
+            after: o.after,
+        });
+        Ok(Some(events))
+    }
+
+    /// A frame pass 1 checked reads differently now.
+    fn changed(&self, off: u64, why: &str) -> Error {
+        self.bad(off, format!("{why} (the file changed while it was read)"))
+    }
 }
 
 #[cfg(test)]
@@ -303,5 +508,181 @@ mod tests {
         assert!(read_file(&data, 4, "w").is_err(), "wrong file number");
         assert!(read_file(b"NOTAWAL!", 3, "w").is_err());
         assert_eq!(ends.len(), 2);
+    }
+
+    /// A transaction of `n` events of `size` bytes (spills into OPS
+    /// frames once it passes `record::SPILL`).
+    fn big(seq: u64, n: usize, size: usize) -> TxnRecord {
+        TxnRecord {
+            events: (0..n)
+                .map(|i| WalEvent {
+                    table: 1 + (i % 3) as u32,
+                    event_type: 1,
+                    payload: vec![(i % 251) as u8; size],
+                })
+                .collect(),
+            ..txn(seq)
+        }
+    }
+
+    /// Small, large (several OPS frames), small, large, small: the file,
+    /// the records, where each COMMIT ends, and where every frame starts.
+    fn mixed() -> (Vec<u8>, Vec<TxnRecord>, Vec<usize>, Vec<usize>) {
+        let recs = vec![
+            txn(1),
+            big(2, 2600, 1000),
+            txn(3),
+            big(4, 1200, 1000),
+            txn(5),
+        ];
+        let mut data = super::super::header(3).to_vec();
+        let mut ends = Vec::new();
+        for r in &recs {
+            let synced = data.len() as u64;
+            encode(r, synced, &mut data).expect("encode");
+            ends.push(data.len());
+        }
+        let frames = crate::storage::codec::scan_frames(&data, 16).frames;
+        assert!(
+            frames.len() >= 8,
+            "{} frames: the big ones spill",
+            frames.len()
+        );
+        (data, recs, ends, frames.iter().map(|f| f.0).collect())
+    }
+
+    #[test]
+    fn multi_frame_transactions_survive_cuts_at_every_boundary() {
+        let (data, recs, ends, starts) = mixed();
+        crate::logging::set_quiet(true);
+        let mut cuts: Vec<usize> = vec![0, 5, 16, data.len()];
+        for s in &starts {
+            for d in [0usize, 1, 7, 8, 9, 100, 300_000] {
+                cuts.extend([s + d, s.saturating_sub(d)]);
+            }
+        }
+        cuts.retain(|c| *c <= data.len());
+        cuts.sort_unstable();
+        cuts.dedup();
+        for cut in cuts {
+            let (got, c) =
+                read_file(&data[..cut], 3, "wal/x").expect("a torn tail is not an error");
+            let whole = ends.iter().filter(|e| **e <= cut).count();
+            let back: Vec<&TxnRecord> = got.iter().map(|t| &t.rec).collect();
+            assert_eq!(
+                back,
+                recs[..whole].iter().collect::<Vec<_>>(),
+                "cut at {cut}"
+            );
+            let last_end = ends[..whole].last().copied().unwrap_or(16);
+            if cut > 0 && cut < 16 {
+                assert_eq!(
+                    c.map(|c| (c.offset, c.reason)),
+                    Some((0, "torn header".into()))
+                );
+            } else if cut <= 16 || ends.contains(&cut) {
+                assert_eq!(c, None, "cut at {cut}");
+            } else {
+                // Whatever was torn, the incomplete transaction goes whole:
+                // orphan OPS frames are cut with it.
+                let c = c.unwrap_or_else(|| panic!("cut at {cut}: no tail cut"));
+                assert_eq!(
+                    (c.offset, c.bytes),
+                    (last_end as u64, (cut - last_end) as u64)
+                );
+                if starts.contains(&cut) {
+                    assert_eq!(c.reason, "transaction without its commit record");
+                }
+            }
+        }
+        crate::logging::set_quiet(false);
+    }
+
+    #[test]
+    fn corruption_inside_an_ops_frame_is_reported_with_offset() {
+        let (data, _, ends, starts) = mixed();
+        // The second OPS frame of the first big transaction, then later
+        // commits that claim it durable.
+        let second_ops = starts.iter().copied().filter(|s| *s > ends[0]).nth(1);
+        let at = second_ops.expect("frame");
+        assert!(at < ends[1]);
+        for flip in [at + 2, at + 9, at + 500_000] {
+            let mut bad = data.clone();
+            bad[flip] ^= 0x20;
+            match read_file(&bad, 3, "wal/0000000000000003.wal") {
+                Err(Error::Corrupted { file, offset, .. }) => {
+                    assert_eq!(file, "wal/0000000000000003.wal");
+                    assert_eq!(offset, at as u64, "flip at {flip}");
+                }
+                other => panic!("flip at {flip}: expected Corrupted, got {other:?}"),
+            }
+        }
+        // Damage in the last transaction's frames, nothing durable after:
+        // a torn tail, cut at the start of that transaction.
+        let mut tail = data[..ends[3]].to_vec();
+        let last_ops = starts
+            .iter()
+            .copied()
+            .rfind(|s| *s < ends[3])
+            .expect("frame");
+        tail[last_ops - 100] ^= 1;
+        crate::logging::set_quiet(true);
+        let (got, c) = read_file(&tail, 3, "wal/x").expect("tail");
+        crate::logging::set_quiet(false);
+        assert_eq!(got.len(), 3);
+        assert_eq!(c.map(|c| c.offset), Some(ends[2] as u64));
+    }
+
+    #[test]
+    fn a_skipped_transaction_skips_its_ops_frames() {
+        let (data, recs, _, _) = mixed();
+        let src: &[u8] = &data;
+        let mut r = WalReader::open(&src, 3, "wal/x").expect("open");
+        let mut seqs = Vec::new();
+        while let Some(t) = r.next_txn().expect("txn") {
+            seqs.push(t.rec.seq);
+            // Read the OPS frames of seq 4 only.
+            if t.rec.seq == Some(4) {
+                let mut n = 0;
+                while let Some(ev) = r.next_ops().expect("ops") {
+                    n += ev.len();
+                }
+                assert_eq!(n + t.rec.events.len(), recs[3].events.len());
+            }
+        }
+        assert_eq!(seqs, [Some(1), Some(2), Some(3), Some(4), Some(5)]);
+        assert!(r.next_ops().expect("ops").is_none());
+        assert!(r.cut().is_none());
+    }
+
+    #[test]
+    fn memory_is_bounded_by_a_frame_not_the_file() {
+        // One transaction of ~24 MiB (two dozen OPS frames) between small
+        // ones: the reader holds about one OPS frame and its window.
+        let recs = [txn(1), big(2, 24 * 1024, 1024), txn(3)];
+        let mut data = super::super::header(3).to_vec();
+        for r in &recs {
+            let synced = data.len() as u64;
+            encode(r, synced, &mut data).expect("encode");
+        }
+        assert!(data.len() > 24 << 20);
+        let src: &[u8] = &data;
+        let mut r = WalReader::open(&src, 3, "wal/x").expect("open");
+        let bound = crate::storage::wal::record::SPILL + 2 * super::super::frames::WINDOW;
+        assert!(
+            r.peak() <= super::super::frames::WINDOW,
+            "pass 1: {}",
+            r.peak()
+        );
+        let (mut txns, mut events) = (0, 0);
+        while let Some(t) = r.next_txn().expect("txn") {
+            txns += 1;
+            while let Some(ev) = r.next_ops().expect("ops") {
+                events += ev.len();
+            }
+            events += t.rec.events.len();
+        }
+        assert_eq!((txns, events), (3, 2 + 24 * 1024));
+        assert!(r.peak() <= bound, "peak {} > {bound}", r.peak());
     }
 }
