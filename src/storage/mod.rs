@@ -12,6 +12,8 @@
 //! <data>/seqtime                  seq → commit time, the durable record (seqtime.rs)
 //! <data>/wal/<n>.wal              the commit point (wal/)
 //! <data>/tables/<dir>/{meta, schema, segments/, snapshots/, indexes/}
+//! <data>/tmp/txn-<n>/pages        a large write transaction's spilled state (txn), never
+//!                                 synced; `tmp/` is emptied at open
 //! ```
 //!
 //! The page file ([`btree`], over [`page`]) holds the state: per table a
@@ -96,6 +98,9 @@ pub const BTREE_DIR: &str = "btree";
 pub const BTREE_FILE: &str = "btree/pages";
 /// The default buffer pool budget.
 pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
+/// Scratch files of open transactions, under the data directory: private
+/// to the process, never synced, emptied when the storage opens.
+pub const TMP_DIR: &str = "tmp";
 
 /// Options for [`Storage::open`].
 #[derive(Debug, Clone)]
@@ -132,6 +137,11 @@ pub struct Tuning {
     /// WAL files grow this many zero bytes at a time ahead of their frames
     /// (`wal::WalFile::write`; 0: no preallocation).
     pub wal_prealloc: u64,
+    /// A write transaction keeps its private state (rows, index entries,
+    /// savepoint undo log) in memory while its estimate stays within this
+    /// many bytes, and in a scratch file under `tmp/` beyond (`txn`; 0:
+    /// from its first row).
+    pub txn_memory: usize,
 }
 
 impl Default for Tuning {
@@ -140,6 +150,7 @@ impl Default for Tuning {
             segment_limit: segment::SEGMENT_LIMIT,
             checkpoint_wal_bytes: 64 << 20,
             wal_prealloc: 1 << 20,
+            txn_memory: 32 << 20,
         }
     }
 }
@@ -248,6 +259,11 @@ impl Storage {
     ) -> Result<Storage> {
         recovery::create_dirs(fs.as_ref(), dir, opts.fsync)?;
         let dir_lock = fs.lock_dir(dir)?;
+        // Scratch files a crash left behind (nothing reads them).
+        let tmp = dir.join(TMP_DIR);
+        if fs.exists(&tmp)? {
+            fs.remove_dir_all(&tmp)?;
+        }
         let rec = recovery::recover(recovery::Env {
             fs: fs.as_ref(),
             root: dir,

@@ -451,6 +451,7 @@ fn the_background_checkpointer_trims_a_growing_wal() {
         segment_limit: 1 << 20,
         checkpoint_wal_bytes: 2000,
         wal_prealloc: 4096,
+        txn_memory: super::txn_memory(),
     };
     let s = Storage::open_with(
         Path::new(DIR),
