@@ -264,7 +264,8 @@ impl TxnState {
         self.table(id)?;
         let gone: Vec<_> = self.cat().indexes_of(id).map(|i| i.meta.id).collect();
         let prev = self.ov.recording().then(|| self.catalog.clone()).flatten();
-        self.ov.drop_table(id, prev, self.rowids.get(&id).copied(), &gone)?;
+        self.ov
+            .drop_table(id, prev, self.rowids.get(&id).copied(), &gone)?;
         self.rowids.remove(&id);
         let c = self.cat_mut(false);
         c.tables.remove(&id);

@@ -251,7 +251,11 @@ mod tests {
             .expect("range")
             .map(|r| r.expect("entry").0)
             .collect();
-        let want: Vec<_> = model.range(lo.clone()..).rev().map(|(k, _)| k.clone()).collect();
+        let want: Vec<_> = model
+            .range(lo.clone()..)
+            .rev()
+            .map(|(k, _)| k.clone())
+            .collect();
         assert_eq!(back, want);
         t.clear(0).expect("clear");
         assert_eq!(t.len(0).expect("len"), 0);
@@ -262,7 +266,11 @@ mod tests {
         for (k, v) in &model {
             t.insert(0, k, v).expect("refill");
         }
-        assert!(t.page_count() < pages + pages / 4, "{} vs {pages}", t.page_count());
+        assert!(
+            t.page_count() < pages + pages / 4,
+            "{} vs {pages}",
+            t.page_count()
+        );
     }
 
     #[test]
@@ -270,7 +278,9 @@ mod tests {
         let fs = MemFs::new();
         fs.create_dir(Path::new("/s")).expect("dir");
         let mut t = ScratchTree::create(&fs, Path::new("/s"), 1 << 20, 1).expect("create");
-        let e = t.insert(0, &[1; MAX_KEY_LEN + 1], b"v").expect_err("too long");
+        let e = t
+            .insert(0, &[1; MAX_KEY_LEN + 1], b"v")
+            .expect_err("too long");
         assert_eq!(e.sqlstate(), SqlState::PROGRAM_LIMIT_EXCEEDED);
         t.insert(0, b"k", b"v").expect("still usable");
         assert!(t.insert(5, b"k", b"v").is_err(), "no tree 5");

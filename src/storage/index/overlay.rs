@@ -134,7 +134,9 @@ impl OverlayIndexes {
     ) -> Option<OverlayEntries<'_>> {
         let (lo, hi) = entry_bounds(lower, upper)?;
         let m = self.by_index.get(&id)?;
-        Some(Box::new(m.range((lo, hi)).map(|(k, l)| Ok((k.clone(), *l)))))
+        Some(Box::new(
+            m.range((lo, hi)).map(|(k, l)| Ok((k.clone(), *l))),
+        ))
     }
 }
 

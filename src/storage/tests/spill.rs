@@ -191,7 +191,7 @@ fn random_transactions_give_the_same_answers_in_memory_and_spilled() {
                 .collect();
             let mut rngs: Vec<Rng> = (0..3).map(|_| Rng(seed_no * 1000 + round + 1)).collect();
             let mut sps = vec![Vec::new(); 3];
-            let mut names = vec![seed_no as u32 * 100 + round as u32 * 1000; 3];
+            let mut names = [seed_no as u32 * 100 + round as u32 * 1000; 3];
             for i in 0..250 {
                 let got: Vec<String> = (0..3)
                     .map(|d| step(&mut ws[d], &mut rngs[d], &mut sps[d], &mut names[d]))
@@ -251,7 +251,10 @@ fn savepoints_taken_in_memory_survive_the_spill() {
     assert_eq!(w.get(t, &k(0)).expect("get"), Some(r(100)));
     assert_eq!(w.get(t, &k(1)).expect("get"), None);
     w.rollback_to(sp);
-    assert!(w.get(dropped, &k(1)).is_err(), "table created after sp is gone");
+    assert!(
+        w.get(dropped, &k(1)).is_err(),
+        "table created after sp is gone"
+    );
     let ix = w.indexes(t)[0].id;
     let found: Vec<_> = w
         .index_scan(ix, Bound::Unbounded, Bound::Unbounded)
@@ -375,4 +378,30 @@ fn a_large_spilled_transaction_uses_a_bounded_pool_and_commits() {
         n as usize
     );
     assert!(scratch_dirs(&fs).is_empty());
+}
+
+#[test]
+fn a_table_created_filled_and_dropped_leaves_no_changes() {
+    for budget in BUDGETS {
+        let fs = MemFs::new();
+        let s = open_budget(&fs, budget);
+        let mut w = s.begin_write(&no_abort).expect("begin");
+        let t = w.create_table("t", vec![]).expect("create");
+        for i in 0..100 {
+            assert!(w.insert(t, k(i), r(1)).expect("insert"));
+        }
+        assert!(w.has_changes());
+        w.drop_table(t).expect("drop");
+        assert!(!w.has_changes(), "budget {budget}");
+        let sp = w.savepoint();
+        let u = w.create_table("u", vec![]).expect("create");
+        assert!(w.insert(u, k(1), r(1)).expect("insert"));
+        w.drop_table(u).expect("drop");
+        assert!(!w.has_changes(), "budget {budget}");
+        w.rollback_to(sp);
+        assert!(!w.has_changes(), "budget {budget}");
+        assert_eq!(w.commit().expect("commit"), None, "budget {budget}");
+        assert!(s.tables().is_empty());
+        assert!(scratch_dirs(&fs).is_empty());
+    }
 }

@@ -185,7 +185,13 @@ impl TxnOverlay {
 
     /// Sets a key's state, keeping the overlay index entries of the table's
     /// indexes in `cat` and, once a savepoint exists, an undo record.
-    pub(super) fn set(&mut self, cat: &Catalog, table: TableId, key: Vec<u8>, p: Pending) -> Result<()> {
+    pub(super) fn set(
+        &mut self,
+        cat: &Catalog,
+        table: TableId,
+        key: Vec<u8>,
+        p: Pending,
+    ) -> Result<()> {
         self.check()?;
         self.reserve(entry_bytes(&key, Some(&p)))?;
         let record = self.recording;
@@ -430,9 +436,11 @@ impl TxnOverlay {
     pub(crate) fn into_entries(self) -> Result<Entries> {
         self.check()?;
         match self.form {
-            Form::Mem(m) => Ok(Box::new(m.data.into_iter().flat_map(|(t, map)| {
-                map.into_iter().map(move |(k, p)| Ok((t, k, p)))
-            }))),
+            Form::Mem(m) => {
+                Ok(Box::new(m.data.into_iter().flat_map(|(t, map)| {
+                    map.into_iter().map(move |(k, p)| Ok((t, k, p)))
+                })))
+            }
             Form::Spilled(s) => Ok(s.into_entries()),
         }
     }

@@ -37,7 +37,7 @@ use crate::storage::index::overlay::{OverlayEntries, OverlayRows};
 use crate::storage::index::{entry_bounds, entry_key, index_key, prefix_end};
 use crate::storage::io::FileSystem;
 use crate::storage::rowcodec::{decode_row, encode_row};
-use crate::storage::{IndexId, IndexMeta, TableId, TMP_DIR};
+use crate::storage::{IndexId, IndexMeta, TMP_DIR, TableId};
 use crate::types::Row;
 
 const ROWS: usize = 0;
@@ -196,8 +196,11 @@ fn encode_undo(table: TableId, key: &[u8], prev: Option<&[u8]>) -> Vec<u8> {
     out
 }
 
-/// (table, key, previous pending bytes) of an undo data record.
-fn decode_undo(b: &[u8]) -> Result<(TableId, &[u8], Option<&[u8]>)> {
+/// An undo data record: (table, key, previous pending bytes).
+type UndoData<'a> = (TableId, &'a [u8], Option<&'a [u8]>);
+
+/// Decodes an undo data record.
+fn decode_undo(b: &[u8]) -> Result<UndoData<'_>> {
     let (table, rest) = split_id(b)?;
     let mut c = Cursor::new(rest);
     let n = c.varint().map_err(corrupt)?;
@@ -551,7 +554,11 @@ impl Spill {
     }
 
     /// Re-indexes every row for every index of `cat`.
-    pub(super) fn rebuild_indexes(&mut self, cat: &Catalog, ix_err: &mut Option<Error>) -> Result<()> {
+    pub(super) fn rebuild_indexes(
+        &mut self,
+        cat: &Catalog,
+        ix_err: &mut Option<Error>,
+    ) -> Result<()> {
         self.tree.clear(IX)?;
         for def in cat.indexes.values() {
             self.fill_index(&def.meta, ix_err)?;
