@@ -405,3 +405,68 @@ fn a_table_created_filled_and_dropped_leaves_no_changes() {
         assert!(scratch_dirs(&fs).is_empty());
     }
 }
+
+/// A measurement, not a check: one transaction inserting
+/// `$SPILL_BENCH_ROWS` rows (default 1,000,000) shaped like issue 3's
+/// table, with budget `$SPILL_BENCH_BUDGET` (default: the default budget),
+/// on the real file system; prints the insert and commit times and the
+/// process's resident memory. Run one budget per process (the peak is
+/// per process):
+/// `SPILL_BENCH_BUDGET=0 cargo test --release --lib spill_bench -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement: run it with --release --ignored --nocapture"]
+fn spill_bench() {
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let rows = env("SPILL_BENCH_ROWS", 1_000_000);
+    let budget = env("SPILL_BENCH_BUDGET", Tuning::default().txn_memory);
+    let savepoint = env("SPILL_BENCH_SAVEPOINT", 0) != 0;
+    let rss = || {
+        let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        s.lines()
+            .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = StorageOptions {
+        clock: clock(),
+        fsync: false,
+        cache_bytes: 64 << 20,
+    };
+    let tuning = Tuning {
+        txn_memory: budget,
+        ..Tuning::default()
+    };
+    let fs = Arc::new(crate::storage::io::RealFs);
+    let s = Storage::open_with(dir.path(), opts, fs, tuning).expect("open");
+    let t = create(&s, "t");
+    let start = std::time::Instant::now();
+    let mut w = s.begin_write(&no_abort).expect("begin");
+    if savepoint {
+        w.savepoint();
+    }
+    for i in 0..rows as i32 {
+        let row = vec![
+            Value::Int4(i),
+            Value::Int4(i),
+            Value::Text("x".repeat(100)),
+            Value::Text("y".repeat(60)),
+        ];
+        let key = key(&[Value::Int4(i)]);
+        assert!(w.insert(t, key, row).expect("insert"));
+    }
+    let inserted = start.elapsed();
+    println!(
+        "{rows} rows, budget {budget}, savepoint {savepoint}: inserts {inserted:?} (spilled: {}); {}",
+        w.t.scratch_dir().is_some(),
+        rss()
+    );
+    let start = std::time::Instant::now();
+    w.commit().expect("commit");
+    println!("commit {:?}; {}", start.elapsed(), rss());
+}
