@@ -40,7 +40,12 @@ pub struct ScratchTree {
     roots: Vec<(PageId, u64)>,
     /// A change failed half way: the trees may be inconsistent.
     failed: bool,
+    /// Changes made, for checking write-backs every [`CHECK_EVERY`].
+    changes: u64,
 }
+
+/// How often (in changes) the pool's failed write-backs are checked.
+const CHECK_EVERY: u64 = 256;
 
 impl ScratchTree {
     /// Creates the page file in `dir` (which must exist and hold no page
@@ -71,6 +76,7 @@ impl ScratchTree {
             w,
             roots: vec![(0, 0); trees],
             failed: false,
+            changes: 0,
         })
     }
 
@@ -104,16 +110,33 @@ impl ScratchTree {
             pages: &self.pages,
             w: &mut self.w,
         };
-        match f(&mut m, root) {
-            Ok((root, out, delta)) => {
-                self.roots[tree] = (root, len.saturating_add_signed(delta));
-                Ok(out)
+        let r = f(&mut m, root).and_then(|(root, out, delta)| {
+            self.roots[tree] = (root, len.saturating_add_signed(delta));
+            self.changes += 1;
+            if self.changes.is_multiple_of(CHECK_EVERY) {
+                self.check_writebacks()?;
             }
-            Err(e) => {
-                self.failed = true;
-                Err(e)
-            }
+            Ok(out)
+        });
+        if r.is_err() {
+            self.failed = true;
         }
+        r
+    }
+
+    /// The pool keeps a dirty page whose write-back failed (and a
+    /// checkpoint reports it); a scratch file has no checkpoint, so a
+    /// failed write-back (a full disk) fails the file here instead of
+    /// letting the pool grow.
+    fn check_writebacks(&self) -> Result<()> {
+        let n = self.pages.pool_stats().writeback_errors;
+        if n > 0 {
+            return Err(Error::Io(format!(
+                "could not write to scratch file \"{}\" ({n} failed writes)",
+                self.pages.file_name()
+            )));
+        }
+        Ok(())
     }
 
     /// Inserts or replaces; returns the previous value. Keys over
@@ -271,6 +294,30 @@ mod tests {
             "{} vs {pages}",
             t.page_count()
         );
+    }
+
+    #[test]
+    fn failed_writes_fail_the_file() {
+        use crate::storage::io::mem::Faults;
+        let fs = MemFs::new();
+        fs.create_dir(Path::new("/s")).expect("dir");
+        let mut t = ScratchTree::create(&fs, Path::new("/s"), 0, 1).expect("create");
+        fs.set_faults(Faults {
+            write_budget: Some(100_000),
+            ..Faults::default()
+        });
+        let mut failed = None;
+        for i in 0..100_000u64 {
+            if let Err(e) = t.insert(0, &key(i), &[1; 200]) {
+                failed = Some((i, e));
+                break;
+            }
+        }
+        let (i, e) = failed.expect("a write fails");
+        assert!(i < 5_000, "failed at insert {i}: {e:?}");
+        assert!(t.pool_stats().resident_pages < 300);
+        assert!(t.get(0, &key(0)).is_err(), "the file is unusable now");
+        assert!(t.insert(0, b"k", b"v").is_err());
     }
 
     #[test]

@@ -470,3 +470,34 @@ fn spill_bench() {
     w.commit().expect("commit");
     println!("commit {:?}; {}", start.elapsed(), rss());
 }
+
+#[test]
+fn a_failing_scratch_file_fails_the_transaction_not_the_storage() {
+    use crate::storage::io::mem::Faults;
+    let fs = MemFs::new();
+    let s = open_budget(&fs, 0);
+    let t = create(&s, "t");
+    put(&s, t, 0, 5);
+    let mut w = s.begin_write(&no_abort).expect("begin");
+    let sp = w.savepoint();
+    fs.set_faults(Faults {
+        write_budget: Some(200_000),
+        path_filter: Some("/db/tmp/".into()),
+        ..Faults::default()
+    });
+    let wide = |i: u32| vec![Value::Int8(i64::from(i)), Value::Text("w".repeat(300))];
+    let failed = (1..50_000u32).find(|&i| w.insert(t, k(i), wide(i)).is_err());
+    assert!(failed.is_some(), "the scratch file's writes fail");
+    // Every later use reports it, rolling back to a savepoint cannot
+    // repair it, and the commit fails.
+    assert!(w.get(t, &k(0)).is_err());
+    assert!(w.insert(t, k(99_999), r(1)).is_err());
+    w.rollback_to(sp);
+    assert!(w.scan(t, Bound::Unbounded, Bound::Unbounded).is_err());
+    assert!(w.commit().is_err());
+    fs.set_faults(Faults::default());
+    assert!(scratch_dirs(&fs).is_empty());
+    // The storage goes on.
+    put(&s, t, 1, 6);
+    assert_eq!(dump(&s, t, s.visible_seq()), vec![(0, 5), (1, 6)]);
+}
