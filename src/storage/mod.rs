@@ -12,6 +12,8 @@
 //! <data>/seqtime                  seq → commit time, the durable record (seqtime.rs)
 //! <data>/wal/<n>.wal              the commit point (wal/)
 //! <data>/tables/<dir>/{meta, schema, segments/, snapshots/, indexes/}
+//! <data>/tmp/txn-<n>/pages        a large write transaction's spilled state (txn), never
+//!                                 synced; `tmp/` is emptied at open
 //! ```
 //!
 //! The page file ([`btree`], over [`page`]) holds the state: per table a
@@ -97,6 +99,10 @@ pub const BTREE_DIR: &str = "btree";
 pub const BTREE_FILE: &str = "btree/pages";
 /// The default buffer pool budget.
 pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
+/// Scratch files of open transactions and statements, under the data
+/// directory: private to the process, never synced, emptied when the
+/// storage opens.
+pub use tempfile::TMP_DIR;
 
 /// Options for [`Storage::open`].
 #[derive(Debug, Clone)]
@@ -137,6 +143,11 @@ pub struct Tuning {
     /// of events at a time; a commit of more than one chunk streams them
     /// (`engine::Inner::commit_large`).
     pub commit_chunk: usize,
+    /// A write transaction keeps its private state (rows, index entries,
+    /// savepoint undo log) in memory while its estimate stays within this
+    /// many bytes, and in a scratch file under `tmp/` beyond (`txn`; 0:
+    /// from its first row).
+    pub txn_memory: usize,
 }
 
 impl Default for Tuning {
@@ -146,6 +157,7 @@ impl Default for Tuning {
             checkpoint_wal_bytes: 64 << 20,
             wal_prealloc: 1 << 20,
             commit_chunk: wal::record::SPILL,
+            txn_memory: 32 << 20,
         }
     }
 }
@@ -254,8 +266,8 @@ impl Storage {
     ) -> Result<Storage> {
         recovery::create_dirs(fs.as_ref(), dir, opts.fsync)?;
         let dir_lock = fs.lock_dir(dir)?;
-        // Scratch files of a process that crashed.
-        let tmp = dir.join(tempfile::TMP_DIR);
+        // Scratch files a crash left behind (nothing reads them).
+        let tmp = dir.join(TMP_DIR);
         if fs.exists(&tmp)? {
             fs.remove_dir_all(&tmp)?;
         }

@@ -24,8 +24,16 @@
 //! indexed per index as they are written and undone
 //! (`storage::index::overlay`), and a commit turns each changed row into
 //! the index entries it ends and starts.
+//!
+//! The overlay, its index entries and the undo log live in [`overlay`]:
+//! in memory while small (`mem`), in a private scratch file once past
+//! `Tuning::txn_memory` (`spill`), so a transaction that loads millions of
+//! rows does not hold them in memory.
 
 mod index;
+mod mem;
+pub(crate) mod overlay;
+mod spill;
 
 use std::collections::BTreeMap;
 use std::iter::Peekable;
@@ -37,49 +45,15 @@ use super::engine::{Chunk, ChunkSource, CommitRequest, IndexChanges, Inner, lock
 use super::event::{
     INSERT, PATCH, SOFT_DELETE, delete_payload, diff_rows, insert_payload, patch_payload,
 };
-use super::index::overlay::{OverlayIndexes, OverlayRows};
 use super::index::{IxChange, index_key};
 use super::table::keys::{check_ix_entry, check_pk};
-use super::table::{Change, LATEST, ScanIter, TableStore, range_ok};
+use super::table::{Change, LATEST, ScanIter, TableStore};
 use super::wal::record::WalEvent;
 use super::{IndexMeta, Seq, TableId, TableMeta};
 use crate::error::{Error, Result, SqlState};
 use crate::sql_err;
 use crate::types::Row;
-
-/// A key's state in the overlay.
-#[derive(Debug, Clone)]
-struct Pending {
-    /// The key had a current version when the transaction first touched it.
-    base_exists: bool,
-    /// The row now, or `None` if deleted.
-    row: Option<Row>,
-}
-
-type Overlay = BTreeMap<Vec<u8>, Pending>;
-
-impl OverlayRows for Overlay {
-    fn touched(&self, pk: &[u8]) -> bool {
-        self.contains_key(pk)
-    }
-
-    fn row(&self, pk: &[u8]) -> Option<&Row> {
-        self.get(pk).and_then(|p| p.row.as_ref())
-    }
-}
-
-#[derive(Debug)]
-enum Undo {
-    Data {
-        table: TableId,
-        key: Vec<u8>,
-        prev: Option<Pending>,
-    },
-    Catalog {
-        prev: Option<Catalog>,
-        dropped: Option<(TableId, Overlay, Option<u64>)>,
-    },
-}
+use overlay::{Entries, OverIter, Pending, TxnOverlay};
 
 /// Holds the write path; releasing it (drop) lets the next writer in.
 #[derive(Debug)]
@@ -127,15 +101,9 @@ pub struct TxnState {
     token: WriteToken,
     base: Arc<Catalog>,
     catalog: Option<Catalog>,
-    data: BTreeMap<TableId, Overlay>,
+    /// The rows, their index entries and the undo log.
+    ov: TxnOverlay,
     rowids: BTreeMap<TableId, u64>,
-    undo: Vec<Undo>,
-    recording: bool,
-    /// The overlay's rows, indexed per index of the transaction's catalog.
-    ix: OverlayIndexes,
-    /// Set if keeping `ix` failed (an index key could not be encoded): index
-    /// scans and commit report it rather than answer from a wrong index.
-    ix_error: Option<Error>,
     /// Indexes this transaction built (their trees survive checkpoints
     /// while it is open).
     building: Building,
@@ -211,12 +179,8 @@ impl TxnState {
             token,
             base,
             catalog: None,
-            data: BTreeMap::new(),
+            ov: TxnOverlay::new(inner),
             rowids: BTreeMap::new(),
-            undo: Vec::new(),
-            recording: false,
-            ix: OverlayIndexes::default(),
-            ix_error: None,
             building: Building {
                 inner: inner.clone(),
                 ids: Vec::new(),
@@ -236,18 +200,28 @@ impl TxnState {
         Ok(self.table(id)?.store.clone())
     }
 
+    /// The scratch directory, once the transaction's state spilled.
+    #[cfg(test)]
+    pub(crate) fn scratch_dir(&self) -> Option<std::path::PathBuf> {
+        self.ov.scratch_dir()
+    }
+
+    /// The scratch file's buffer pool counters, once spilled.
+    #[cfg(test)]
+    pub(crate) fn scratch_pool(&self) -> Option<crate::storage::page::PoolStats> {
+        self.ov.scratch_pool()
+    }
+
     /// True once the transaction changed the catalog.
     pub fn has_ddl(&self) -> bool {
         self.catalog.is_some()
     }
 
-    /// Saves the catalog for undo, then returns it for changing.
-    fn cat_mut(&mut self, dropped: Option<(TableId, Overlay, Option<u64>)>) -> &mut Catalog {
-        if self.recording {
-            self.undo.push(Undo::Catalog {
-                prev: self.catalog.clone(),
-                dropped,
-            });
+    /// Saves the catalog for undo (if `record`), then returns it for
+    /// changing.
+    fn cat_mut(&mut self, record: bool) -> &mut Catalog {
+        if record && self.ov.recording() {
+            self.ov.push_catalog(self.catalog.clone());
         }
         let base = &self.base;
         self.catalog.get_or_insert_with(|| base.as_ref().clone())
@@ -269,7 +243,7 @@ impl TxnState {
             .checked_add(1)
             .ok_or_else(|| sql_err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "table ids exhausted"))?;
         let db = self.inner.btree.clone();
-        let c = self.cat_mut(None);
+        let c = self.cat_mut(true);
         c.next_table_id = next;
         c.tables.insert(
             id,
@@ -288,17 +262,15 @@ impl TxnState {
     /// DROP TABLE (its indexes go with it).
     pub fn drop_table(&mut self, id: TableId) -> Result<()> {
         self.table(id)?;
-        let data = self.data.remove(&id).unwrap_or_default();
-        let rowid = self.rowids.remove(&id);
-        let saved = self.recording.then_some((id, data, rowid));
         let gone: Vec<_> = self.cat().indexes_of(id).map(|i| i.meta.id).collect();
-        let c = self.cat_mut(saved);
+        let prev = self.ov.recording().then(|| self.catalog.clone()).flatten();
+        self.ov
+            .drop_table(id, prev, self.rowids.get(&id).copied(), &gone)?;
+        self.rowids.remove(&id);
+        let c = self.cat_mut(false);
         c.tables.remove(&id);
         for i in &gone {
             c.indexes.remove(i);
-        }
-        for i in gone {
-            self.ix.remove_index(i);
         }
         Ok(())
     }
@@ -311,7 +283,7 @@ impl TxnState {
             return Err(duplicate(name));
         }
         let t = self
-            .cat_mut(None)
+            .cat_mut(true)
             .tables
             .get_mut(&id)
             .ok_or_else(|| undefined(id))?;
@@ -320,15 +292,11 @@ impl TxnState {
         Ok(())
     }
 
-    fn pending(&self, table: TableId, key: &[u8]) -> Option<&Pending> {
-        self.data.get(&table).and_then(|m| m.get(key))
-    }
-
     /// The row as this transaction sees it.
     pub fn get(&self, table: TableId, key: &[u8]) -> Result<Option<Row>> {
         let def = self.table(table)?;
-        if let Some(p) = self.pending(table, key) {
-            return Ok(p.row.clone());
+        if let Some(p) = self.ov.pending(table, key)? {
+            return Ok(p.row);
         }
         def.store.get(key, LATEST)
     }
@@ -336,8 +304,8 @@ impl TxnState {
     /// (exists now, existed before the transaction).
     fn state_of(&self, table: TableId, key: &[u8]) -> Result<(bool, bool)> {
         let def = self.table(table)?;
-        Ok(match self.pending(table, key) {
-            Some(p) => (p.row.is_some(), p.base_exists),
+        Ok(match self.ov.state(table, key)? {
+            Some(s) => s,
             None => {
                 let e = def.store.exists_latest(key)?;
                 (e, e)
@@ -360,22 +328,9 @@ impl TxnState {
         Ok(())
     }
 
-    fn set(&mut self, table: TableId, key: Vec<u8>, p: Pending) {
+    fn set(&mut self, table: TableId, key: Vec<u8>, p: Pending) -> Result<()> {
         let cat = self.catalog.as_ref().unwrap_or(&self.base);
-        let map = self.data.entry(table).or_default();
-        let old = map.get(&key).and_then(|q| q.row.as_ref());
-        if let Err(e) = self
-            .ix
-            .update(cat_indexes(cat, table), &key, old, p.row.as_ref())
-        {
-            self.ix_error.get_or_insert(e);
-        }
-        if self.recording {
-            let prev = map.insert(key.clone(), p);
-            self.undo.push(Undo::Data { table, key, prev });
-        } else {
-            map.insert(key, p);
-        }
+        self.ov.set(cat, table, key, p)
     }
 
     /// INSERT; false if the key exists.
@@ -392,7 +347,7 @@ impl TxnState {
                 base_exists,
                 row: Some(row),
             },
-        );
+        )?;
         Ok(true)
     }
 
@@ -410,7 +365,7 @@ impl TxnState {
                 base_exists,
                 row: Some(row),
             },
-        );
+        )?;
         Ok(true)
     }
 
@@ -427,7 +382,7 @@ impl TxnState {
                 base_exists,
                 row: None,
             },
-        );
+        )?;
         Ok(true)
     }
 
@@ -451,58 +406,34 @@ impl TxnState {
         upper: Bound<Vec<u8>>,
     ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + '_>> {
         let store = self.store(table)?;
-        let over = match self.data.get(&table) {
-            Some(m) if range_ok(as_slice(&lower), as_slice(&upper)) => {
-                Some(m.range::<[u8], _>((as_slice(&lower), as_slice(&upper))))
-            }
-            _ => None,
-        };
+        let over = self.ov.scan(table, &lower, &upper)?;
         let base = ScanIter::new(store, LATEST, lower, upper).peekable();
         Ok(Box::new(Merge {
             base,
             over: over.map(Iterator::peekable),
+            failed: false,
         }))
     }
 
     /// Marks a savepoint.
     pub fn savepoint(&mut self) -> usize {
-        self.recording = true;
-        self.undo.len()
+        self.ov.savepoint()
     }
 
-    /// Undoes everything after savepoint `sp`.
+    /// Undoes everything after savepoint `sp`. If the spilled overlay's
+    /// scratch file fails meanwhile, the transaction is left broken: every
+    /// later use and the commit report the error.
     pub fn rollback_to(&mut self, sp: usize) {
         let mut catalog_undone = false;
-        while self.undo.len() > sp {
-            match self.undo.pop() {
-                Some(Undo::Data { table, key, prev }) => {
-                    let cat = self.catalog.as_ref().unwrap_or(&self.base);
-                    let map = self.data.entry(table).or_default();
-                    let now = map.get(&key).and_then(|q| q.row.as_ref());
-                    let was = prev.as_ref().and_then(|q| q.row.as_ref());
-                    if let Err(e) = self.ix.update(cat_indexes(cat, table), &key, now, was) {
-                        self.ix_error.get_or_insert(e);
-                    }
-                    match prev {
-                        Some(p) => {
-                            map.insert(key, p);
-                        }
-                        None => {
-                            map.remove(&key);
-                        }
-                    }
-                }
-                Some(Undo::Catalog { prev, dropped }) => {
-                    catalog_undone = true;
-                    self.catalog = prev;
-                    if let Some((id, data, rowid)) = dropped {
-                        self.data.insert(id, data);
-                        if let Some(r) = rowid {
-                            self.rowids.insert(id, r);
-                        }
-                    }
-                }
-                None => break,
+        loop {
+            let cat = self.catalog.as_ref().unwrap_or(&self.base);
+            let Some(rec) = self.ov.undo_step(sp, cat) else {
+                break;
+            };
+            catalog_undone = true;
+            self.catalog = rec.prev;
+            if let Some((id, r)) = rec.rowid {
+                self.rowids.insert(id, r);
             }
         }
         if catalog_undone {
@@ -518,7 +449,7 @@ impl TxnState {
 
     /// True if anything changed.
     pub fn has_changes(&self) -> bool {
-        self.ddl_changed() || self.data.values().any(|m| !m.is_empty())
+        self.ddl_changed() || self.ov.has_rows()
     }
 
     /// Commits; see `storage::engine` for the steps.
@@ -529,18 +460,14 @@ impl TxnState {
             .catalog
             .as_ref()
             .is_some_and(|c| !diff(&self.base, c).is_empty());
-        if let Some(e) = self.ix_error {
-            return Err(e);
+        if let Some(e) = self.ov.ix_error() {
+            return Err(e.clone());
         }
         let cat = self.catalog.as_ref().unwrap_or(&self.base);
-        let entries = self
-            .data
-            .into_iter()
-            .flat_map(|(t, m)| m.into_iter().map(move |(k, p)| Ok::<_, Error>((t, k, p))));
         let mut builder = ChunkBuilder {
             cat,
             budget: inner.tuning.commit_chunk,
-            entries: Box::new(entries),
+            entries: self.ov.into_entries()?,
             table: None,
         };
         let first = builder.next_chunk()?.unwrap_or_default();
@@ -585,9 +512,6 @@ fn cat_indexes(cat: &Catalog, table: TableId) -> impl Iterator<Item = &IndexMeta
     cat.indexes_of(table).map(|i| &i.meta)
 }
 
-/// One overlay entry: table, primary key, its state.
-type Entry = (TableId, Vec<u8>, Pending);
-
 /// Turns the overlay, in (table, key) order, into commit chunks: in-memory
 /// changes, index changes and logged events, about `budget` bytes of
 /// events at a time ([`super::Tuning::commit_chunk`]).
@@ -595,7 +519,7 @@ struct ChunkBuilder<'a> {
     cat: &'a Catalog,
     /// Bytes of events per chunk.
     budget: usize,
-    entries: Box<dyn Iterator<Item = Result<Entry>> + 'a>,
+    entries: Entries,
     /// The table being turned and its indexes.
     table: Option<(TableId, &'a TableDef, Vec<&'a IndexMeta>)>,
 }
@@ -722,19 +646,24 @@ fn index_changes(
 /// of the store.
 struct Merge<'a> {
     base: Peekable<ScanIter>,
-    over: Option<Peekable<std::collections::btree_map::Range<'a, Vec<u8>, Pending>>>,
+    over: Option<Peekable<OverIter<'a>>>,
+    /// An error was returned: the scan is over.
+    failed: bool,
 }
 
 impl Iterator for Merge<'_> {
     type Item = Result<(Vec<u8>, Row)>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
         loop {
             let ord = match (self.base.peek(), self.over.as_mut().and_then(|o| o.peek())) {
                 (None, None) => return None,
                 (Some(Err(_)), _) | (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(Ok((bk, _))), Some((ok, _))) => bk.as_slice().cmp(ok.as_slice()),
+                (_, Some(Err(_))) | (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(Ok((bk, _))), Some(Ok((ok, _)))) => bk.as_slice().cmp(ok.as_slice()),
             };
             if ord == std::cmp::Ordering::Less {
                 return self.base.next();
@@ -742,9 +671,13 @@ impl Iterator for Merge<'_> {
             if ord == std::cmp::Ordering::Equal {
                 self.base.next();
             }
-            let (k, p) = self.over.as_mut().and_then(|o| o.next())?;
-            if let Some(row) = &p.row {
-                return Some(Ok((k.clone(), row.clone())));
+            match self.over.as_mut().and_then(|o| o.next())? {
+                Ok((k, Some(row))) => return Some(Ok((k, row))),
+                Ok((_, None)) => {}
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
             }
         }
     }

@@ -41,6 +41,8 @@
 //! * [`catalog`]: the named roots a checkpoint stores.
 //! * [`store`]: [`BTreeStore`], [`Snapshot`], [`WriteTxn`].
 //! * [`verify`]: a full structural and space check.
+//! * [`scratch`]: [`ScratchTree`], a private throw-away page file of a few
+//!   trees (a write transaction's spilled state).
 //!
 //! Durability is the caller's WAL plus checkpoints: changes become durable
 //! only at [`BTreeStore::checkpoint`], which records a small caller blob
@@ -51,6 +53,7 @@ pub mod catalog;
 pub mod cursor;
 pub mod node;
 pub mod read;
+pub mod scratch;
 pub mod store;
 pub mod verify;
 pub mod write;
@@ -60,4 +63,5 @@ mod tests;
 
 pub use cursor::Cursor;
 pub use node::{MAX_KEY_LEN, MAX_VALUE_LEN};
+pub use scratch::ScratchTree;
 pub use store::{BTreeStore, Snapshot, TreeStats, WriteTxn};

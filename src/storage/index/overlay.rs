@@ -12,7 +12,6 @@
 //! overlay's row decides.
 
 use std::collections::BTreeMap;
-use std::collections::btree_map::Range;
 use std::iter::Peekable;
 use std::ops::Bound;
 
@@ -22,12 +21,24 @@ use crate::error::Result;
 use crate::storage::{IndexId, IndexMeta};
 use crate::types::Row;
 
-/// What a transaction's overlay of one table tells an index scan.
+/// What a transaction's overlay of one table tells an index scan. Rows are
+/// returned owned: a spilled overlay (`storage::txn::spill`) decodes them
+/// from its scratch file.
 pub trait OverlayRows {
     /// True if the transaction wrote (or deleted) the row with `pk`.
-    fn touched(&self, pk: &[u8]) -> bool;
+    fn touched(&self, pk: &[u8]) -> Result<bool>;
     /// The row with `pk` as the transaction sees it, if it wrote one.
-    fn row(&self, pk: &[u8]) -> Option<&Row>;
+    fn row(&self, pk: &[u8]) -> Result<Option<Row>>;
+}
+
+/// Overlay index entries in (index key, primary key) order: the entry key
+/// (index key ++ primary key) and the index key's length.
+pub type OverlayEntries<'a> = Box<dyn Iterator<Item = Result<(Vec<u8>, usize)>> + 'a>;
+
+/// The estimated bytes of one kept entry: its key, the `Vec` header, the
+/// length and its share of the tree node.
+fn entry_cost(ek: &[u8]) -> usize {
+    56 + ek.len()
 }
 
 /// Entry keys (index key ++ primary key → index key length) of the overlay
@@ -35,6 +46,8 @@ pub trait OverlayRows {
 #[derive(Debug, Default, Clone)]
 pub struct OverlayIndexes {
     by_index: BTreeMap<IndexId, BTreeMap<Vec<u8>, usize>>,
+    /// Estimated bytes held (see [`OverlayIndexes::bytes`]).
+    bytes: usize,
 }
 
 impl OverlayIndexes {
@@ -51,11 +64,18 @@ impl OverlayIndexes {
         for m in indexes {
             let map = self.by_index.entry(m.id).or_default();
             if let Some(old) = old {
-                map.remove(&entry_key(&index_key(old, &m.columns)?, pk));
+                let ek = entry_key(&index_key(old, &m.columns)?, pk);
+                if map.remove(&ek).is_some() {
+                    self.bytes = self.bytes.saturating_sub(entry_cost(&ek));
+                }
             }
             if let Some(new) = new {
                 let ikey = index_key(new, &m.columns)?;
-                map.insert(entry_key(&ikey, pk), ikey.len());
+                let ek = entry_key(&ikey, pk);
+                let cost = entry_cost(&ek);
+                if map.insert(ek, ikey.len()).is_none() {
+                    self.bytes += cost;
+                }
             }
         }
         Ok(())
@@ -73,18 +93,36 @@ impl OverlayIndexes {
             let ikey = index_key(row, &meta.columns)?;
             map.insert(entry_key(&ikey, pk), ikey.len());
         }
+        self.remove_index(meta.id);
+        self.bytes += map.keys().map(|k| entry_cost(k)).sum::<usize>();
         self.by_index.insert(meta.id, map);
         Ok(())
     }
 
     /// Forgets an index.
     pub fn remove_index(&mut self, id: IndexId) {
-        self.by_index.remove(&id);
+        if let Some(m) = self.by_index.remove(&id) {
+            let freed: usize = m.keys().map(|k| entry_cost(k)).sum();
+            self.bytes = self.bytes.saturating_sub(freed);
+        }
     }
 
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.by_index.clear();
+        self.bytes = 0;
+    }
+
+    /// The estimated bytes the entries hold.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Every entry: (index, entry key, index key length), by index then key.
+    pub fn entries(&self) -> impl Iterator<Item = (IndexId, &[u8], usize)> {
+        self.by_index
+            .iter()
+            .flat_map(|(id, m)| m.iter().map(move |(k, l)| (*id, k.as_slice(), *l)))
     }
 
     /// The overlay entries of `id` within prefix-aware index-key bounds.
@@ -93,9 +131,12 @@ impl OverlayIndexes {
         id: IndexId,
         lower: &Bound<Vec<u8>>,
         upper: &Bound<Vec<u8>>,
-    ) -> Option<Range<'_, Vec<u8>, usize>> {
+    ) -> Option<OverlayEntries<'_>> {
         let (lo, hi) = entry_bounds(lower, upper)?;
-        self.by_index.get(&id).map(|m| m.range((lo, hi)))
+        let m = self.by_index.get(&id)?;
+        Some(Box::new(
+            m.range((lo, hi)).map(|(k, l)| Ok((k.clone(), *l))),
+        ))
     }
 }
 
@@ -104,8 +145,8 @@ impl OverlayIndexes {
 /// key, row).
 pub struct TxnIndexScan<'a> {
     base: Peekable<IndexScanIter>,
-    over: Option<Peekable<Range<'a, Vec<u8>, usize>>>,
-    rows: Option<&'a dyn OverlayRows>,
+    over: Option<Peekable<OverlayEntries<'a>>>,
+    rows: Option<Box<dyn OverlayRows + 'a>>,
 }
 
 impl<'a> TxnIndexScan<'a> {
@@ -113,8 +154,8 @@ impl<'a> TxnIndexScan<'a> {
     /// overlay entries in the same range; `rows` is the table's overlay.
     pub fn new(
         base: IndexScanIter,
-        over: Option<Range<'a, Vec<u8>, usize>>,
-        rows: Option<&'a dyn OverlayRows>,
+        over: Option<OverlayEntries<'a>>,
+        rows: Option<Box<dyn OverlayRows + 'a>>,
     ) -> Self {
         TxnIndexScan {
             base: base.peekable(),
@@ -123,14 +164,18 @@ impl<'a> TxnIndexScan<'a> {
         }
     }
 
-    fn skip_touched(&mut self) {
-        let Some(rows) = self.rows else { return };
+    /// Skips committed entries of keys the overlay touched.
+    fn skip_touched(&mut self) -> Result<()> {
+        let Some(rows) = &self.rows else {
+            return Ok(());
+        };
         while let Some(Ok((_, pk, _))) = self.base.peek() {
-            if !rows.touched(pk) {
+            if !rows.touched(pk)? {
                 break;
             }
             self.base.next();
         }
+        Ok(())
     }
 }
 
@@ -139,26 +184,43 @@ impl Iterator for TxnIndexScan<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            self.skip_touched();
+            if let Err(e) = self.skip_touched() {
+                return Some(Err(e));
+            }
             let over = self.over.as_mut().and_then(|o| o.peek());
             let base_first = match (self.base.peek(), over) {
                 (None, None) => return None,
                 (Some(_), None) | (Some(Err(_)), _) => true,
-                (None, Some(_)) => false,
-                (Some(Ok((bi, bp, _))), Some((ek, len))) => {
-                    let (oi, op) = ek.split_at(**len);
+                (_, Some(Err(_))) | (None, Some(_)) => false,
+                (Some(Ok((bi, bp, _))), Some(Ok((ek, len)))) => {
+                    let (oi, op) = ek.split_at(*len);
                     (bi.as_slice(), bp.as_slice()) < (oi, op)
                 }
             };
             if base_first {
                 return self.base.next().map(|r| r.map(|(_, pk, row)| (pk, row)));
             }
-            let (ek, len) = self.over.as_mut().and_then(|o| o.next())?;
-            let pk = &ek[*len..];
+            let (ek, len) = match self.over.as_mut().and_then(|o| o.next())? {
+                Ok(e) => e,
+                Err(e) => return Some(Err(e)),
+            };
+            let pk = ek.get(len..).unwrap_or_default();
             // Overlay entries exist exactly for the overlay's live rows.
-            if let Some(row) = self.rows.and_then(|r| r.row(pk)) {
-                return Some(Ok((pk.to_vec(), row.clone())));
+            match self.rows.as_ref().map(|r| r.row(pk)) {
+                Some(Ok(Some(row))) => return Some(Ok((pk.to_vec(), row))),
+                Some(Err(e)) => return Some(Err(e)),
+                _ => {}
             }
         }
+    }
+}
+
+impl<T: OverlayRows + ?Sized> OverlayRows for &T {
+    fn touched(&self, pk: &[u8]) -> Result<bool> {
+        (**self).touched(pk)
+    }
+
+    fn row(&self, pk: &[u8]) -> Result<Option<Row>> {
+        (**self).row(pk)
     }
 }

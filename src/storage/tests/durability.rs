@@ -453,6 +453,7 @@ fn the_background_checkpointer_trims_a_growing_wal() {
         // (The file's length is what is measured: no zeros ahead.)
         wal_prealloc: 0,
         commit_chunk: 2048,
+        txn_memory: super::txn_memory(),
     };
     let s = Storage::open_with(
         Path::new(DIR),

@@ -9,9 +9,10 @@ mod durability;
 mod garbage;
 mod index_durability;
 mod index_model;
-mod recovery_stream;
 mod indexes;
 mod large_commit;
+mod recovery_stream;
+mod spill;
 mod txns;
 mod visibility;
 
@@ -27,14 +28,26 @@ use crate::types::{Row, Value};
 /// The data directory used on [`MemFs`].
 pub const DIR: &str = "/db";
 
-/// Small segments, no automatic checkpoints.
+/// Small segments, no automatic checkpoints; transactions keep their
+/// state in memory up to `txn_memory()`.
 pub fn tuning() -> Tuning {
     Tuning {
         segment_limit: 4096,
         checkpoint_wal_bytes: u64::MAX,
         wal_prealloc: 4096,
         commit_chunk: 2048,
+        txn_memory: txn_memory(),
     }
+}
+
+/// The transaction memory budget of these tests: the default, or
+/// `$DRIFTDB_TEST_TXN_MEMORY` bytes (0 runs every transaction spilled from
+/// its first row: `DRIFTDB_TEST_TXN_MEMORY=0 cargo test --lib storage`).
+pub fn txn_memory() -> usize {
+    std::env::var("DRIFTDB_TEST_TXN_MEMORY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(Tuning::default().txn_memory)
 }
 
 /// Opens `/db` on `fs` with a manual clock.

@@ -16,7 +16,7 @@ use super::{MAX_DIR_NAME, TxnState, cat_indexes, duplicate};
 use crate::error::{Result, SqlState};
 use crate::sql_err;
 use crate::storage::catalog_store::IndexDef;
-use crate::storage::index::overlay::{OverlayRows, TxnIndexScan};
+use crate::storage::index::overlay::TxnIndexScan;
 use crate::storage::index::scan::IndexScanIter;
 use crate::storage::index::{IndexStore, undefined_index};
 use crate::storage::table::LATEST;
@@ -78,14 +78,8 @@ impl TxnState {
         let ix = IndexStore::new(id, self.inner.btree.clone());
         self.building.add(id);
         ix.fill(&store, &meta.columns, &meta.name)?;
-        let rows = self
-            .data
-            .get(&table)
-            .into_iter()
-            .flatten()
-            .filter_map(|(k, p)| p.row.as_ref().map(|r| (k.as_slice(), r)));
-        self.ix.add_index(&meta, rows)?;
-        let c = self.cat_mut(None);
+        self.ov.add_index(&meta)?;
+        let c = self.cat_mut(true);
         c.next_table_id = next;
         let store = Arc::new(ix);
         c.indexes.insert(id, IndexDef { meta, store });
@@ -97,8 +91,8 @@ impl TxnState {
         if !self.cat().indexes.contains_key(&id) {
             return Err(undefined_index(id));
         }
-        self.cat_mut(None).indexes.remove(&id);
-        self.ix.remove_index(id);
+        self.ov.remove_index(id)?;
+        self.cat_mut(true).indexes.remove(&id);
         Ok(())
     }
 
@@ -112,7 +106,7 @@ impl TxnState {
         lower: Bound<Vec<u8>>,
         upper: Bound<Vec<u8>>,
     ) -> Result<Box<dyn Iterator<Item = Result<(Vec<u8>, Row)>> + '_>> {
-        if let Some(e) = &self.ix_error {
+        if let Some(e) = self.ov.ix_error() {
             return Err(e.clone());
         }
         let def = self
@@ -122,30 +116,15 @@ impl TxnState {
             .ok_or_else(|| undefined_index(id))?;
         let table = self.store(def.meta.table)?;
         let base = IndexScanIter::new(def.store.clone(), table, LATEST, &lower, &upper);
-        let over = self.ix.range(id, &lower, &upper);
-        let rows = self
-            .data
-            .get(&def.meta.table)
-            .map(|m| m as &dyn OverlayRows);
+        let over = self.ov.ix_range(id, &lower, &upper)?;
+        let rows = self.ov.rows_of(def.meta.table);
         Ok(Box::new(TxnIndexScan::new(base, over, rows)))
     }
 
     /// Re-indexes the overlay for every index of the current catalog (after
     /// a savepoint rollback restored an earlier catalog).
     pub(super) fn rebuild_overlay_indexes(&mut self) {
-        self.ix.clear();
-        self.ix_error = None;
         let cat = self.catalog.as_ref().unwrap_or(&self.base);
-        for def in cat.indexes.values() {
-            let rows = self
-                .data
-                .get(&def.meta.table)
-                .into_iter()
-                .flatten()
-                .filter_map(|(k, p)| p.row.as_ref().map(|r| (k.as_slice(), r)));
-            if let Err(e) = self.ix.add_index(&def.meta, rows) {
-                self.ix_error.get_or_insert(e);
-            }
-        }
+        self.ov.rebuild_indexes(cat);
     }
 }
