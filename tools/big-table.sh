@@ -49,10 +49,10 @@ if [ "$PRESET" = small ]; then
   POINT_SECS=${POINT_SECS:-3}; ABORT_RSS_MIB=${ABORT_RSS_MIB:-2048}
 else
   ROWS=${ROWS:-5000000}; CACHE_MB=${CACHE_MB:-64}; RSS_LIMIT_MIB=${RSS_LIMIT_MIB:-300}
-  # 50,000-row transactions: an open transaction's changes are held in
-  # memory until it commits (~1.5 KiB per changed row, see
-  # docs/PERFORMANCE.md), so COPY_CHUNK=500000 peaks near 930 MiB.
-  COPY_CHUNK=${COPY_CHUNK:-50000}; UPDATE_CHUNK=${UPDATE_CHUNK:-50000}
+  # One COPY and one UPDATE statement, each one transaction: a transaction
+  # spills its changes to a scratch file past 32 MiB and a large commit
+  # streams (see docs/PERFORMANCE.md).
+  COPY_CHUNK=${COPY_CHUNK:-$ROWS}; UPDATE_CHUNK=${UPDATE_CHUNK:-$((ROWS / 10))}
   POINT_SECS=${POINT_SECS:-10}; ABORT_RSS_MIB=${ABORT_RSS_MIB:-12288}
 fi
 SLICE=${SLICE:-$((ROWS / 10))}

@@ -153,7 +153,7 @@ struct Large<'a> {
 
 /// A large commit flushes its OPS frames to the WAL whenever this many
 /// bytes are waiting, so the group-commit buffer stays small.
-const LARGE_FLUSH: u64 = 8 << 20;
+const LARGE_FLUSH: u64 = 2 << 20;
 
 /// Wakes the background checkpointer: commits that take the WAL past the
 /// threshold request a checkpoint; drop and shutdown stop it.
