@@ -4,7 +4,9 @@
 #   1. cargo fmt --check; cargo clippy --all-targets -D warnings
 #   2. cargo build --release --bins (once; the tests reuse it)
 #   3. cargo test --release: unit tests, integration tests (tests/*.rs, which
-#      start the real binaries) and our sqllogictest files (in-process)
+#      start the real binaries) and our sqllogictest files (in-process);
+#      then the storage tests again with every transaction spilled to its
+#      scratch file from the first row (DRIFTDB_TEST_TXN_MEMORY=0)
 #   4. real clients against the release server (tools/clients.sh: psql,
 #      psycopg 3, psycopg2, asyncpg, SQLAlchemy, node-postgres, pgjdbc),
 #      each on a fresh server; any failure fails the build
@@ -37,6 +39,8 @@ cargo build --release --bins
 if [ "${SKIP_TESTS:-0}" != 1 ]; then
   step "cargo test --release (unit, integration, sqllogictest)"
   cargo test --release --no-fail-fast
+  step "storage tests again, every transaction spilled from its first row"
+  DRIFTDB_TEST_TXN_MEMORY=0 cargo test --release --lib storage::
 fi
 
 if [ "${SKIP_CLIENTS:-0}" = 1 ]; then
