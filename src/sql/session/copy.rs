@@ -187,6 +187,15 @@ impl Session {
         };
         let mut pending: Vec<u8> = Vec::new();
         let mut count: u64 = 0;
+        let mut store = |fields: Vec<Option<String>>, n: u64| -> Result<()> {
+            let row = build_row(table, columns, &default_values, fields, &env.fns.types, n)?;
+            insert_plain(table, &uniques, row, txn, &env.fns.types)?;
+            count += 1;
+            if count.is_multiple_of(4096) {
+                cancel.check()?;
+            }
+            Ok(())
+        };
         let mut line_no: u64 = 0;
         let mut done = false;
         let mut csv = CsvStream::new(format);
@@ -199,29 +208,7 @@ impl Session {
                 csv.feed(&chunk);
                 let Some(cut) = csv.complete() else { continue };
                 let text = std::str::from_utf8(&csv.buf[..cut]).map_err(|_| bad_utf8())?;
-                for fields in parse_csv(text, format)? {
-                    record += 1;
-                    if format.header && record == 1 {
-                        continue;
-                    }
-                    if fields.len() == 1 && fields[0].as_deref() == Some("\\.") {
-                        done = true;
-                        break;
-                    }
-                    let row = build_row(
-                        table,
-                        columns,
-                        &default_values,
-                        fields,
-                        &env.fns.types,
-                        record,
-                    )?;
-                    insert_plain(table, &uniques, row, txn, &env.fns.types)?;
-                    count += 1;
-                    if count.is_multiple_of(4096) {
-                        cancel.check()?;
-                    }
-                }
+                done = csv_records(text, format, &mut record, &mut store)?;
                 csv.consume(cut);
                 continue;
             }
@@ -240,61 +227,18 @@ impl Session {
                 if format.header && line_no == 1 {
                     continue;
                 }
-                let fields = split_text(line, format)?;
-                let row = build_row(
-                    table,
-                    columns,
-                    &default_values,
-                    fields,
-                    &env.fns.types,
-                    line_no,
-                )?;
-                insert_plain(table, &uniques, row, txn, &env.fns.types)?;
-                count += 1;
-                if count.is_multiple_of(4096) {
-                    cancel.check()?;
-                }
+                store(split_text(line, format)?, line_no)?;
             }
             pending.drain(..start);
         }
         if let Some(csv) = csv.filter(|_| !done) {
             // The last record, without a newline after it.
             let text = String::from_utf8(csv.buf).map_err(|_| bad_utf8())?;
-            for fields in parse_csv(&text, format)? {
-                record += 1;
-                if format.header && record == 1 {
-                    continue;
-                }
-                if fields.len() == 1 && fields[0].as_deref() == Some("\\.") {
-                    break;
-                }
-                let row = build_row(
-                    table,
-                    columns,
-                    &default_values,
-                    fields,
-                    &env.fns.types,
-                    record,
-                )?;
-                insert_plain(table, &uniques, row, txn, &env.fns.types)?;
-                count += 1;
-            }
+            csv_records(&text, format, &mut record, &mut store)?;
         } else if !format.csv && !done && !pending.is_empty() {
-            let line = std::str::from_utf8(&pending)
-                .map_err(|_| bad_utf8())?
-                .to_string();
+            let line = std::str::from_utf8(&pending).map_err(|_| bad_utf8())?;
             if line != "\\." {
-                let fields = split_text(&line, format)?;
-                let row = build_row(
-                    table,
-                    columns,
-                    &default_values,
-                    fields,
-                    &env.fns.types,
-                    line_no + 1,
-                )?;
-                insert_plain(table, &uniques, row, txn, &env.fns.types)?;
-                count += 1;
+                store(split_text(line, format)?, line_no + 1)?;
             }
         }
         sink.command_complete(&format!("COPY {count}"))
@@ -515,6 +459,28 @@ fn csv_quote(s: &str, f: &CopyFormat) -> String {
 }
 
 /// Parses CSV records; an unquoted field equal to the NULL string is `None`.
+/// Stores each CSV record of `text` (complete records) with `store`,
+/// counting them in `record` (the header is record 1); true once the
+/// end-of-data marker `\.` is seen.
+fn csv_records(
+    text: &str,
+    format: &CopyFormat,
+    record: &mut u64,
+    store: &mut impl FnMut(Vec<Option<String>>, u64) -> Result<()>,
+) -> Result<bool> {
+    for fields in parse_csv(text, format)? {
+        *record += 1;
+        if format.header && *record == 1 {
+            continue;
+        }
+        if fields.len() == 1 && fields[0].as_deref() == Some("\\.") {
+            return Ok(true);
+        }
+        store(fields, *record)?;
+    }
+    Ok(false)
+}
+
 /// CSV input as it arrives: records are parsed as soon as they are
 /// complete (a newline outside quotes ends one), so COPY holds one piece of
 /// the input at a time, not all of it.
