@@ -27,9 +27,8 @@ use super::read;
 use super::write::Mutator;
 use crate::error::{Error, Result, SqlState};
 use crate::storage::io::FileSystem;
-use crate::storage::page::meta::Meta;
-use crate::storage::page::store::FILE_NAME;
-use crate::storage::page::{PAGE_SIZE, PageId, PageStore, PoolStats, Writer};
+use crate::storage::page::store::{FILE_NAME, write_empty};
+use crate::storage::page::{PageId, PageStore, PoolStats, Writer};
 
 /// A private page file of `n` numbered B+trees. See the module docs.
 #[derive(Debug)]
@@ -58,17 +57,8 @@ impl ScratchTree {
         trees: usize,
     ) -> Result<ScratchTree> {
         let path = dir.join(FILE_NAME);
-        let f = fs.open_random(&path, true)?;
-        f.set_len(0)?;
-        let empty = Meta {
-            generation: 0,
-            page_count: 2,
-            ..Meta::default()
-        };
-        f.write_at(0, empty.encode().bytes())?;
-        // Slot 1 stays invalid (zeros fail the CRC); it is never used.
-        f.write_at(PAGE_SIZE as u64, &[0; PAGE_SIZE])?;
-        drop(f);
+        // An empty store (never checkpointed, so meta slot 1 is never used).
+        write_empty(fs.open_random(&path, true)?.as_ref())?;
         let label = path.display().to_string();
         let (pages, w, _) = PageStore::open_labeled(fs, dir, cache_bytes, node::validate, &label)?;
         Ok(ScratchTree {

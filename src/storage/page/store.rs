@@ -17,7 +17,7 @@ use super::meta::{self, Meta};
 use super::pool::{BufferPool, PoolStats, Validator};
 use super::writer::{Writer, decode_free_list};
 use crate::error::{Error, Result};
-use crate::storage::io::FileSystem;
+use crate::storage::io::{FileSystem, RandomFile};
 
 /// The page file's name inside the store's directory.
 pub const FILE_NAME: &str = "pages";
@@ -248,12 +248,10 @@ impl PageStore {
     }
 }
 
-/// Creates an empty store atomically: the file is written and synced under
-/// a temporary name, then renamed into place and the directory synced, so a
-/// crash leaves either no store or a complete one.
-fn create(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
-    let tmp = dir.join(format!("{FILE_NAME}.tmp"));
-    let f = fs.open_random(&tmp, true)?;
+/// Writes an empty store into `f` (not synced): meta slot 0 holds
+/// generation 0; slot 1 stays invalid (zeros fail the CRC) until generation
+/// 1 is written there.
+pub(crate) fn write_empty(f: &dyn RandomFile) -> Result<()> {
     f.set_len(0)?;
     let empty = Meta {
         generation: 0,
@@ -261,9 +259,16 @@ fn create(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
         ..Meta::default()
     };
     f.write_at(0, empty.encode().bytes())?;
-    // Slot 1 stays invalid (zeros fail the CRC) until generation 1 is
-    // written there.
-    f.write_at(PAGE_SIZE as u64, &[0; PAGE_SIZE])?;
+    f.write_at(PAGE_SIZE as u64, &[0; PAGE_SIZE])
+}
+
+/// Creates an empty store atomically: the file is written and synced under
+/// a temporary name, then renamed into place and the directory synced, so a
+/// crash leaves either no store or a complete one.
+fn create(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
+    let tmp = dir.join(format!("{FILE_NAME}.tmp"));
+    let f = fs.open_random(&tmp, true)?;
+    write_empty(f.as_ref())?;
     f.sync()?;
     drop(f);
     fs.rename(&tmp, &dir.join(FILE_NAME))?;
