@@ -3,27 +3,27 @@
 //! by one value per call, for as many rows as the longest call returns
 //! (shorter calls are padded with NULL, as PostgreSQL runs select-list
 //! set-returning functions in lockstep); an input row for which every call
-//! returns nothing produces no row.
+//! returns nothing produces no row. The calls' values are pulled as rows
+//! are asked for, so `generate_series(1, 100000000)` streams.
 
-use std::collections::VecDeque;
-
-use crate::error::{Result, SqlState};
+use crate::error::Result;
 use crate::sql::executor::eval::eval;
 use crate::sql::executor::{ExecContext, RowIter, Rows};
+use crate::sql::functions::array::SetValues;
 use crate::sql::planner::plan::SetCall;
-use crate::sql_err;
 use crate::types::{Row, Value};
 
-/// The most values one call may produce (a runaway `generate_series` is an
-/// error, not an out-of-memory).
-const MAX_VALUES: usize = 10_000_000;
+/// Cancellation is checked every this many rows of one input row.
+const CHECK_EVERY: u64 = 4096;
 
 /// The ProjectSet operator.
 pub struct ProjectSet<'c> {
     input: Rows<'c>,
     calls: &'c [SetCall],
     cx: &'c ExecContext<'c>,
-    pending: VecDeque<Row>,
+    /// The input row being expanded and its calls' remaining values.
+    current: Option<(Row, Vec<SetValues>)>,
+    produced: u64,
 }
 
 impl<'c> ProjectSet<'c> {
@@ -33,44 +33,48 @@ impl<'c> ProjectSet<'c> {
             input,
             calls,
             cx,
-            pending: VecDeque::new(),
+            current: None,
+            produced: 0,
         }
     }
 
+    /// Starts the calls for `row`.
     fn expand(&mut self, row: Row) -> Result<()> {
-        let mut columns = Vec::with_capacity(self.calls.len());
+        let mut streams = Vec::with_capacity(self.calls.len());
         for c in self.calls {
             let args = c
                 .args
                 .iter()
                 .map(|a| eval(a, &row, self.cx))
                 .collect::<Result<Vec<_>>>()?;
-            columns.push(c.func.values(&args, c.ty, MAX_VALUES)?);
+            streams.push(c.func.stream(&args, c.ty)?);
         }
-        let n = columns.iter().map(Vec::len).max().unwrap_or(0);
-        if n.saturating_mul(columns.len().max(1)) > MAX_VALUES {
-            return Err(sql_err!(
-                SqlState::PROGRAM_LIMIT_EXCEEDED,
-                "set-returning functions returned too many rows"
-            ));
-        }
-        for i in 0..n {
-            let mut out = row.clone();
-            out.extend(
-                columns
-                    .iter()
-                    .map(|c| c.get(i).cloned().unwrap_or(Value::Null)),
-            );
-            self.pending.push_back(out);
-        }
+        self.current = Some((row, streams));
         Ok(())
+    }
+
+    /// The next row of the current input row, if its calls have more.
+    fn step(&mut self) -> Option<Row> {
+        let (row, streams) = self.current.as_mut()?;
+        let values: Vec<Option<Value>> = streams.iter_mut().map(Iterator::next).collect();
+        if values.iter().all(Option::is_none) {
+            self.current = None;
+            return None;
+        }
+        let mut out = row.clone();
+        out.extend(values.into_iter().map(|v| v.unwrap_or(Value::Null)));
+        Some(out)
     }
 }
 
 impl RowIter for ProjectSet<'_> {
     fn next(&mut self) -> Result<Option<Row>> {
         loop {
-            if let Some(r) = self.pending.pop_front() {
+            if let Some(r) = self.step() {
+                self.produced += 1;
+                if self.produced.is_multiple_of(CHECK_EVERY) {
+                    self.cx.cancel.check()?;
+                }
                 return Ok(Some(r));
             }
             let Some(row) = self.input.next()? else {

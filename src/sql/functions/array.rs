@@ -297,6 +297,9 @@ pub static FUNCTIONS: &[ScalarFunction] = &[
 // ---------------------------------------------------------------------------
 // Set-returning functions
 
+/// One call's values, as a set-returning function produces them.
+pub type SetValues = Box<dyn Iterator<Item = Value> + Send>;
+
 /// A set-returning function: its result rows' single values, from its
 /// (evaluated) arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,23 +406,70 @@ impl SetFunction {
             SetFunction::GenerateSeries => series(args, ty, limit),
         }
     }
+
+    /// The values for one call, produced as they are asked for (a
+    /// `generate_series` of any length takes no memory).
+    pub fn stream(&self, args: &[Value], ty: DataType) -> Result<SetValues> {
+        match self {
+            SetFunction::GenerateSeries if !args.iter().any(Value::is_null) => {
+                Ok(Box::new(Series::new(args, ty)?))
+            }
+            _ => Ok(Box::new(self.values(args, ty, usize::MAX)?.into_iter())),
+        }
+    }
+}
+
+/// `generate_series` over integers, lazily.
+struct Series {
+    next: Option<i64>,
+    stop: i64,
+    step: i64,
+    ty: DataType,
+}
+
+impl Series {
+    fn new(args: &[Value], ty: DataType) -> Result<Series> {
+        let (start, stop) = (int_arg(&args[0])?, int_arg(&args[1])?);
+        let step = match args.get(2) {
+            Some(v) => int_arg(v)?,
+            None => 1,
+        };
+        if step == 0 {
+            return Err(sql_err!(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "step size cannot equal zero"
+            ));
+        }
+        Ok(Series {
+            next: Some(start),
+            stop,
+            step,
+            ty,
+        })
+    }
+}
+
+impl Iterator for Series {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        let i = self.next?;
+        if (self.step > 0 && i > self.stop) || (self.step < 0 && i < self.stop) {
+            self.next = None;
+            return None;
+        }
+        self.next = i.checked_add(self.step);
+        Some(if self.ty == DataType::Int8 {
+            Value::Int8(i)
+        } else {
+            Value::Int4(i as i32)
+        })
+    }
 }
 
 fn series(args: &[Value], ty: DataType, limit: usize) -> Result<Vec<Value>> {
-    let (start, stop) = (int_arg(&args[0])?, int_arg(&args[1])?);
-    let step = match args.get(2) {
-        Some(v) => int_arg(v)?,
-        None => 1,
-    };
-    if step == 0 {
-        return Err(sql_err!(
-            SqlState::INVALID_PARAMETER_VALUE,
-            "step size cannot equal zero"
-        ));
-    }
     let mut out = Vec::new();
-    let mut i = start;
-    while (step > 0 && i <= stop) || (step < 0 && i >= stop) {
+    for v in Series::new(args, ty)? {
         if out.len() >= limit {
             return Err(sql_err!(
                 SqlState::PROGRAM_LIMIT_EXCEEDED,
@@ -427,15 +477,7 @@ fn series(args: &[Value], ty: DataType, limit: usize) -> Result<Vec<Value>> {
                 limit
             ));
         }
-        out.push(if ty == DataType::Int8 {
-            Value::Int8(i)
-        } else {
-            Value::Int4(i as i32)
-        });
-        match i.checked_add(step) {
-            Some(n) => i = n,
-            None => break,
-        }
+        out.push(v);
     }
     Ok(out)
 }
