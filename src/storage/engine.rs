@@ -386,15 +386,21 @@ impl Inner {
     }
 
     /// The rows of a commit with more than one chunk: each chunk is applied
-    /// in its own B-tree write transaction (published to B-tree readers but
-    /// invisible to them, its seq being above `visible`), then logged as
-    /// OPS frames and dropped, so memory holds one chunk whatever the size
-    /// of the transaction. The WAL is flushed every [`LARGE_FLUSH`] bytes;
-    /// OPS frames without their COMMIT are cut by recovery. Any error here
-    /// poisons the pipeline (the caller does it): the trees hold part of
-    /// the commit, and its OPS frames may be in the log. Returns the number
-    /// of OPS frames and the file offsets they span, for the publisher to
-    /// read its events back into the segments.
+    /// to the trees, then logged as OPS frames and dropped, so memory holds
+    /// one chunk whatever the size of the transaction. All chunks go into
+    /// one B-tree write transaction, published at the end (invisible to
+    /// readers even then, its seq being above `visible`): each touched page
+    /// is copied once and then rewritten in place, and its private pages are
+    /// written back when the pool evicts them. (Publishing chunk by chunk
+    /// copied every touched page again per chunk, and a reader's snapshot
+    /// kept the copies from being reused.) Holding the B-tree writer meanwhile
+    /// blocks no one: the write path and the commit path are this commit's,
+    /// and the log flushes touch no tree. The WAL is flushed every
+    /// [`LARGE_FLUSH`] bytes; OPS frames without their COMMIT are cut by
+    /// recovery. Any error here poisons the pipeline (the caller does it):
+    /// its OPS frames may be in the log. Returns the number of OPS frames and
+    /// the file offsets they span, for the publisher to read its events back
+    /// into the segments.
     fn commit_large(
         &self,
         c: &Large<'_>,
@@ -406,12 +412,9 @@ impl Inner {
         let start = offset(self.gc.appended());
         let mut w = self.btree.write()?;
         self.prepare_in(&mut w, c.base, c.after, rowids)?;
-        w.commit()?;
         let mut frames = 0;
-        let mut log = |chunk: Chunk| -> Result<()> {
-            let mut w = self.btree.write()?;
-            self.apply_rows(&mut w, c.after, c.seq, &chunk)?;
-            w.commit()?;
+        let mut log = |w: &mut super::btree::WriteTxn<'_>, chunk: Chunk| -> Result<()> {
+            self.apply_rows(w, c.after, c.seq, &chunk)?;
             let mut out = Vec::new();
             frames += record::encode_ops(c.seq, &chunk.events, &mut out)?;
             drop(chunk);
@@ -422,13 +425,12 @@ impl Inner {
             Ok(())
         };
         for chunk in first {
-            log(chunk)?;
+            log(&mut w, chunk)?;
         }
         while let Some(chunk) = more.next_chunk()? {
-            log(chunk)?;
+            log(&mut w, chunk)?;
         }
         let end = offset(self.gc.appended());
-        let mut w = self.btree.write()?;
         super::seqtime::SeqTimes::push_in(&mut w, c.seq, c.micros)?;
         w.commit()?;
         Ok((frames, (start, end)))
