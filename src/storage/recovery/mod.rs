@@ -202,6 +202,23 @@ pub fn recover(env: Env<'_>) -> Result<Recovered> {
     })
 }
 
+/// Corruption naming the first of `trees` (those of `owner()`) missing
+/// from the page file.
+fn trees_exist(
+    snap: &super::btree::Snapshot,
+    trees: &[&str],
+    owner: impl Fn() -> String,
+) -> Result<()> {
+    match trees.iter().find(|n| !snap.contains_tree(n)) {
+        Some(tree) => Err(Error::corrupted(
+            BTREE_FILE,
+            0,
+            format!("tree \"{tree}\" of {} is missing", owner()),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Removes the `CHECKPOINT` file of a data directory upgraded to the page
 /// file, once the page file's first checkpoint is durable.
 pub fn finish_upgrade(fs: &dyn FileSystem, root: &Path, fsync: bool) -> Result<()> {
@@ -284,18 +301,8 @@ impl State {
             let store = TableStore::new(t.id, btree.clone());
             store.raise_next_rowid(t.next_rowid);
             store.raise_last_seq(t.last_seq);
-            if !upgraded
-                && let Some(tree) = store
-                    .trees()
-                    .all()
-                    .into_iter()
-                    .find(|n| !snap.contains_tree(n))
-            {
-                return Err(Error::corrupted(
-                    BTREE_FILE,
-                    0,
-                    format!("tree \"{tree}\" of table {} is missing", t.id),
-                ));
+            if !upgraded {
+                trees_exist(&snap, &store.trees().all(), || format!("table {}", t.id))?;
             }
             let mut def = TableDef {
                 id: t.id,
@@ -352,18 +359,8 @@ impl State {
             match found.get(id) {
                 Some(meta) => {
                     let store = IndexStore::new(*id, self.btree.clone());
-                    if !upgraded
-                        && let Some(tree) = store
-                            .trees()
-                            .all()
-                            .into_iter()
-                            .find(|n| !snap.contains_tree(n))
-                    {
-                        return Err(Error::corrupted(
-                            BTREE_FILE,
-                            0,
-                            format!("tree \"{tree}\" of index {id} is missing"),
-                        ));
+                    if !upgraded {
+                        trees_exist(&snap, &store.trees().all(), || format!("index {id}"))?;
                     }
                     let def = IndexDef {
                         meta: meta.clone(),
