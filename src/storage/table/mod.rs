@@ -64,8 +64,9 @@ pub use versions::VersionsIter;
 pub const OPEN: Seq = Seq::MAX;
 /// "As of the latest applied change": what the write path reads.
 pub const LATEST: Seq = Seq::MAX - 1;
-/// Entries handled per B-tree write transaction by bulk work (index
-/// builds), so a checkpoint can run in between.
+/// A batch size for tests of bulk work: data of a few times this many
+/// entries spans several leaves and several internal batches of the scans.
+#[cfg(test)]
 pub const SCAN_CHUNK: usize = 1024;
 
 /// One change of a commit, applied at the commit's seq.
