@@ -805,3 +805,89 @@ fn a_corrupted_table_page_is_an_error_naming_the_file_and_page() {
     assert_eq!(scalar(&mut srv.client(), "SELECT count(*) FROM ok"), "2");
     srv.assert_no_panic();
 }
+
+/// SIGKILL at different moments of one large COPY (loading, spilled to its
+/// scratch file, committing chunk by chunk, committed; the moments are
+/// fractions of how long a first, uninterrupted COPY took): after the restart
+/// the transaction is all there or not at all, all there if the client heard
+/// `COPY n`, the index agrees with the table, no scratch file is left, and
+/// the next load works.
+#[test]
+fn sigkill_during_a_large_copy_keeps_it_whole() {
+    const ROWS: i64 = 200_000;
+    let mut srv = TestServer::start();
+    let mut c = srv.client();
+    c.batch_execute(
+        "CREATE TABLE big (id BIGINT PRIMARY KEY, v TEXT, pad TEXT);
+         CREATE INDEX big_v ON big (v)",
+    )
+    .unwrap();
+    drop(c);
+    let copy = |config: postgres::Config, base: i64| {
+        use std::io::Write;
+        let pad = "p".repeat(120);
+        let mut c = config.connect(NoTls).ok()?;
+        let mut w = c.copy_in("COPY big FROM STDIN").ok()?;
+        for start in (0..ROWS).step_by(10_000) {
+            let text: String = (start..start + 10_000)
+                .map(|i| format!("{}\tv{}\t{pad}\n", base + i, i % 100))
+                .collect();
+            w.write_all(text.as_bytes()).ok()?;
+        }
+        w.finish().ok()
+    };
+    let t0 = Instant::now();
+    assert_eq!(copy(srv.config(), 0), Some(ROWS as u64));
+    let whole = t0.elapsed();
+    let mut loaded = ROWS;
+    // Later, until a killed COPY turns out committed (the kills just before
+    // it are the likeliest to land in its commit).
+    let fractions = [0.3, 0.7, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0];
+    let mut committed_round = None;
+    for (round, fraction) in fractions.into_iter().enumerate() {
+        let base = (round as i64 + 1) * ROWS;
+        let config = srv.config();
+        let h = thread::spawn(move || copy(config, base) == Some(ROWS as u64));
+        let delay = whole.mul_f64(fraction);
+        thread::sleep(delay);
+        srv.kill();
+        let acked = h.join().unwrap();
+        srv.restart();
+        let mut c = srv.client();
+        let n: i64 = scalar(&mut c, "SELECT count(*) FROM big").parse().unwrap();
+        eprintln!(
+            "round {round}: killed after {delay:?} of {whole:?}: {n} rows, acknowledged: {acked}"
+        );
+        assert!(
+            n == loaded || n == loaded + ROWS,
+            "round {round}: {n} rows after the kill, {loaded} before"
+        );
+        if acked {
+            assert_eq!(n, loaded + ROWS, "round {round}: acknowledged COPY lost");
+        }
+        let committed = n == loaded + ROWS;
+        loaded = n;
+        let by_index: i64 = scalar(&mut c, "SELECT count(*) FROM big WHERE v = 'v7'")
+            .parse()
+            .unwrap();
+        assert_eq!(
+            by_index,
+            loaded / 100,
+            "round {round}: index and table disagree"
+        );
+        let tmp = srv.dir().join("tmp");
+        assert!(
+            !tmp.exists() || std::fs::read_dir(&tmp).unwrap().count() == 0,
+            "round {round}: scratch files left"
+        );
+        if committed {
+            committed_round = Some(round);
+            break;
+        }
+    }
+    assert!(
+        committed_round.is_some(),
+        "no killed COPY committed, even at 3x"
+    );
+    srv.assert_no_panic();
+}
