@@ -145,6 +145,31 @@ fn a_table_far_larger_than_the_buffer_pool() {
         scalar(&mut c, "SELECT k FROM big WHERE id = 230000"),
         (k_of(230_000) + 1000).to_string()
     );
+    // The whole table out by COPY TO, streamed (the peak check below would
+    // catch it held in memory): every row, in key order, as loaded.
+    {
+        use std::io::Read;
+        let mut r = c.copy_out("COPY big TO STDOUT").unwrap();
+        let mut buf = vec![0u8; 1 << 16];
+        let (mut lines, mut first) = (0i64, Vec::new());
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            if first.len() < 400 {
+                first.extend_from_slice(&buf[..n.min(400)]);
+            }
+            lines += buf[..n].iter().filter(|b| **b == b'\n').count() as i64;
+        }
+        assert_eq!(lines, ROWS);
+        let first = String::from_utf8_lossy(&first);
+        assert_eq!(
+            first.lines().next(),
+            Some(row(1).trim_end()),
+            "first row out"
+        );
+    }
     // A copy of a quarter of the table, then half of it deleted, each one
     // statement in one transaction.
     c.batch_execute(

@@ -253,6 +253,7 @@ impl Session {
     ) -> Result<()> {
         let fns = self.fn_context();
         let storage = self.db.storage().clone();
+        let cancel = self.cancel.clone();
         let source = match self.txn.as_ref().and_then(|t| t.write.as_ref()) {
             Some(w) => Source::Txn {
                 storage: &storage,
@@ -263,20 +264,23 @@ impl Session {
                 seq: storage.visible_seq(),
             },
         };
-        let rows: Vec<Row> = match &source {
-            Source::Txn { txn, .. } => txn
-                .scan(
-                    table.id,
-                    std::ops::Bound::Unbounded,
-                    std::ops::Bound::Unbounded,
-                )?
-                .map(|r| r.map(|(_, row)| row))
-                .collect::<Result<_>>()?,
-            Source::Snapshot { storage, seq } => storage
-                .reader(table.id)?
-                .scan(*seq, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
-                .map(|r| r.map(|(_, row)| row))
-                .collect::<Result<_>>()?,
+        // Rows go out as they are read: a table of any size is copied in
+        // bounded memory.
+        let all = || (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
+        let rows: Box<dyn Iterator<Item = Result<Row>> + '_> = match &source {
+            Source::Txn { txn, .. } => {
+                let (lo, hi) = all();
+                Box::new(txn.scan(table.id, lo, hi)?.map(|r| r.map(|(_, row)| row)))
+            }
+            Source::Snapshot { storage, seq } => {
+                let (lo, hi) = all();
+                Box::new(
+                    storage
+                        .reader(table.id)?
+                        .scan(*seq, lo, hi)
+                        .map(|r| r.map(|(_, row)| row)),
+                )
+            }
         };
         sink.copy_out_start(columns.len())?;
         if format.header {
@@ -290,6 +294,7 @@ impl Session {
         }
         let mut count: u64 = 0;
         for row in rows {
+            let row = row?;
             let mut line = String::new();
             for (n, &i) in columns.iter().enumerate() {
                 if n > 0 {
@@ -307,6 +312,9 @@ impl Session {
             line.push('\n');
             sink.copy_out_data(line.as_bytes())?;
             count += 1;
+            if count.is_multiple_of(4096) {
+                cancel.check()?;
+            }
         }
         sink.copy_out_done()?;
         sink.command_complete(&format!("COPY {count}"))
