@@ -86,7 +86,8 @@ impl<'c> Sort<'c> {
                 group.into_iter().map(read_run).collect::<Result<_>>()?,
                 &keys,
             );
-            runs.push(write_run(self.cx, merged)?);
+            // In front: runs stay in input order, so ties keep it (stable).
+            runs.insert(0, write_run(self.cx, merged)?);
         }
         let mut streams: Vec<Sorted> = runs.into_iter().map(read_run).collect::<Result<_>>()?;
         streams.push(last);
@@ -283,5 +284,47 @@ impl RowIter for Sort<'_> {
             .next()
             .map(|r| r.map(|(_, row)| row))
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::planner::expr::Expr;
+    use crate::types::DataType;
+
+    fn stream(items: Vec<(i64, &str)>) -> Sorted {
+        Box::new(
+            items
+                .into_iter()
+                .map(|(k, tag)| Ok((vec![Value::Int8(k)], vec![Value::Text(tag.into())])))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        )
+    }
+
+    #[test]
+    fn merge_orders_by_key_and_keeps_stream_order_on_ties() {
+        let keys = [SortKey {
+            expr: Expr::Const(Value::Null, DataType::Int8),
+            desc: false,
+            nulls_first: false,
+        }];
+        let merged = merge(
+            vec![
+                stream(vec![(1, "a1"), (3, "a3"), (3, "a3'")]),
+                stream(vec![]),
+                stream(vec![(0, "c0"), (3, "c3"), (9, "c9")]),
+                stream(vec![(1, "d1"), (3, "d3")]),
+            ],
+            &keys,
+        );
+        let got: Vec<String> = merged
+            .map(|r| match r.expect("item").1.remove(0) {
+                Value::Text(t) => t,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(got, ["c0", "a1", "d1", "a3", "a3'", "c3", "d3", "c9"]);
     }
 }
