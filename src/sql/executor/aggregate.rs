@@ -1,11 +1,23 @@
 //! Aggregate: hash grouping. Output rows are the group-by values followed
 //! by the aggregate results, groups in order of first appearance. Without
 //! GROUP BY there is exactly one output row, even for no input rows.
+//!
+//! **Past `work_mem`** (as PostgreSQL 13+ does): once the groups held reach
+//! the budget, rows of groups not yet held are written, unchanged and in
+//! input order, to one of [`FAN`] spool files chosen by a hash of their
+//! group key, while the groups held keep aggregating. Those groups are then
+//! finished and written out, and each spool file is aggregated the same way
+//! (with another hash, so a partition that is still too large splits
+//! again). A group's rows all go through one pass, in input order, so
+//! order-sensitive aggregates are unchanged; groups that spilled come out
+//! after the others. Results go through a spool too.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use crate::error::Result;
 use crate::sql::executor::eval::{eval, truth};
+use crate::sql::executor::spool::{Item, Spool, values_footprint, work_mem};
 use crate::sql::executor::{ExecContext, RowIter, Rows};
 use crate::sql::functions::Accumulator;
 use crate::sql::planner::expr::Expr;
@@ -18,8 +30,14 @@ pub struct Aggregate<'c> {
     group_by: &'c [Expr],
     aggs: &'c [AggCall],
     cx: &'c ExecContext<'c>,
-    out: std::vec::IntoIter<Row>,
+    out: Box<dyn Iterator<Item = Result<Item>>>,
 }
+
+/// Spill partitions per pass.
+pub const FAN: usize = 16;
+
+/// Rows of the groups a pass could not hold, by partition.
+type Parts = Vec<Option<Spool>>;
 
 impl<'c> Aggregate<'c> {
     /// Aggregates `input`.
@@ -34,7 +52,7 @@ impl<'c> Aggregate<'c> {
             group_by,
             aggs,
             cx,
-            out: Vec::new().into_iter(),
+            out: Box::new(std::iter::empty()),
         }
     }
 
@@ -46,10 +64,36 @@ impl<'c> Aggregate<'c> {
     }
 
     fn run(&mut self, mut input: Rows<'c>) -> Result<()> {
+        let storage = self.cx.source.storage();
+        let mut out = Spool::with_budget(storage, work_mem(self.cx));
+        let mut pending: Vec<(u32, Spool)> = Vec::new();
+        self.pass(0, &mut || input.next(), &mut out, &mut pending)?;
+        while let Some((level, part)) = pending.pop() {
+            let mut rows = part.drain()?;
+            let mut next = || rows.next().transpose().map(|r| r.map(|(_, row)| row));
+            self.pass(level, &mut next, &mut out, &mut pending)?;
+        }
+        self.out = out.drain()?;
+        Ok(())
+    }
+
+    /// One pass over `next`'s rows: aggregates the groups that fit, spills
+    /// the rows of the others into partitions for a pass at `level + 1`.
+    fn pass(
+        &self,
+        level: u32,
+        next: &mut dyn FnMut() -> Result<Option<Row>>,
+        out: &mut Spool,
+        pending: &mut Vec<(u32, Spool)>,
+    ) -> Result<()> {
+        let budget = work_mem(self.cx);
+        let per_group = 64 * self.aggs.len().max(1);
         let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
         let mut groups: Vec<(Vec<Value>, Vec<Accumulator>)> = Vec::new();
+        let mut bytes = 0usize;
+        let mut parts: Parts = Vec::new();
         let mut n: u32 = 0;
-        while let Some(row) = input.next()? {
+        while let Some(row) = next()? {
             n = n.wrapping_add(1);
             if n.is_multiple_of(4096) {
                 self.cx.cancel.check()?;
@@ -61,10 +105,15 @@ impl<'c> Aggregate<'c> {
                 .collect::<Result<Vec<_>>>()?;
             let slot = match index.get(&key) {
                 Some(&i) => i,
-                None => {
+                None if bytes <= budget || groups.is_empty() => {
+                    bytes += 2 * values_footprint(&key) + per_group;
                     groups.push((key.clone(), self.fresh()));
                     index.insert(key, groups.len() - 1);
                     groups.len() - 1
+                }
+                None => {
+                    self.spill(level, &key, row, &mut parts)?;
+                    continue;
                 }
             };
             for (acc, call) in groups[slot].1.iter_mut().zip(self.aggs) {
@@ -81,19 +130,36 @@ impl<'c> Aggregate<'c> {
                 acc.update(&args)?;
             }
         }
-        if groups.is_empty() && self.group_by.is_empty() {
+        if level == 0 && groups.is_empty() && self.group_by.is_empty() {
             groups.push((vec![], self.fresh()));
         }
         let ctx = &self.cx.fns.types;
-        let mut out = Vec::with_capacity(groups.len());
+        drop(index);
         for (mut key, accs) in groups {
             for a in &accs {
                 key.push(a.finish(ctx)?);
             }
-            out.push(key);
+            out.push(Vec::new(), key)?;
         }
-        self.out = out.into_iter();
+        // Partitions in reverse, so that `pending.pop()` takes them in order.
+        for p in parts.into_iter().rev().flatten() {
+            pending.push((level + 1, p));
+        }
         Ok(())
+    }
+
+    /// Writes `row` to the partition of its group `key` at `level`.
+    fn spill(&self, level: u32, key: &[Value], row: Row, parts: &mut Parts) -> Result<()> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        level.hash(&mut h);
+        key.hash(&mut h);
+        let p = (h.finish() % FAN as u64) as usize;
+        if parts.is_empty() {
+            parts.resize_with(FAN, || None);
+        }
+        parts[p]
+            .get_or_insert_with(|| Spool::with_budget(self.cx.source.storage(), 0))
+            .push(Vec::new(), row)
     }
 }
 
@@ -102,6 +168,6 @@ impl RowIter for Aggregate<'_> {
         if let Some(input) = self.input.take() {
             self.run(input)?;
         }
-        Ok(self.out.next())
+        self.out.next().map(|r| r.map(|(_, row)| row)).transpose()
     }
 }

@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 
 use crate::error::Result;
 use crate::sql::executor::eval::eval;
-use crate::sql::executor::spool::{Item, Spool};
+use crate::sql::executor::spool::{Item, Spool, values_footprint, work_mem};
 use crate::sql::executor::{ExecContext, RowIter, Rows};
 use crate::sql::planner::plan::SortKey;
 use crate::types::ops::sort_cmp;
@@ -62,7 +62,7 @@ impl<'c> Sort<'c> {
                 .iter()
                 .map(|k| eval(&k.expr, &row, self.cx))
                 .collect::<Result<Vec<_>>>()?;
-            bytes += footprint(&key) + footprint(&row);
+            bytes += values_footprint(&key) + values_footprint(&row);
             rows.push((key, row));
             if bytes > budget {
                 rows.sort_by(|(a, _), (b, _)| compare_keys(a, b, &keys));
@@ -94,42 +94,6 @@ impl<'c> Sort<'c> {
         self.sorted = merge(streams, &keys);
         Ok(())
     }
-}
-
-/// The sort budget: `work_mem` in bytes (a number alone is kB, as in
-/// PostgreSQL; at least 64kB).
-fn work_mem(cx: &ExecContext<'_>) -> usize {
-    let v = cx
-        .fns
-        .settings
-        .iter()
-        .find(|(k, _)| k == "work_mem")
-        .map_or("4MB", |(_, v)| v.as_str())
-        .trim();
-    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
-    let (num, unit) = v.split_at(split);
-    let n: usize = num.parse().unwrap_or(4096);
-    let unit_bytes = match unit.trim().to_ascii_lowercase().as_str() {
-        "b" => 1,
-        "" | "kb" => 1 << 10,
-        "mb" => 1 << 20,
-        "gb" => 1 << 30,
-        "tb" => 1 << 40,
-        _ => 1 << 10,
-    };
-    n.saturating_mul(unit_bytes).max(64 << 10)
-}
-
-/// About how much memory values take.
-fn footprint(values: &[Value]) -> usize {
-    let heap: usize = values
-        .iter()
-        .map(|v| match v {
-            Value::Text(s) | Value::Json(s) => s.len(),
-            _ => 0,
-        })
-        .sum();
-    48 + std::mem::size_of_val(values) + heap
 }
 
 /// Writes a sorted stream as a run: items of (key values ++ row), the key

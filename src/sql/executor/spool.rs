@@ -18,6 +18,7 @@
 //! back is checked against the bytes written.
 
 use crate::error::{Error, Result};
+use crate::sql::executor::ExecContext;
 use crate::storage::Storage;
 use crate::storage::rowcodec::{decode_row, encode_row};
 use crate::storage::tempfile::TempFile;
@@ -88,14 +89,45 @@ fn too_large() -> Error {
 
 /// About how much memory an item takes.
 fn footprint(key: &[u8], row: &[Value]) -> usize {
-    let values: usize = row
+    16 + key.len() + values_footprint(row)
+}
+
+/// About how much memory a list of values takes (the vector, and the text
+/// the values own).
+pub fn values_footprint(values: &[Value]) -> usize {
+    let heap: usize = values
         .iter()
         .map(|v| match v {
             Value::Text(s) | Value::Json(s) => s.len(),
             _ => 0,
         })
         .sum();
-    64 + key.len() + std::mem::size_of_val(row) + values
+    48 + std::mem::size_of_val(values) + heap
+}
+
+/// A statement's budget for an operator's working memory (sorts, hash
+/// aggregation): the `work_mem` setting in bytes (a number alone is kB, as
+/// in PostgreSQL; at least 64kB).
+pub fn work_mem(cx: &ExecContext<'_>) -> usize {
+    let v = cx
+        .fns
+        .settings
+        .iter()
+        .find(|(k, _)| k == "work_mem")
+        .map_or("4MB", |(_, v)| v.as_str())
+        .trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: usize = num.parse().unwrap_or(4096);
+    let unit_bytes = match unit.trim().to_ascii_lowercase().as_str() {
+        "b" => 1,
+        "" | "kb" => 1 << 10,
+        "mb" => 1 << 20,
+        "gb" => 1 << 30,
+        "tb" => 1 << 40,
+        _ => 1 << 10,
+    };
+    n.saturating_mul(unit_bytes).max(64 << 10)
 }
 
 impl Spool {

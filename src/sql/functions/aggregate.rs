@@ -31,8 +31,13 @@ pub enum AggFunc {
     BoolAnd,
     /// bool_or(x)
     BoolOr,
-    /// string_agg(x, delimiter)
-    StringAgg,
+    /// string_agg(x, delimiter [ORDER BY k1, k2...]): the ORDER BY keys
+    /// follow the delimiter in the arguments; bit i of `desc` makes key i
+    /// descending.
+    StringAgg {
+        /// Descending keys, as a bit mask.
+        desc: u32,
+    },
     /// array_agg(x [ORDER BY k1, k2...]): the ORDER BY keys follow `x` in
     /// the arguments; bit i of `desc` makes key i descending.
     ArrayAgg {
@@ -57,7 +62,7 @@ impl AggFunc {
             "max" => AggFunc::Max,
             "bool_and" | "every" => AggFunc::BoolAnd,
             "bool_or" => AggFunc::BoolOr,
-            "string_agg" => AggFunc::StringAgg,
+            "string_agg" => AggFunc::StringAgg { desc: 0 },
             "array_agg" => AggFunc::ArrayAgg { desc: 0 },
             _ => return None,
         })
@@ -73,7 +78,7 @@ impl AggFunc {
             AggFunc::Max => "max",
             AggFunc::BoolAnd => "bool_and",
             AggFunc::BoolOr => "bool_or",
-            AggFunc::StringAgg => "string_agg",
+            AggFunc::StringAgg { .. } => "string_agg",
             AggFunc::ArrayAgg { .. } => "array_agg",
         }
     }
@@ -113,24 +118,16 @@ impl AggFunc {
             {
                 Some((vec![DataType::Bool], DataType::Bool))
             }
-            (AggFunc::StringAgg, 2) if arg.is_string() && args[1].is_string() => {
+            (AggFunc::StringAgg { .. }, 2) if arg.is_string() && args[1].is_string() => {
                 Some((vec![DataType::Text, DataType::Text], DataType::Text))
             }
-            (AggFunc::ArrayAgg { .. }, n) if n >= 1 => {
+            (AggFunc::ArrayAgg { .. }, 1) => {
                 let elem = if arg == DataType::Unknown {
                     DataType::Text
                 } else {
                     arg
                 };
-                let mut params = vec![elem];
-                params.extend(args[1..].iter().map(|t| {
-                    if *t == DataType::Unknown {
-                        DataType::Text
-                    } else {
-                        *t
-                    }
-                }));
-                elem.array_of().ok().map(|a| (params, a))
+                elem.array_of().ok().map(|a| (vec![elem], a))
             }
             _ => None,
         };
@@ -202,6 +199,15 @@ impl Accumulator {
             return Ok(());
         }
         self.count += 1;
+        if let AggFunc::StringAgg { .. } = self.func {
+            if args.len() > 2 {
+                // With ORDER BY: sorted at the end.
+                self.items.push(args.to_vec());
+            } else {
+                self.append(v, args.get(1));
+            }
+            return Ok(());
+        }
         self.acc = match self.func {
             AggFunc::CountStar | AggFunc::Count => Value::Null,
             AggFunc::Sum | AggFunc::Avg => self.add(v)?,
@@ -209,7 +215,7 @@ impl Accumulator {
             AggFunc::Max => self.pick(v, std::cmp::Ordering::Greater)?,
             AggFunc::BoolAnd => bool_fold(&self.acc, v, |a, b| a && b),
             AggFunc::BoolOr => bool_fold(&self.acc, v, |a, b| a || b),
-            AggFunc::StringAgg => self.append(v, args.get(1)),
+            AggFunc::StringAgg { .. } => Value::Null,
             AggFunc::ArrayAgg { .. } => Value::Null,
         };
         Ok(())
@@ -246,20 +252,20 @@ impl Accumulator {
         }
     }
 
-    fn append(&self, v: &Value, delim: Option<&Value>) -> Value {
+    /// Appends `v` (after `delim`, unless it is the first value).
+    fn append(&mut self, v: &Value, delim: Option<&Value>) {
         let s = match v {
             Value::Text(s) => s.as_str(),
             _ => "",
         };
-        match &self.acc {
+        match &mut self.acc {
             Value::Text(prev) => {
-                let d = match delim {
-                    Some(Value::Text(d)) => d.as_str(),
-                    _ => "",
-                };
-                Value::Text(format!("{prev}{d}{s}"))
+                if let Some(Value::Text(d)) = delim {
+                    prev.push_str(d);
+                }
+                prev.push_str(s);
             }
-            _ => Value::Text(s.to_string()),
+            acc => *acc = Value::Text(s.to_string()),
         }
     }
 
@@ -275,6 +281,7 @@ impl Accumulator {
                 ops::arith(ArithOp::Div, &self.acc, &n)
             }
             AggFunc::ArrayAgg { desc } => Ok(self.array(desc, ctx)),
+            AggFunc::StringAgg { desc } if !self.items.is_empty() => Ok(self.joined(desc)),
             _ => Ok(self.acc.clone()),
         }
     }
@@ -286,10 +293,35 @@ impl Accumulator {
         if self.items.is_empty() {
             return Value::Null;
         }
+        let values: Vec<Value> = self.ordered(desc, 1).iter().map(|r| r[0].clone()).collect();
+        Value::Text(crate::types::array::build(&values, 0, ctx))
+    }
+
+    /// string_agg's result with ORDER BY: the values in key order, each
+    /// after its own delimiter but the first.
+    fn joined(&self, desc: u32) -> Value {
+        let mut out = String::new();
+        for (i, item) in self.ordered(desc, 2).into_iter().enumerate() {
+            if i > 0
+                && let Some(Value::Text(d)) = item.get(1)
+            {
+                out.push_str(d);
+            }
+            if let Some(Value::Text(v)) = item.first() {
+                out.push_str(v);
+            }
+        }
+        Value::Text(out)
+    }
+
+    /// The items in ORDER BY order: their keys start at `first_key`;
+    /// ascending keys put NULLs last, descending first, as PostgreSQL's
+    /// defaults.
+    fn ordered(&self, desc: u32, first_key: usize) -> Vec<&Vec<Value>> {
         let mut items: Vec<&Vec<Value>> = self.items.iter().collect();
         items.sort_by(|a, b| {
-            for (i, (x, y)) in a.iter().zip(b.iter()).enumerate().skip(1) {
-                let descending = desc & (1 << ((i - 1) % 32)) != 0;
+            for (i, (x, y)) in a.iter().zip(b.iter()).enumerate().skip(first_key) {
+                let descending = desc & (1 << ((i - first_key) % 32)) != 0;
                 let o = match (x.is_null(), y.is_null()) {
                     (true, true) => std::cmp::Ordering::Equal,
                     (true, false) => std::cmp::Ordering::Greater,
@@ -303,8 +335,7 @@ impl Accumulator {
             }
             std::cmp::Ordering::Equal
         });
-        let values: Vec<Value> = items.iter().map(|r| r[0].clone()).collect();
-        Value::Text(crate::types::array::build(&values, 0, ctx))
+        items
     }
 }
 

@@ -709,22 +709,30 @@ impl Planner<'_> {
             .iter()
             .map(|a| self.bind_expr(a, inner))
             .collect::<Result<Vec<_>>>()?;
-        let func = match func {
-            // array_agg(x ORDER BY k...): the keys ride along as arguments.
-            AggFunc::ArrayAgg { .. } => {
-                let mut desc = 0u32;
-                for (i, o) in f.order_by.iter().enumerate() {
-                    args.push(self.bind_expr(&o.expr, inner)?);
-                    if o.desc && i < 32 {
-                        desc |= 1 << i;
-                    }
+        let types: Vec<DataType> = args.iter().map(Expr::ty).collect();
+        let (mut params, ty) = func.resolve(&types)?;
+        // array_agg(x ORDER BY k...), string_agg(x, d ORDER BY k...): the
+        // keys ride along as arguments, in their own types. (The other
+        // aggregates do not depend on the order of their input.)
+        let mut desc = 0u32;
+        if matches!(func, AggFunc::ArrayAgg { .. } | AggFunc::StringAgg { .. }) {
+            for (i, o) in f.order_by.iter().enumerate() {
+                let key = self.bind_expr(&o.expr, inner)?;
+                params.push(match key.ty() {
+                    DataType::Unknown => DataType::Text,
+                    t => t,
+                });
+                args.push(key);
+                if o.desc && i < 32 {
+                    desc |= 1 << i;
                 }
-                AggFunc::ArrayAgg { desc }
             }
+        }
+        let func = match func {
+            AggFunc::ArrayAgg { .. } => AggFunc::ArrayAgg { desc },
+            AggFunc::StringAgg { .. } => AggFunc::StringAgg { desc },
             other => other,
         };
-        let types: Vec<DataType> = args.iter().map(Expr::ty).collect();
-        let (params, ty) = func.resolve(&types)?;
         let args = args
             .into_iter()
             .zip(params)
