@@ -71,14 +71,8 @@ fn transfer(s: &Storage, t: TableId, accounts: u32, x: &mut u64) -> Option<u64> 
 fn readers_see_consistent_snapshots_beside_a_writer() {
     let fs = MemFs::new();
     let s = open(&fs, &clock()).expect("open");
-    let t = create(&s, "accounts");
     let accounts = 2500u32; // more than two scan chunks
-    let mut w = s.begin_write(&no_abort).expect("begin");
-    for i in 0..accounts {
-        w.insert(t, k(i), r(100)).expect("insert");
-    }
-    w.commit().expect("commit");
-    let total = i64::from(accounts) * 100;
+    let (t, total) = open_accounts(&s, accounts);
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..3)
         .map(|_| {
@@ -184,14 +178,8 @@ fn readers_of_the_past_beside_transfers_and_checkpoints() {
     };
     let s =
         Storage::open_with(Path::new(DIR), opts(), Arc::new(fs.clone()), tuning()).expect("open");
-    let t = create(&s, "accounts");
     let accounts = 600u32;
-    let mut w = s.begin_write(&no_abort).expect("begin");
-    for i in 0..accounts {
-        w.insert(t, k(i), r(100)).expect("insert");
-    }
-    w.commit().expect("commit");
-    let total = i64::from(accounts) * 100;
+    let (t, total) = open_accounts(&s, accounts);
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..2u64)
         .map(|n| {
@@ -254,4 +242,16 @@ fn readers_of_the_past_beside_transfers_and_checkpoints() {
     for (seq, want) in &sums {
         assert_eq!(&dump(&s, t, *seq), want, "AS OF {seq} after reopen");
     }
+}
+
+/// Table `accounts` with `n` accounts of 100 each, committed; its id and
+/// the total balance.
+fn open_accounts(s: &Storage, n: u32) -> (TableId, i64) {
+    let t = create(s, "accounts");
+    let mut w = s.begin_write(&no_abort).expect("begin");
+    for i in 0..n {
+        w.insert(t, k(i), r(100)).expect("insert");
+    }
+    w.commit().expect("commit");
+    (t, i64::from(n) * 100)
 }
